@@ -1,0 +1,201 @@
+"""VTEX naming rules, case conversion and the identifiers TypeScript reserves."""
+
+from __future__ import annotations
+
+import re
+
+from scaffold.errors import InvalidAnswerError
+
+_APP_NAME = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+_VENDOR = re.compile(r"^[a-z][a-z0-9]*$")
+_TOPIC = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SENDER = re.compile(r"^[a-z][a-z0-9]*\.[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_HANDLER_INPUT = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+
+# ECMAScript reserved words, strict-mode reserved words and TypeScript's own, plus
+# names that would shadow globals a handler module relies on.
+RESERVED = frozenset(
+    """
+    break case catch class const continue debugger default delete do else enum export extends
+    false finally for function if import in instanceof new null return super switch this throw
+    true try typeof var void while with implements interface let package private protected
+    public static yield await async any boolean constructor declare get module require number
+    set string symbol type from of namespace abstract as asserts infer is keyof readonly unique
+    unknown never object undefined arguments eval
+    events routes clients service context state
+    """.split()
+)
+
+
+def validate_app_name(value: str) -> str:
+    """Return ``value`` if it is a valid VTEX app name, else raise.
+
+    Args:
+        value: The candidate app name.
+
+    Returns:
+        The same name.
+
+    Raises:
+        InvalidAnswerError: If the name breaks the VTEX rule.
+    """
+    if not _APP_NAME.fullmatch(value):
+        raise InvalidAnswerError(
+            f"invalid app name {value!r}: use lowercase letters, digits and single hyphens, "
+            "starting with a letter (e.g. order-sync)"
+        )
+    return value
+
+
+def validate_vendor(value: str) -> str:
+    """Return ``value`` if it is a valid VTEX vendor (account) name, else raise.
+
+    Args:
+        value: The candidate vendor.
+
+    Returns:
+        The same vendor.
+
+    Raises:
+        InvalidAnswerError: If the vendor breaks the VTEX rule.
+    """
+    if not _VENDOR.fullmatch(value):
+        raise InvalidAnswerError(
+            f"invalid vendor {value!r}: use lowercase letters and digits only, "
+            "starting with a letter (e.g. acme)"
+        )
+    return value
+
+
+def validate_topic(value: str) -> str:
+    """Return ``value`` if it can be an event topic, else raise.
+
+    Args:
+        value: The candidate topic.
+
+    Returns:
+        The same topic.
+
+    Raises:
+        InvalidAnswerError: If the topic is empty or has characters VTEX does not route.
+    """
+    if not _TOPIC.fullmatch(value):
+        raise InvalidAnswerError(
+            f"invalid topic {value!r}: use letters, digits, '.', '_' and '-' "
+            "(e.g. order-status-updated)"
+        )
+    return value
+
+
+def validate_sender(value: str) -> str:
+    """Return ``value`` if it is ``vendor.app-name``, else raise.
+
+    Args:
+        value: The candidate sender app id.
+
+    Returns:
+        The same sender.
+
+    Raises:
+        InvalidAnswerError: If the sender is not ``vendor.app-name``.
+    """
+    if not _SENDER.fullmatch(value):
+        raise InvalidAnswerError(
+            f"invalid sender {value!r}: use the publishing app's 'vendor.app-name' "
+            "(e.g. vtex.orders-broadcast), without a version"
+        )
+    return value
+
+
+def words(value: str) -> list[str]:
+    """Split kebab, snake, camel or Pascal case into lowercase words.
+
+    Args:
+        value: A name in any of those styles.
+
+    Returns:
+        Its words, lowercased.
+    """
+    return [w.lower() for w in _WORDS.findall(value)]
+
+
+def camel(value: str) -> str:
+    """Return ``value`` in camelCase (``order-status`` -> ``orderStatus``).
+
+    Args:
+        value: A name in kebab, snake, camel or Pascal case.
+
+    Returns:
+        The camelCase form.
+    """
+    parts = words(value)
+    return parts[0] + "".join(p.capitalize() for p in parts[1:]) if parts else ""
+
+
+def pascal(value: str) -> str:
+    """Return ``value`` in PascalCase.
+
+    Args:
+        value: A name in kebab, snake, camel or Pascal case.
+
+    Returns:
+        The PascalCase form.
+    """
+    return "".join(p.capitalize() for p in words(value))
+
+
+def kebab(value: str) -> str:
+    """Return ``value`` in kebab-case.
+
+    Args:
+        value: A name in kebab, snake, camel or Pascal case.
+
+    Returns:
+        The kebab-case form.
+    """
+    return "-".join(words(value))
+
+
+def handler_id(value: str, *, what: str = "handler name") -> str:
+    """Turn a user-given handler name into the camelCase id used everywhere.
+
+    The same id is the key in ``node/service.json`` ``events``, the key in the
+    events object given to ``new Service``, and the file name.
+
+    Args:
+        value: The name as typed (kebab, snake or camel case).
+        what: How to call the value in an error message.
+
+    Returns:
+        The camelCase handler id.
+
+    Raises:
+        InvalidAnswerError: If the name has path separators, odd characters or is reserved.
+    """
+    if not _HANDLER_INPUT.fullmatch(value):
+        raise InvalidAnswerError(
+            f"invalid {what} {value!r}: use letters, digits, '-' or '_', starting with a "
+            "letter, no path separators (e.g. order-created)"
+        )
+    ident = camel(value)
+    if ident in RESERVED:
+        raise InvalidAnswerError(
+            f"invalid {what} {value!r}: {ident!r} is a reserved word in TypeScript or in the "
+            "app's entry point; pick a more specific name (e.g. {ident}Changed)".replace(
+                "{ident}", ident
+            )
+        )
+    return ident
+
+
+def default_title(name: str) -> str:
+    """Title-case an app name for manifest.json (``order-sync`` -> ``Order Sync``).
+
+    Args:
+        name: A valid app name.
+
+    Returns:
+        A human title.
+    """
+    return " ".join(w.capitalize() for w in name.split("-"))

@@ -1,0 +1,184 @@
+"""Command-line interface: flags to API calls, output and exit codes. Nothing else."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from scaffold import __version__
+from scaffold.errors import UserError
+
+app = typer.Typer(
+    name="scaffold",
+    help=(
+        "Create VTEX IO node apps built around events and background workers, "
+        "and add to them safely.\n\n"
+        "Examples:\n\n"
+        "  scaffold new order-sync --vendor acme --store vbase\n\n"
+        "  scaffold add-event order-created --sender vtex.orders-broadcast "
+        "--topic order-status-updated\n\n"
+        "  scaffold check"
+    ),
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def use_color() -> bool:
+    """Colour only on a terminal, and never with NO_COLOR set or TERM=dumb."""
+    return (
+        sys.stdout.isatty()
+        and "NO_COLOR" not in os.environ
+        and os.environ.get("TERM", "") != "dumb"
+    )
+
+
+def echo(message: str = "", *, fg: str | None = None, err: bool = False) -> None:
+    """Print a line, coloured only when colour is wanted."""
+    typer.secho(message, fg=fg if use_color() else None, err=err)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print ``error: message`` on stderr and return the exit to raise."""
+    echo(f"error: {message}", fg="red", err=True)
+    return typer.Exit(code)
+
+
+def user_errors(func: F) -> F:
+    """Turn a ``UserError`` into one line on stderr and exit 1; Ctrl-C into exit 130."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except UserError as error:
+            raise fail(str(error)) from None
+        except KeyboardInterrupt:
+            raise fail("aborted, nothing was written", 130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"scaffold {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Create VTEX IO node apps built around events and background workers."""
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  scaffold new order-sync --vendor acme            # ask the rest on a terminal\n\n"
+        "  scaffold new order-sync --vendor acme --defaults  # no questions at all\n\n"
+        "  scaffold new --data-file answers.yml --store masterdata --no-example ./apps/sync"
+    )
+)
+@user_errors
+def new(
+    dest: Annotated[
+        Path | None,
+        typer.Argument(help="Folder to create (default: ./NAME).", show_default=False),
+    ] = None,
+    vendor: Annotated[
+        str | None, typer.Option(help="VTEX account that owns the app (lowercase, digits).")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="App name: lowercase letters, digits, hyphens.")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="Title shown in the admin.")] = None,
+    description: Annotated[str | None, typer.Option(help="One-line description.")] = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            help="Where idempotency and status records live: vbase or masterdata.",
+            show_default=False,
+        ),
+    ] = None,
+    example: Annotated[
+        bool | None,
+        typer.Option(
+            "--example/--no-example",
+            help="Include an example consumer, worker and publisher.",
+            show_default=False,
+        ),
+    ] = None,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Use defaults for anything not given; never ask.")
+    ] = False,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", help="An answer as KEY=VALUE (repeatable)."),
+    ] = None,
+    data_file: Annotated[
+        Path | None, typer.Option("--data-file", help="YAML or JSON file of answers.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", "-n", help="Show what would be written; write nothing.")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder.")] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print a machine-readable summary.")
+    ] = False,
+) -> None:
+    """Create a new VTEX IO events-and-workers app."""
+    from scaffold import _prompts
+    from scaffold import new as new_
+
+    flags = {
+        "vendor": vendor,
+        "name": name,
+        "title": title,
+        "description": description,
+        "store": store,
+        "example": example,
+    }
+    layers: list[tuple[str, dict[str, Any]]] = [("the flags", flags)]
+    layers.append(("--data", new_.parse_data_pairs(data or [])))
+    if data_file is not None:
+        layers.append((f"--data-file {data_file}", new_.read_data_file(data_file)))
+    ask = _prompts.ask if _prompts.can_prompt() else None
+    answers = new_.resolve_answers(layers, dest=dest, use_defaults=defaults, ask=ask)
+    result = new_.create_app(
+        dest if dest is not None else Path(answers.name), answers, force=force, dry_run=dry_run
+    )
+    if json_output:
+        typer.echo(new_.summary_json(result))
+        return
+    verb = "would create" if dry_run else "created"
+    for rel in result.created:
+        echo(f"  {verb} {rel}", fg="green")
+    for rel in result.overwritten:
+        echo(f"  {'would overwrite' if dry_run else 'overwrote'} {rel}", fg="yellow")
+    if dry_run:
+        echo(f"dry run: nothing written to {result.dest}")
+        return
+    echo(f"\nCreated {answers.app_id} in {result.dest}", fg="green")
+    echo("Next: cd into it, then `cd node && npm install && npm test`, and `vtex link`.")
+
+
+def main() -> None:
+    """Run the CLI (the ``scaffold`` console script)."""
+    app()
