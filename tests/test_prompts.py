@@ -1,0 +1,106 @@
+"""The interactive flow of ``scaffold new`` on a real pseudo-terminal (pexpect)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+import yaml
+
+DOWN = "\x1b[B"
+
+
+def spawn(args: list[str], cwd: Path) -> pexpect.spawn:
+    env = {
+        **os.environ,
+        "TERM": "xterm",
+        "PROMPT_TOOLKIT_NO_CPR": "1",  # pexpect does not answer cursor-position requests
+        "NO_COLOR": "1",
+    }
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "scaffold", "new", *args],
+        cwd=str(cwd),
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(40, 120),
+    )
+
+
+def test_prompts_ask_only_what_is_missing(tmp_path: Path) -> None:
+    child = spawn(["stock-feed", "--description", "Given by flag"], tmp_path)
+    child.expect("Vendor")
+    child.sendline("acme")
+    child.expect("App name")
+    child.sendline("")  # accept the default taken from DEST
+    child.expect("Title")
+    child.sendline("")  # accept "Stock Feed"
+    child.expect("Where idempotency and status records live")
+    child.send(DOWN)
+    child.send("\r")
+    child.expect("example consumer")
+    child.sendline("n")
+    child.expect("Created acme.stock-feed")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    answers = yaml.safe_load((tmp_path / "stock-feed" / ".copier-answers.yml").read_text())
+    assert answers["vendor"] == "acme"
+    assert answers["name"] == "stock-feed"
+    assert answers["title"] == "Stock Feed"
+    assert answers["description"] == "Given by flag"
+    assert answers["store"] == "masterdata"
+    assert answers["example"] is False
+
+
+def test_prompt_rejects_bad_vendor_until_fixed(tmp_path: Path) -> None:
+    child = spawn(["app", "--name", "app", "--defaults"], tmp_path)
+    # --defaults never asks: the required vendor is an error even on a terminal
+    child.expect("missing vendor")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1
+
+    child = spawn(
+        ["app", "--name", "app", "--store", "vbase", "--no-example", "--title", "T"], tmp_path
+    )
+    child.expect("Vendor")
+    child.sendline("Bad-Vendor")
+    child.expect("invalid vendor")
+    child.send("\x15")  # Ctrl-U: clear the line
+    child.sendline("acme")
+    child.expect("description")
+    child.sendline("")
+    child.expect("Created acme.app")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+
+def test_ctrl_c_aborts_and_writes_nothing(tmp_path: Path) -> None:
+    child = spawn(["app"], tmp_path)
+    child.expect("Vendor")
+    child.sendcontrol("c")
+    child.expect("aborted, nothing was written")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert not (tmp_path / "app").exists()
+
+
+def test_no_prompt_when_stdin_is_not_a_tty(tmp_path: Path) -> None:
+    # stdout is a terminal but stdin is a pipe: must not prompt, must fail fast
+    child = pexpect.spawn(
+        "/bin/sh",
+        ["-c", f"echo | {sys.executable} -m scaffold new app"],
+        cwd=str(tmp_path),
+        encoding="utf-8",
+        timeout=20,
+    )
+    child.expect("missing vendor")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1
