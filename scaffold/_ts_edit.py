@@ -1,0 +1,806 @@
+"""Edit the events map of an app's TypeScript by position, found with tree-sitter.
+
+``locate_events`` follows ``new Service({...})`` to the object literal that holds the
+event handlers: inline, a ``const`` in the same file, or a binding imported from a
+relative module (``import { events } from './events'``). ``add_handler`` and
+``remove_handler`` then splice only the bytes they own (one import line, one member)
+in the file's own style: quotes, semicolons, indent unit, trailing commas, line
+endings and BOM. Removing what was added gives back the original bytes.
+
+Anything built at run time (a function call, a spread, a computed key, a ``let`` that
+is reassigned) is refused with a :class:`~scaffold.errors.ProjectError` that names the
+file and line and says what to add by hand; nothing is changed in that case.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NoReturn
+
+from scaffold import _ts
+from scaffold.errors import ConflictError, ProjectError, ScaffoldError
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+BOM = b"\xef\xbb\xbf"
+_IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+_WRAPPERS = frozenset(
+    {"parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression"}
+)
+_MAX_HOPS = 6
+
+ReadModule = Callable[[str], "bytes | None"]
+"""Return the bytes of a file given its path relative to the app root, or ``None``."""
+
+_Edit = tuple[int, int, str]
+
+
+@dataclass(frozen=True)
+class EventsLocation:
+    """Where an app's events map lives, in one snapshot of one file.
+
+    Attributes:
+        file: The file holding the map, relative to the app root (``node/index.ts``).
+        offset: Byte offset (after any BOM) of the map's ``{``; when ``missing``, of
+            the ``{`` of the options object given to ``new Service``.
+        line: 1-based line of that ``{``.
+        missing: The Service has no ``events`` yet; ``add_handler`` adds
+            ``events: { ... }`` to its options.
+        keys: The handler ids already in the map, in order.
+    """
+
+    file: str
+    offset: int
+    line: int
+    missing: bool
+    keys: tuple[str, ...]
+
+    def has_handler(self, key: str) -> bool:
+        """Return whether ``key`` is already a handler id in the map.
+
+        Args:
+            key: A handler id.
+
+        Returns:
+            True if the events map has that key.
+        """
+        return key in self.keys
+
+
+def manual_hint(key: str, import_name: str, module_file: str) -> str:
+    """Say in one sentence what to add by hand when scaffold refuses to edit.
+
+    Args:
+        key: The handler id (key in service.json ``events``).
+        import_name: The exported name of the handler.
+        module_file: The handler's file, relative to the app root.
+
+    Returns:
+        The sentence, to pass as ``hint`` to :func:`locate_events`.
+    """
+    member = key if key == import_name else f"{key}: {import_name}"
+    return (
+        f"add it by hand: import {{ {import_name} }} from {module_file} and put "
+        f"`{member},` in the events object given to new Service"
+    )
+
+
+def relative_import(from_file: str, to_file: str) -> str:
+    """Return the import specifier of ``to_file`` as seen from ``from_file``.
+
+    Args:
+        from_file: The importing file, relative to the app root.
+        to_file: The imported ``.ts`` file, relative to the app root.
+
+    Returns:
+        A relative specifier without extension (``./orderCreated``, ``../events``).
+    """
+    target = to_file[:-3] if to_file.endswith(".ts") else to_file
+    if target.endswith("/index"):
+        target = target[: -len("/index")]
+    spec = posixpath.relpath(target, posixpath.dirname(from_file) or ".")
+    return spec if spec.startswith(".") else f"./{spec}"
+
+
+class _Doc:
+    """One parsed TypeScript file and the facts about its style."""
+
+    def __init__(self, source: bytes, file: str, hint: str) -> None:
+        self.bom = BOM if source.startswith(BOM) else b""
+        self.body = source[len(self.bom) :]
+        self.file = file
+        self.hint = hint
+        self.root = _ts.parse(self.body).root_node
+        if self.root.has_error:
+            bad = next(
+                (n for n in _ts.walk(self.root) if n.type == "ERROR" or n.is_missing), self.root
+            )
+            raise ProjectError(
+                f"{file}:{bad.start_point.row + 1}: cannot parse this TypeScript; fix the "
+                "syntax error (`npx tsc --noEmit` shows it) and run again, nothing was changed"
+            )
+        self.eol = "\r\n" if b"\r\n" in self.body else "\n"
+        self.unit = self._indent_unit()
+
+    def _indent_unit(self) -> str:
+        widths: list[int] = []
+        for line in self.body.decode("utf-8", errors="replace").splitlines():
+            stripped = line.lstrip(" \t")
+            if not stripped or stripped == line or stripped.startswith("*"):
+                continue
+            if line.startswith("\t"):
+                return "\t"
+            widths.append(len(line) - len(stripped))
+        return " " * min(widths) if widths else "  "
+
+    def text(self, node: Node) -> str:
+        return self.body[node.start_byte : node.end_byte].decode("utf-8")
+
+    def line(self, node: Node) -> int:
+        return node.start_point.row + 1
+
+    def refuse(self, node: Node, reason: str) -> NoReturn:
+        raise ProjectError(
+            f"{self.file}:{self.line(node)}: {reason}, so scaffold cannot edit it safely and "
+            f"changed nothing; {self.hint}"
+        )
+
+    def line_start(self, pos: int) -> int:
+        return self.body.rfind(b"\n", 0, pos) + 1
+
+    def line_end(self, pos: int) -> int:
+        """Offset of the line ending after ``pos`` (before any ``\\r``), or the end."""
+        end = self.body.find(b"\n", pos)
+        if end < 0:
+            return len(self.body)
+        return end - 1 if self.body[end - 1 : end] == b"\r" else end
+
+    def next_line_start(self, pos: int) -> int:
+        end = self.body.find(b"\n", pos)
+        return len(self.body) if end < 0 else end + 1
+
+    def indent_at(self, pos: int) -> tuple[str, bool]:
+        before = self.body[self.line_start(pos) : pos]
+        lead = before[: len(before) - len(before.lstrip(b" \t"))]
+        return lead.decode(), lead == before
+
+    def object_at(self, offset: int) -> Node:
+        node: Node | None = self.root.descendant_for_byte_range(offset, offset + 1)
+        while node is not None and not (node.type == "object" and node.start_byte == offset):
+            node = node.parent
+        if node is None:
+            raise ScaffoldError(
+                f"internal error: {self.file} changed since its events map was located"
+            )
+        return node
+
+    def trailing_commas(self) -> bool:
+        """Whether multi-line lists in this file end with a comma (default: yes)."""
+        votes = []
+        for node in _ts.walk(self.root):
+            if node.type not in {"object", "array", "arguments", "named_imports", "object_type"}:
+                continue
+            if b"\n" not in self.body[node.start_byte : node.end_byte]:
+                continue
+            items = _members(node)
+            if items:
+                votes.append(_comma_after(items[-1]) is not None)
+        return sum(votes) * 2 >= len(votes) if votes else True
+
+    def semicolons(self) -> bool:
+        kinds = {"import_statement", "lexical_declaration", "expression_statement"}
+        ends = [
+            n.children[-1].type == ";"
+            for n in self.root.children
+            if n.type in kinds | {"export_statement"} and n.children
+        ]
+        return sum(ends) * 2 > len(ends) if ends else False
+
+    def apply(self, edits: list[_Edit]) -> bytes:
+        body = self.body
+        for start, end, text in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+            body = body[:start] + text.encode("utf-8") + body[end:]
+        if body != self.body and _ts.parse(body).root_node.has_error:
+            raise ScaffoldError(f"internal error: an edit of {self.file} broke its syntax")
+        return self.bom + body
+
+
+def _members(node: Node) -> list[Node]:
+    return [c for c in node.named_children if c.type != "comment"]
+
+
+def _comma_after(node: Node) -> Node | None:
+    sibling = node.next_sibling
+    while sibling is not None and sibling.type == "comment":
+        sibling = sibling.next_sibling
+    return sibling if sibling is not None and sibling.type == "," else None
+
+
+def _unwrap(node: Node) -> Node:
+    while node.type in _WRAPPERS and node.named_children:
+        node = node.named_children[0]
+    return node
+
+
+def _string_value(doc: _Doc, node: Node) -> str:
+    return doc.text(node)[1:-1]
+
+
+def _member_key(doc: _Doc, member: Node) -> str | None:
+    """The static key of an object member; ``None`` for a spread or a computed key."""
+    if member.type == "shorthand_property_identifier":
+        return doc.text(member)
+    if member.type in {"pair", "method_definition"}:
+        key = member.child_by_field_name("key" if member.type == "pair" else "name")
+        if key is None or key.type == "computed_property_name":
+            return None
+        return _string_value(doc, key) if key.type == "string" else doc.text(key)
+    return None
+
+
+def _static_keys(doc: _Doc, obj: Node) -> tuple[str, ...]:
+    keys = []
+    for member in _members(obj):
+        key = _member_key(doc, member)
+        if key is None:
+            what = "a spread (...)" if member.type == "spread_element" else "a computed key"
+            doc.refuse(member, f"the events map uses {what}")
+        keys.append(key)
+    return tuple(keys)
+
+
+def _top_statements(doc: _Doc) -> list[Node]:
+    out = []
+    for stmt in doc.root.named_children:
+        declaration = stmt.child_by_field_name("declaration")
+        out.append(declaration if stmt.type == "export_statement" and declaration else stmt)
+    return out
+
+
+def _declarator(doc: _Doc, name: str) -> Node | None:
+    for stmt in _top_statements(doc):
+        if stmt.type in {"lexical_declaration", "variable_declaration"}:
+            for decl in stmt.named_children:
+                target = decl.child_by_field_name("name")
+                if decl.type == "variable_declarator" and target and doc.text(target) == name:
+                    return decl
+        elif stmt.type in {"function_declaration", "class_declaration"}:
+            target = stmt.child_by_field_name("name")
+            if target is not None and doc.text(target) == name:
+                return stmt
+    return None
+
+
+@dataclass(frozen=True)
+class _Import:
+    statement: Node
+    specifier: Node | None  # None for a default or namespace import
+    imported: str  # "default", "*" or the exported name
+    source: str
+
+
+def _imports(doc: _Doc) -> list[_Import]:
+    out = []
+    for stmt in doc.root.named_children:
+        source = stmt.child_by_field_name("source")
+        clause = next((c for c in stmt.named_children if c.type == "import_clause"), None)
+        if stmt.type != "import_statement" or source is None or clause is None:
+            continue
+        spec = _string_value(doc, source)
+        for part in clause.named_children:
+            if part.type == "identifier":
+                out.append(_Import(stmt, None, "default", spec))
+            elif part.type == "namespace_import":
+                out.append(_Import(stmt, None, "*", spec))
+            elif part.type == "named_imports":
+                out.extend(
+                    _Import(stmt, item, "", spec)
+                    for item in part.named_children
+                    if item.type == "import_specifier"
+                )
+    return out
+
+
+def _import_local(doc: _Doc, item: _Import) -> tuple[str, str]:
+    """(local name, imported name) of one import binding."""
+    if item.specifier is None:
+        clause = next(c for c in item.statement.named_children if c.type == "import_clause")
+        for part in clause.named_children:
+            if part.type == "identifier" and item.imported == "default":
+                return doc.text(part), "default"
+            if part.type == "namespace_import" and item.imported == "*":
+                return doc.text(part.named_children[-1]), "*"
+    assert item.specifier is not None
+    name = item.specifier.child_by_field_name("name")
+    alias = item.specifier.child_by_field_name("alias")
+    assert name is not None
+    return doc.text(alias or name), doc.text(name)
+
+
+def _find_import(doc: _Doc, local: str) -> tuple[_Import, str] | None:
+    for item in _imports(doc):
+        name, imported = _import_local(doc, item)
+        if name == local:
+            return item, imported
+    return None
+
+
+class _Resolver:
+    """Follows identifiers and imports from an expression to an object literal."""
+
+    def __init__(self, read: ReadModule, hint: str) -> None:
+        self.read = read
+        self.hint = hint
+        self.docs: dict[str, _Doc] = {}
+
+    def open(self, doc: _Doc, at: Node, spec: str) -> _Doc:
+        if not spec.startswith("."):
+            doc.refuse(at, f"the events map comes from the package {spec!r}")
+        base = posixpath.normpath(posixpath.join(posixpath.dirname(doc.file), spec))
+        for suffix in (".js", ".ts"):
+            base = base.removesuffix(suffix)
+        candidates = (f"{base}.ts", f"{base}/index.ts")
+        for path in candidates:
+            if path in self.docs:
+                return self.docs[path]
+            data = None if path.startswith("..") else self.read(path)
+            if data is not None:
+                self.docs[path] = _Doc(data, path, self.hint)
+                return self.docs[path]
+        doc.refuse(at, f"the module {spec!r} was not found (looked for {' and '.join(candidates)})")
+
+    def expression(self, doc: _Doc, expr: Node, hops: int = 0) -> tuple[_Doc, Node]:
+        expr = _unwrap(expr)
+        if hops > _MAX_HOPS:
+            doc.refuse(expr, "the events map is reached through too many names")
+        if expr.type == "object":
+            return doc, expr
+        if expr.type == "identifier":
+            return self.name(doc, doc.text(expr), expr, hops + 1)
+        if expr.type in {"call_expression", "new_expression", "await_expression"}:
+            snippet = doc.text(expr).split("(")[0].strip()
+            doc.refuse(expr, f"the events map is built by a function call ({snippet}(...))")
+        doc.refuse(expr, f"the events map is built dynamically (a {expr.type.replace('_', ' ')})")
+
+    def name(self, doc: _Doc, name: str, at: Node, hops: int) -> tuple[_Doc, Node]:
+        decl = _declarator(doc, name)
+        if decl is not None:
+            if decl.type != "variable_declarator":
+                doc.refuse(decl, f"{name} is a {decl.type.split('_')[0]}, not an object literal")
+            parent = decl.parent
+            kind = parent.children[0].type if parent is not None else "var"
+            if kind != "const":
+                doc.refuse(decl, f"{name} is declared with {kind}, not const")
+            _refuse_mutation(doc, name)
+            value = decl.child_by_field_name("value")
+            if value is None:
+                doc.refuse(decl, f"{name} has no value")
+            return self.expression(doc, value, hops)
+        found = _find_import(doc, name)
+        if found is None:
+            doc.refuse(at, f"cannot find where {name} is declared")
+        item, imported = found
+        if imported == "*":
+            doc.refuse(item.statement, f"{name} is a namespace import (import * as {name})")
+        module = self.open(doc, item.statement, item.source)
+        return self.export(module, imported, item.statement, doc, hops)
+
+    def export(
+        self, doc: _Doc, name: str, at: Node, importer: _Doc, hops: int
+    ) -> tuple[_Doc, Node]:
+        for stmt in doc.root.named_children:
+            if stmt.type != "export_statement":
+                continue
+            value = stmt.child_by_field_name("value")
+            declaration = stmt.child_by_field_name("declaration")
+            if name == "default" and any(c.type == "default" for c in stmt.children):
+                if value is None:
+                    doc.refuse(stmt, "the default export is not an object literal")
+                return self.expression(doc, value, hops + 1)
+            if declaration is not None and name != "default" and _declares(doc, declaration, name):
+                return self.name(doc, name, declaration, hops + 1)
+            found = self.export_clause(doc, stmt, name, hops)
+            if found is not None:
+                return found
+        importer.refuse(at, f"{doc.file} does not export {name} as an object literal")
+
+    def export_clause(
+        self, doc: _Doc, stmt: Node, name: str, hops: int
+    ) -> tuple[_Doc, Node] | None:
+        clause = next((c for c in stmt.named_children if c.type == "export_clause"), None)
+        source = stmt.child_by_field_name("source")
+        for spec in clause.named_children if clause is not None else []:
+            local_node = spec.child_by_field_name("name")
+            alias = spec.child_by_field_name("alias")
+            if local_node is None or doc.text(alias or local_node) != name:
+                continue
+            local = doc.text(local_node)
+            if source is None:
+                return self.name(doc, local, spec, hops + 1)
+            module = self.open(doc, stmt, _string_value(doc, source))
+            return self.export(module, local, stmt, doc, hops + 1)
+        return None
+
+
+def _declares(doc: _Doc, declaration: Node, name: str) -> bool:
+    for decl in declaration.named_children:
+        target = decl.child_by_field_name("name")
+        if decl.type == "variable_declarator" and target is not None and doc.text(target) == name:
+            return True
+    return False
+
+
+def _mutation_target(doc: _Doc, node: Node) -> Node | None:
+    """The expression a statement changes, for assignments, ``delete`` and Object.assign."""
+    if node.type in {"assignment_expression", "augmented_assignment_expression"}:
+        return node.child_by_field_name("left")
+    if node.type == "unary_expression" and node.children[0].type == "delete":
+        return node.child_by_field_name("argument")
+    if node.type == "call_expression":
+        function = node.child_by_field_name("function")
+        args = node.child_by_field_name("arguments")
+        if function is not None and args is not None and doc.text(function) == "Object.assign":
+            first = _members(args)
+            return first[0] if first else None
+    return None
+
+
+def _refuse_mutation(doc: _Doc, name: str) -> None:
+    for node in _ts.walk(doc.root):
+        target = _mutation_target(doc, node)
+        if target is not None and target.type in {"member_expression", "subscript_expression"}:
+            target = target.child_by_field_name("object")
+        if target is not None and target.type == "identifier" and doc.text(target) == name:
+            doc.refuse(node, f"{name} is changed after it is declared")
+
+
+def _service(doc: _Doc) -> Node:
+    found = []
+    for node in _ts.walk(doc.root):
+        if node.type != "new_expression":
+            continue
+        constructor = node.child_by_field_name("constructor")
+        if constructor is not None and (
+            doc.text(constructor) == "Service" or doc.text(constructor).endswith(".Service")
+        ):
+            found.append(node)
+    if not found:
+        raise ProjectError(
+            f"{doc.file}: no `new Service(...)` found, so scaffold does not know where the "
+            f"events map is and changed nothing; {doc.hint}"
+        )
+    if len(found) > 1:
+        doc.refuse(found[1], "there is more than one `new Service(...)`")
+    return found[0]
+
+
+def _options(resolver: _Resolver, doc: _Doc) -> tuple[_Doc, Node]:
+    service = _service(doc)
+    args = service.child_by_field_name("arguments")
+    items = _members(args) if args is not None else []
+    if len(items) != 1:
+        doc.refuse(service, "`new Service(...)` is not given exactly one options object")
+    return resolver.expression(doc, items[0])
+
+
+def _events_member(doc: _Doc, options: Node) -> Node | None:
+    for member in _members(options):
+        if _member_key(doc, member) == "events":
+            return member
+    return None
+
+
+def locate_events(
+    index_source: bytes,
+    read_module: ReadModule,
+    *,
+    index_file: str = "node/index.ts",
+    hint: str = "add the handler to the events object given to new Service by hand",
+) -> EventsLocation:
+    """Find the object literal that holds the app's event handlers.
+
+    Args:
+        index_source: The bytes of the file that calls ``new Service``.
+        read_module: Reads another file of the app (path relative to the app root),
+            returning ``None`` if it does not exist.
+        index_file: ``index_source``'s path relative to the app root.
+        hint: What to do by hand, appended to refusals (see :func:`manual_hint`).
+
+    Returns:
+        Where the events map is (or, if the Service has no ``events``, where to add it).
+
+    Raises:
+        ProjectError: If a file does not parse or the map is not a plain object
+            literal that can be edited safely.
+    """
+    resolver = _Resolver(read_module, hint)
+    doc = _Doc(index_source, index_file, hint)
+    resolver.docs[index_file] = doc
+    odoc, options = _options(resolver, doc)
+    member = _events_member(odoc, options)
+    if member is None:
+        for item in _members(options):
+            if _member_key(odoc, item) is None:
+                odoc.refuse(item, "the Service options use a spread or computed key")
+        return EventsLocation(odoc.file, options.start_byte, odoc.line(options), True, ())
+    if member.type == "method_definition":
+        odoc.refuse(member, "events is a method")
+    if member.type == "shorthand_property_identifier":
+        edoc, events = resolver.name(odoc, "events", member, 0)
+    else:
+        value = member.child_by_field_name("value")
+        assert value is not None
+        edoc, events = resolver.expression(odoc, value)
+    keys = _static_keys(edoc, events)
+    return EventsLocation(edoc.file, events.start_byte, edoc.line(events), False, keys)
+
+
+def _quote(doc: _Doc) -> str:
+    for item in _imports(doc):
+        source = item.statement.child_by_field_name("source")
+        if source is not None:
+            return doc.text(source)[0]
+    return "'"
+
+
+def _key_text(doc: _Doc, key: str) -> str:
+    if _IDENT.match(key):
+        return key
+    quote = _quote(doc)
+    return quote + key.replace("\\", "\\\\").replace(quote, "\\" + quote) + quote
+
+
+def _insert_member(doc: _Doc, obj: Node, render: Callable[[str | None], str]) -> list[_Edit]:
+    """Edits that add a member after ``obj``'s last one; ``render(indent)`` gives its text.
+
+    ``render`` gets the member's indent, or ``None`` when it goes on one line.
+    """
+    members = _members(obj)
+    open_indent, _ = doc.indent_at(obj.start_byte)
+    close = obj.children[-1]
+    if not members:
+        indent = open_indent + doc.unit
+        comma = "," if doc.trailing_commas() else ""
+        text = doc.eol + indent + render(indent) + comma
+        if any(c.type == "comment" for c in obj.children):
+            return [(obj.start_byte + 1, obj.start_byte + 1, text)]
+        return [(obj.start_byte + 1, close.start_byte, text + doc.eol + open_indent)]
+    last = members[-1]
+    comma_node = _comma_after(last)
+    if b"\n" not in doc.body[obj.start_byte : obj.end_byte]:
+        if comma_node is not None:
+            return [(comma_node.end_byte, comma_node.end_byte, " " + render(None) + ",")]
+        return [(last.end_byte, last.end_byte, ", " + render(None))]
+    indent, alone = doc.indent_at(last.start_byte)
+    if not alone:
+        indent = open_indent + doc.unit
+    anchor = comma_node.end_byte if comma_node is not None else last.end_byte
+    tail = "," if comma_node is not None else ""
+    line_end = doc.line_end(anchor)
+    if close.start_byte > line_end:
+        edits = [(line_end, line_end, doc.eol + indent + render(indent) + tail)]
+        if comma_node is None:
+            edits.append((last.end_byte, last.end_byte, ","))
+        return edits
+    lead = "" if comma_node is not None else ","
+    return [(anchor, anchor, lead + doc.eol + indent + render(indent) + tail)]
+
+
+def _remove_member(doc: _Doc, obj: Node, member: Node) -> list[_Edit]:
+    """Edits that delete ``member`` and its comma: the inverse of ``_insert_member``."""
+    members = _members(obj)
+    index = next(i for i, m in enumerate(members) if m.id == member.id)
+    comma = _comma_after(member)
+    has_comments = any(c.type == "comment" for c in obj.children)
+    close = obj.children[-1]
+    if len(members) == 1 and not has_comments:
+        return [(obj.start_byte + 1, close.start_byte, "")]
+    end = comma.end_byte if comma is not None else member.end_byte
+    following = (comma or member).next_sibling
+    while following is not None and following.type == "comment":
+        following = following.next_sibling
+    _, alone = doc.indent_at(member.start_byte)
+    own_lines = alone and (following is None or following.start_byte > doc.line_end(end))
+    if own_lines and (comma is not None or len(members) == 1):
+        return [(doc.line_start(member.start_byte), doc.next_line_start(end), "")]
+    if own_lines and index == len(members) - 1:
+        previous_comma = _comma_after(members[index - 1])
+        assert previous_comma is not None
+        start = doc.line_start(member.start_byte)
+        start -= 2 if doc.body[start - 2 : start] == b"\r\n" else 1
+        return [
+            (previous_comma.start_byte, previous_comma.end_byte, ""),
+            (start, doc.line_end(end), ""),
+        ]
+    if index < len(members) - 1:
+        return [(member.start_byte, members[index + 1].start_byte, "")]
+    return [(members[index - 1].end_byte, member.end_byte, "")]
+
+
+def _add_import(doc: _Doc, name: str, path: str) -> list[_Edit]:
+    found = _find_import(doc, name)
+    if found is not None:
+        item, imported = found
+        if item.source == path and imported == name:
+            return []
+        raise ConflictError(
+            f"{doc.file}:{doc.line(item.statement)}: {name} is already imported from "
+            f"{item.source!r}; pick another handler name or rename that import"
+        )
+    decl = _declarator(doc, name)
+    if decl is not None:
+        raise ConflictError(
+            f"{doc.file}:{doc.line(decl)}: {name} is already declared here; "
+            "pick another handler name"
+        )
+    imports = [s for s in doc.root.named_children if s.type == "import_statement"]
+    quote = _quote(doc)
+    pad = " "
+    for item in _imports(doc):
+        if item.specifier is not None and item.specifier.parent is not None:
+            pad = " " if doc.text(item.specifier.parent).startswith("{ ") else ""
+    semi = ";" if (doc.text(imports[-1]).endswith(";") if imports else doc.semicolons()) else ""
+    text = f"import {{{pad}{name}{pad}}} from {quote}{path}{quote}{semi}"
+    if imports:
+        end = doc.line_end(imports[-1].end_byte)
+        return [(end, end, doc.eol + text)]
+    return [(0, 0, text + doc.eol + doc.eol)]
+
+
+def _remove_import(doc: _Doc, name: str, path: str, removed: list[_Edit]) -> list[_Edit]:
+    found = _find_import(doc, name)
+    if found is None or found[0].source != path or found[0].specifier is None:
+        return []
+    item = found[0]
+    stmt = item.statement
+    for node in _ts.walk(doc.root):
+        if node.type not in {"identifier", "shorthand_property_identifier"}:
+            continue
+        if doc.text(node) != name:
+            continue
+        inside = stmt.start_byte <= node.start_byte < stmt.end_byte or any(
+            start <= node.start_byte < end for start, end, _ in removed
+        )
+        if not inside:
+            return []
+    assert item.specifier is not None
+    named = item.specifier.parent
+    assert named is not None
+    clause = named.parent
+    if len(_members(named)) > 1 or (clause is not None and len(clause.named_children) > 1):
+        return _remove_member(doc, named, item.specifier)
+    if stmt.start_byte == 0 or doc.line_start(stmt.start_byte) == 0:
+        end = doc.next_line_start(stmt.end_byte)
+        others = [s for s in doc.root.named_children if s.type == "import_statement"]
+        if len(others) == 1 and doc.body[end : doc.next_line_start(end)].strip() == b"":
+            end = doc.next_line_start(end)
+        return [(0, end, "")]
+    start = doc.line_start(stmt.start_byte)
+    start -= 2 if doc.body[start - 2 : start] == b"\r\n" else 1
+    return [(start, doc.line_end(stmt.end_byte), "")]
+
+
+def _member_is(doc: _Doc, member: Node, import_name: str) -> bool:
+    if member.type == "shorthand_property_identifier":
+        return doc.text(member) == import_name
+    value = member.child_by_field_name("value") if member.type == "pair" else None
+    return value is not None and doc.text(value) == import_name
+
+
+def add_handler(
+    source: bytes, location: EventsLocation, key: str, import_name: str, import_path: str
+) -> bytes:
+    """Add ``key: import_name`` to the events map and import the handler.
+
+    Running it again on its own output changes nothing.
+
+    Args:
+        source: The bytes of ``location.file`` (the same snapshot that was located).
+        location: From :func:`locate_events`.
+        key: The handler id (also the key in service.json ``events``).
+        import_name: The handler's exported name.
+        import_path: The module specifier to import it from, relative to
+            ``location.file`` (see :func:`relative_import`).
+
+    Returns:
+        The new bytes of ``location.file``.
+
+    Raises:
+        ConflictError: If ``key`` or ``import_name`` is already used for something else.
+        ProjectError: If the file does not parse.
+    """
+    doc = _Doc(source, location.file, "")
+    obj = doc.object_at(location.offset)
+    key_text = _key_text(doc, key)
+    member_text = key_text if key == import_name else f"{key_text}: {import_name}"
+    edits: list[_Edit] = []
+    if location.missing:
+        comma = "," if doc.trailing_commas() else ""
+
+        def render(indent: str | None) -> str:
+            if indent is None:
+                return f"events: {{ {member_text} }}"
+            inner = indent + doc.unit
+            return f"events: {{{doc.eol}{inner}{member_text}{comma}{doc.eol}{indent}}}"
+
+        edits += _insert_member(doc, obj, render)
+    else:
+        existing = next((m for m in _members(obj) if _member_key(doc, m) == key), None)
+        if existing is None:
+            edits += _insert_member(doc, obj, lambda _indent: member_text)
+        elif not _member_is(doc, existing, import_name):
+            raise ConflictError(
+                f"{doc.file}:{doc.line(existing)}: the events map already has {key!r} "
+                f"bound to something other than {import_name}; pick another handler name"
+            )
+    edits += _add_import(doc, import_name, import_path)
+    return doc.apply(edits) if edits else source
+
+
+def _service_events_pair(doc: _Doc, obj: Node) -> tuple[Node, Node] | None:
+    """If ``obj`` is ``events: {...}`` inline in ``new Service({...})``: (pair, options)."""
+    pair = obj.parent
+    options = pair.parent if pair is not None else None
+    args = options.parent if options is not None else None
+    service = args.parent if args is not None else None
+    if (
+        pair is None
+        or options is None
+        or service is None
+        or pair.type != "pair"
+        or _member_key(doc, pair) != "events"
+        or service.type != "new_expression"
+    ):
+        return None
+    return pair, options
+
+
+def remove_handler(
+    source: bytes,
+    location: EventsLocation,
+    key: str,
+    import_name: str,
+    import_path: str,
+    *,
+    prune_empty: bool = True,
+) -> bytes:
+    """Remove ``key`` from the events map, and its import if nothing else uses it.
+
+    The exact inverse of :func:`add_handler`; nothing happens if ``key`` is absent.
+
+    Args:
+        source: The bytes of ``location.file`` (the same snapshot that was located).
+        location: From :func:`locate_events`.
+        key: The handler id.
+        import_name: The handler's imported name.
+        import_path: The module specifier it is imported from.
+        prune_empty: If the map is ``events: {...}`` inline in ``new Service`` and
+            this removes its last key, remove the ``events`` property too.
+
+    Returns:
+        The new bytes of ``location.file``.
+
+    Raises:
+        ProjectError: If the file does not parse.
+    """
+    if location.missing:
+        return source
+    doc = _Doc(source, location.file, "")
+    obj = doc.object_at(location.offset)
+    members = _members(obj)
+    member = next((m for m in members if _member_key(doc, m) == key), None)
+    if member is None:
+        return source
+    inline = _service_events_pair(doc, obj)
+    has_comments = any(c.type == "comment" for c in obj.children)
+    if prune_empty and inline is not None and len(members) == 1 and not has_comments:
+        edits = _remove_member(doc, inline[1], inline[0])
+    else:
+        edits = _remove_member(doc, obj, member)
+    removed = [(member.start_byte, member.end_byte, "")]
+    edits += _remove_import(doc, import_name, import_path, removed)
+    return doc.apply(edits)
