@@ -163,7 +163,8 @@ class ChangeSet:
                 if change.after is None:
                     change.path.unlink()
                 else:
-                    temps.pop(change.path).replace(change.path)
+                    temps[change.path].replace(change.path)
+                    del temps[change.path]
                 done.append(change)
         except OSError as error:
             _rollback(done, temps, made_dirs)
