@@ -179,6 +179,73 @@ def new(
     echo("Next: cd into it, then `cd node && npm install && npm test`, and `vtex link`.")
 
 
+_CHECK_SEVERITY_COLOR: dict[str, str | None] = {"error": "red", "warning": "yellow", "info": None}
+
+
+def _rule_list(values: list[str] | None) -> list[str]:
+    return [part for value in values or [] for part in value.split(",") if part.strip()]
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  scaffold check                    # the app around the current folder\n\n"
+        "  scaffold check apps/sync --json   # machine-readable, for CI\n\n"
+        "  scaffold check --select SC101,SC103 --ignore payload-logged\n\n"
+        "Exit codes: 0 no errors (warnings/info allowed), 1 errors found or no app, "
+        "2 unknown rule in --select/--ignore. Rules: docs/check.md."
+    )
+)
+@user_errors
+def check(
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A folder inside the app (default: the current folder).",
+            metavar="DIR",
+            show_default=False,
+        ),
+    ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the findings as a JSON array.")
+    ] = False,
+    select: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--select",
+            metavar="RULES",
+            help="Only these rules: ids or names, comma-separated (repeatable).",
+        ),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore", metavar="RULES", help="Skip these rules: ids or names, comma-separated."
+        ),
+    ] = None,
+) -> None:
+    """Lint a VTEX IO app against the events-and-workers review checklist."""
+    from scaffold import check as check_
+    from scaffold._project import find_app_root
+
+    selected, ignored = _rule_list(select), _rule_list(ignore)
+    try:
+        check_.resolve_rules(selected, ignored)
+    except check_.UnknownRuleError as error:
+        raise fail(str(error), 2) from None
+    root = find_app_root(path if path is not None else Path.cwd())
+    findings = check_.check_app(root, select=selected or None, ignore=ignored)
+    if json_output:
+        typer.echo(check_.format_json(findings))
+    else:
+        for finding in findings:
+            echo(check_.format_finding(finding), fg=_CHECK_SEVERITY_COLOR[finding.severity])
+        for line in check_.format_summary(findings):
+            echo(line)
+    if check_.has_errors(findings):
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Run the CLI (the ``scaffold`` console script)."""
     app()

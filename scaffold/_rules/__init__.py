@@ -1,0 +1,1 @@
+"""The rules behind ``scaffold check``, one module per concern; ``scaffold.check`` runs them."""

@@ -1,0 +1,141 @@
+"""What every rule shares: the finding record and the catalogue of rule ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+
+SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem found in an app.
+
+    Attributes:
+        path: The file, relative to the app root, with ``/`` separators.
+        line: 1-based line.
+        column: 1-based column, in characters.
+        rule: The rule id, e.g. ``SC101``.
+        severity: ``error``, ``warning`` or ``info``.
+        message: What is wrong, in one line.
+    """
+
+    path: str
+    line: int
+    column: int
+    rule: str
+    severity: Severity
+    message: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule of the catalogue.
+
+    Attributes:
+        id: Stable id (``SC`` + 3 digits).
+        name: Stable kebab-case name, accepted wherever an id is.
+        severity: The usual severity (a few rules lower or raise it per finding).
+        summary: What the rule looks for.
+        fix: A one-line hint on how to fix a finding.
+    """
+
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    fix: str
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "SC000",
+        "parse-error",
+        "error",
+        "A JSON file is not valid JSON (error) or a .ts file does not parse (warning).",
+        "Fix the syntax; `tsc --noEmit` or a JSON linter shows the exact problem.",
+    ),
+    Rule(
+        "SC001",
+        "event-not-registered",
+        "error",
+        "An event in service.json has no handler in the Service `events` object.",
+        "Add `<id>: handler` to the events object, or remove the event from service.json.",
+    ),
+    Rule(
+        "SC002",
+        "handler-not-declared",
+        "error",
+        "A handler in the Service `events` object is not declared in service.json.",
+        "Declare the id under `events` in node/service.json (with sender and topics).",
+    ),
+    Rule(
+        "SC003",
+        "events-map-unresolved",
+        "warning",
+        "The Service `events` object cannot be read statically, so SC001/SC002 are partial.",
+        "Write the events map as an object literal (inline, a const, or an imported const).",
+    ),
+    Rule(
+        "SC101",
+        "missing-idempotency-guard",
+        "error",
+        "A handler writes or calls out before any claim/processed check.",
+        "Wrap the side effect in runOnce(...) or check claim()/isProcessed() first.",
+    ),
+    Rule(
+        "SC102",
+        "request-only-state",
+        "error",
+        "An event or worker handler reads HTTP-only state (request, query, params, headers).",
+        "Put what the handler needs in the event body and read it from ctx.body.",
+    ),
+    Rule(
+        "SC103",
+        "swallowed-error",
+        "error",
+        "A catch neither rethrows nor records the failure (log-only catches are warnings).",
+        "Record the failure (e.g. markFailed(...)) and rethrow, or rethrow.",
+    ),
+    Rule(
+        "SC104",
+        "payload-logged",
+        "warning",
+        "A whole event payload (ctx.body) is passed to a logger.",
+        "Log ids and metadata (e.g. { orderId }), not the whole body.",
+    ),
+    Rule(
+        "SC201",
+        "missing-policy",
+        "error",
+        "A client is used without the manifest policy it needs.",
+        "Add the policy to `policies` in manifest.json.",
+    ),
+    Rule(
+        "SC301",
+        "deprecated-event-keys",
+        "info",
+        "An event in service.json uses the deprecated `keys` instead of `topics`.",
+        "Rename `keys` to `topics`.",
+    ),
+    Rule(
+        "SC302",
+        "unknown-service-key",
+        "warning",
+        "service.json has a key the VTEX IO runtime does not know (often a typo).",
+        "Remove the key or fix its spelling.",
+    ),
+    Rule(
+        "SC303",
+        "invalid-service-value",
+        "error",
+        "A service.json value is out of range or of the wrong type.",
+        "Use workers 1-4 (integer), timeout 1-60, memory 1-1024, objects for events/routes.",
+    ),
+)
+
+RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES}

@@ -1,0 +1,349 @@
+"""Loading an app's files for the rules: parsed .ts modules, JSON with key positions."""
+
+from __future__ import annotations
+
+import json
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scaffold import _ts
+from scaffold._rules._base import Finding, Severity
+
+if TYPE_CHECKING:
+    from tree_sitter import Node, Tree
+
+_SUPPRESS = re.compile(r"scaffold-check:\s*ignore\b([\sA-Za-z0-9,-]*)")
+_TEST_PARTS = {"__tests__", "__mocks__", "node_modules"}
+
+
+def is_test_file(path: Path) -> bool:
+    """Return whether ``path`` is a test, mock, declaration or dependency file.
+
+    Args:
+        path: A path relative to the app root (or absolute).
+
+    Returns:
+        True for files the rules never analyze.
+    """
+    name = path.name
+    return bool(_TEST_PARTS.intersection(path.parts)) or name.endswith(
+        (".test.ts", ".spec.ts", ".d.ts")
+    )
+
+
+@dataclass
+class Module:
+    """A parsed TypeScript file.
+
+    Attributes:
+        path: Absolute path.
+        rel: Path relative to the app root, ``/``-separated.
+        source: The bytes that were parsed (BOM removed).
+        tree: The tree-sitter tree.
+    """
+
+    path: Path
+    rel: str
+    source: bytes
+    tree: Tree
+    _suppressed: dict[int, frozenset[str]] | None = field(default=None, repr=False)
+    imports: dict[str, tuple[str, str]] | None = field(default=None, repr=False)
+    bindings: dict[str, Node | None] | None = field(default=None, repr=False)
+
+    @property
+    def root(self) -> Node:
+        """The ``program`` node."""
+        return self.tree.root_node
+
+    def position(self, node: Node) -> tuple[int, int]:
+        """Return the 1-based line and character column where ``node`` starts.
+
+        Args:
+            node: A node of this module's tree.
+
+        Returns:
+            ``(line, column)``.
+        """
+        row, col = node.start_point
+        line_start = node.start_byte - col
+        prefix = self.source[line_start : node.start_byte].decode("utf-8", errors="replace")
+        return row + 1, len(prefix) + 1
+
+    def finding(self, node: Node, rule: str, severity: Severity, message: str) -> Finding:
+        """Build a finding located at ``node``.
+
+        Args:
+            node: Where the problem is.
+            rule: Rule id.
+            severity: Severity of this finding.
+            message: One-line message.
+
+        Returns:
+            The finding.
+        """
+        line, col = self.position(node)
+        return Finding(self.rel, line, col, rule, severity, message)
+
+    def suppressed(self, line: int, rule: str) -> bool:
+        """Return whether a ``// scaffold-check: ignore [IDS]`` comment silences a finding.
+
+        The comment applies to its own line and the line after it; without ids it silences
+        every rule there.
+
+        Args:
+            line: 1-based line of the finding.
+            rule: The finding's rule id.
+
+        Returns:
+            True if the finding is silenced.
+        """
+        if self._suppressed is None:
+            self._suppressed = {}
+            for node in _ts.walk(self.root):
+                if node.type != "comment":
+                    continue
+                match = _SUPPRESS.search(_ts.text(node))
+                if match is None:
+                    continue
+                ids = frozenset(re.findall(r"SC\d{3}", match.group(1).upper()))
+                first = node.start_point[0] + 1
+                for covered in (first, node.end_point[0] + 2):
+                    self._suppressed[covered] = self._suppressed.get(covered, frozenset()) | (
+                        ids or frozenset({"*"})
+                    )
+        ids = self._suppressed.get(line, frozenset())
+        return "*" in ids or rule in ids
+
+
+class Project:
+    """An app's files, each read and parsed at most once.
+
+    Args:
+        root: The app root (the folder holding manifest.json).
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.node = self.root / "node"
+        self.findings: list[Finding] = []
+        self._modules: dict[Path, Module | None] = {}
+
+    def rel(self, path: Path) -> str:
+        """Return ``path`` relative to the app root, ``/``-separated."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def module(self, path: Path) -> Module | None:
+        """Parse a .ts file once; a file that does not parse cleanly also yields an SC000.
+
+        Args:
+            path: Absolute path of the file.
+
+        Returns:
+            The module (possibly with error nodes), or None if it cannot be read.
+        """
+        path = path.resolve()
+        if path in self._modules:
+            return self._modules[path]
+        module: Module | None = None
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            raw = None
+        if raw is not None:
+            source = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+            module = Module(path, self.rel(path), source, _ts.parse(source))
+            if module.root.has_error:
+                bad = _first_error(module.root)
+                self.findings.append(
+                    module.finding(
+                        bad,
+                        "SC000",
+                        "warning",
+                        "tree-sitter cannot parse this file; findings here may be incomplete",
+                    )
+                )
+        self._modules[path] = module
+        return module
+
+    def ts_files(self, *folders: str) -> list[Path]:
+        """List the .ts files under ``node/<folder>`` (or all of ``node/``), tests excluded.
+
+        Args:
+            folders: Folder names under ``node/``; none means the whole ``node/`` folder.
+
+        Returns:
+            Sorted absolute paths.
+        """
+        bases = [self.node / name for name in folders] if folders else [self.node]
+        found: set[Path] = set()
+        for base in bases:
+            if base.is_dir():
+                found.update(
+                    path
+                    for path in base.rglob("*.ts")
+                    if path.is_file() and not is_test_file(path.relative_to(self.node))
+                )
+        return sorted(found)
+
+    def json(self, rel: str) -> JsonFile | None:
+        """Read a JSON file; invalid JSON yields an SC000 error and None.
+
+        Args:
+            rel: Path relative to the app root.
+
+        Returns:
+            The parsed file, or None if it is missing or invalid.
+        """
+        path = self.root / rel
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+            data = json.loads(text)
+        except OSError:
+            return None
+        except UnicodeDecodeError as error:
+            self.findings.append(
+                Finding(rel, 1, 1, "SC000", "error", f"not UTF-8 ({error.reason})")
+            )
+            return None
+        except json.JSONDecodeError as error:
+            self.findings.append(
+                Finding(
+                    rel, error.lineno, error.colno, "SC000", "error", f"not valid JSON: {error.msg}"
+                )
+            )
+            return None
+        return JsonFile(rel, text, data)
+
+
+def _first_error(root: Node) -> Node:
+    for node in _ts.walk(root):
+        if node.type == "ERROR" or node.is_missing:
+            return node
+    return root
+
+
+class JsonFile:
+    """A parsed JSON file that knows where each object key is written.
+
+    Args:
+        rel: Path relative to the app root.
+        text: The decoded text (already known to be valid JSON).
+        data: The parsed value.
+    """
+
+    def __init__(self, rel: str, text: str, data: Any) -> None:
+        self.rel = rel
+        self.text = text
+        self.data = data
+        self._keys: dict[tuple[str, ...], int] | None = None
+        self._lines = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def position(self, *path: str) -> tuple[int, int]:
+        """Return the 1-based line and column of the key at ``path`` (or its parents).
+
+        Args:
+            path: Object keys from the top, e.g. ``("events", "orderCreated", "keys")``.
+
+        Returns:
+            Where that key is written; the nearest written ancestor, or 1:1.
+        """
+        if self._keys is None:
+            self._keys = {}
+            _KeyScanner(self.text, self._keys).value(())
+        while path and path not in self._keys:
+            path = path[:-1]
+        offset = self._keys.get(path, 0)
+        line = bisect_right(self._lines, offset)
+        return line, offset - self._lines[line - 1] + 1
+
+    def finding(
+        self, path: tuple[str, ...], rule: str, severity: Severity, message: str
+    ) -> Finding:
+        """Build a finding located at the key ``path``.
+
+        Args:
+            path: Object keys from the top.
+            rule: Rule id.
+            severity: Severity.
+            message: One-line message.
+
+        Returns:
+            The finding.
+        """
+        line, col = self.position(*path)
+        return Finding(self.rel, line, col, rule, severity, message)
+
+
+class _KeyScanner:
+    """A hand-written walk over valid JSON text recording where each key's quote starts.
+
+    ``json`` does not expose positions; the text was already validated by ``json.loads``,
+    so this only needs to follow the structure, not to report errors.
+    """
+
+    def __init__(self, text: str, out: dict[tuple[str, ...], int]) -> None:
+        self.text = text
+        self.i = 0
+        self.out = out
+
+    def _skip(self) -> None:
+        while self.i < len(self.text) and self.text[self.i] in " \t\r\n":
+            self.i += 1
+
+    def value(self, path: tuple[str, ...]) -> None:
+        self._skip()
+        char = self.text[self.i : self.i + 1]
+        if char == "{":
+            self._object(path)
+        elif char == "[":
+            self._array(path)
+        elif char == '"':
+            self._string()
+        else:
+            while self.i < len(self.text) and self.text[self.i] not in ",]} \t\r\n":
+                self.i += 1
+
+    def _string(self) -> str:
+        start = self.i
+        self.i += 1
+        while self.text[self.i] != '"':
+            self.i += 2 if self.text[self.i] == "\\" else 1
+        self.i += 1
+        return str(json.loads(self.text[start : self.i]))
+
+    def _object(self, path: tuple[str, ...]) -> None:
+        self.i += 1
+        while True:
+            self._skip()
+            if self.text[self.i] == "}":
+                self.i += 1
+                return
+            start = self.i
+            key = self._string()
+            self.out.setdefault((*path, key), start)
+            self._skip()
+            self.i += 1  # the colon
+            self.value((*path, key))
+            self._skip()
+            if self.text[self.i] == ",":
+                self.i += 1
+
+    def _array(self, path: tuple[str, ...]) -> None:
+        self.i += 1
+        index = 0
+        while True:
+            self._skip()
+            if self.text[self.i] == "]":
+                self.i += 1
+                return
+            self.value((*path, str(index)))
+            index += 1
+            self._skip()
+            if self.text[self.i] == ",":
+                self.i += 1

@@ -1,0 +1,491 @@
+"""SC101-SC104: what event and worker handlers do (idempotency, request state, errors, logs).
+
+Which code is analyzed: every .ts file under node/events and node/workers (tests excluded) as
+a whole, plus the body of every function registered in the Service events object wherever it
+lives (e.g. inline in node/index.ts, whose routes are left alone).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from scaffold import _ts
+from scaffold._rules._tsnav import FUNCTION_TYPES, callee_name, key_text, member_chain, unwrap
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from tree_sitter import Node
+
+    from scaffold._rules._base import Finding
+    from scaffold._rules._source import Module, Project
+    from scaffold._rules.events_map import EventsMap
+
+# A call whose callee name starts with one of these counts as the idempotency guard (SC101).
+GUARD_PREFIXES = (
+    "claim",
+    "tryclaim",
+    "runonce",
+    "once",
+    "isprocessed",
+    "hasprocessed",
+    "wasprocessed",
+    "alreadyprocessed",
+    "isdone",
+    "alreadydone",
+    "ishandled",
+    "hashandled",
+    "markprocessing",
+    "getrecord",
+    "getstatus",
+    "getmarker",
+    "acquirelock",
+    "trylock",
+    "dedupe",
+)
+# A method call on a client whose name starts with one of these is a side effect (SC101).
+EFFECT_PREFIXES = (
+    "save",
+    "create",
+    "update",
+    "upsert",
+    "insert",
+    "send",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "remove",
+    "publish",
+    "notify",
+    "write",
+    "increment",
+    "sync",
+)
+HTTP_LIBRARIES = frozenset({"axios", "got", "superagent", "http", "https"})
+REQUEST_ONLY = frozenset(
+    {"request", "query", "params", "headers", "header", "cookies", "querystring"}
+)
+LOGGER_NAMES = frozenset({"logger", "console", "log"})
+# In a catch, a (non-log) call or assignment whose text matches this records the failure.
+RECORDS_FAILURE = re.compile(r"fail|error|reject|status|dead.?letter|retry", re.IGNORECASE)
+_FAILURE_KEYS = frozenset({"status", "error", "failed", "failure", "reason"})
+
+
+def check_handlers(project: Project, events_map: EventsMap) -> list[Finding]:
+    """Run SC101-SC104 over handler code.
+
+    Args:
+        project: The app.
+        events_map: The registered handlers (followed into their modules).
+
+    Returns:
+        The findings.
+    """
+    whole: dict[str, Module] = {}
+    for path in project.ts_files("events", "workers"):
+        module = project.module(path)
+        if module is not None:
+            whole[module.rel] = module
+    registered: dict[str, tuple[Module, dict[tuple[int, int], Node]]] = {}
+    for handler in events_map.handlers:
+        _, nodes = registered.setdefault(handler.module.rel, (handler.module, {}))
+        nodes[(handler.node.start_byte, handler.node.end_byte)] = handler.node
+    findings: list[Finding] = []
+    for rel in sorted(set(whole) | set(registered)):
+        module = whole.get(rel) or registered[rel][0]
+        functions = list(registered[rel][1].values()) if rel in registered else []
+        scopes = [module.root] if rel in whole else functions
+        if not functions and rel in whole:
+            functions = _exported_functions(module)
+        findings.extend(_check_module(module, scopes, functions))
+    return findings
+
+
+def _check_module(module: Module, scopes: list[Node], functions: list[Node]) -> list[Finding]:
+    ctx = _ctx_names(module)
+    findings: list[Finding] = []
+    locals_ = _local_functions(module)
+    clients = _client_names(module)
+    for function in functions:
+        effect, _ = _first_unguarded(function, locals_, clients, set())
+        if effect is not None:
+            findings.append(
+                module.finding(
+                    effect,
+                    "SC101",
+                    "error",
+                    f"`{_short(effect)}` writes or calls out with no claim/processed check "
+                    "before it; a duplicate delivery repeats it",
+                )
+            )
+    nodes = [node for scope in scopes for node in _ts.walk(scope)]
+    bodies = _body_names(module, ctx)
+    for node in nodes:
+        findings.extend(_request_only(module, node, ctx))
+        findings.extend(_swallowed(module, node))
+        if node.type == "call_expression" and _is_log_call(node):
+            findings.extend(_payload_logged(module, node, ctx, bodies))
+    return findings
+
+
+# --- SC101 -----------------------------------------------------------------------------------
+
+
+def _first_unguarded(
+    function: Node, locals_: dict[str, Node], clients: set[str], seen: set[str]
+) -> tuple[Node | None, bool]:
+    """Return (first side effect not preceded by a guard, whether a guard comes first)."""
+    for node in _ts.walk(function):
+        if node.type != "call_expression":
+            continue
+        name = callee_name(node)
+        if name.lower().startswith(GUARD_PREFIXES):
+            return None, True
+        if _is_effect(node, clients):
+            return node, False
+        callee = node.child_by_field_name("function")
+        if callee is not None and callee.type == "identifier" and name in locals_:
+            if name in seen:
+                continue
+            effect, guarded = _first_unguarded(locals_[name], locals_, clients, seen | {name})
+            if effect is not None:
+                return node, False
+            if guarded:
+                return None, True
+    return None, False
+
+
+def _is_effect(call: Node, clients: set[str]) -> bool:
+    callee = call.child_by_field_name("function")
+    if callee is None or unwrap(callee).type != "member_expression":
+        return False
+    chain = member_chain(callee)
+    if not chain or not chain[-1].lower().startswith(EFFECT_PREFIXES):
+        return False
+    receiver = chain[:-1]
+    return (
+        "clients" in receiver
+        or bool(receiver)
+        and (receiver[0] in clients or receiver[0] in HTTP_LIBRARIES)
+    )
+
+
+def _client_names(module: Module) -> set[str]:
+    """Names destructured from clients: ``{ vbase } = ctx.clients``, ``{ clients: { x } }``."""
+    names: set[str] = set()
+    for node in _ts.walk(module.root):
+        if node.type == "pair_pattern":
+            key = node.child_by_field_name("key")
+            value = node.child_by_field_name("value")
+            if key is not None and value is not None and key_text(key) == "clients":
+                names |= _bound(value)
+        elif node.type == "variable_declarator":
+            pattern = node.child_by_field_name("name")
+            value = node.child_by_field_name("value")
+            if (
+                pattern is not None
+                and value is not None
+                and pattern.type == "object_pattern"
+                and member_chain(value)[-1:] == ["clients"]
+            ):
+                names |= _bound(pattern)
+    return names
+
+
+def _bound(pattern: Node) -> set[str]:
+    names: set[str] = set()
+    for node in _ts.walk(pattern):
+        if node.type == "shorthand_property_identifier_pattern":
+            names.add(_ts.text(node))
+        elif node.type == "pair_pattern":
+            value = node.child_by_field_name("value")
+            if value is not None and value.type == "identifier":
+                names.add(_ts.text(value))
+        elif node.type == "identifier" and pattern.type == "identifier":
+            names.add(_ts.text(node))
+    return names
+
+
+def _local_functions(module: Module) -> dict[str, Node]:
+    out: dict[str, Node] = {}
+    for node in _top_level(module):
+        if node.type == "function_declaration":
+            name = node.child_by_field_name("name")
+            if name is not None:
+                out[_ts.text(name)] = node
+        elif node.type in {"lexical_declaration", "variable_declaration"}:
+            for declarator in node.named_children:
+                name = declarator.child_by_field_name("name")
+                value = declarator.child_by_field_name("value")
+                if name is not None and value is not None and unwrap(value).type in FUNCTION_TYPES:
+                    out[_ts.text(name)] = unwrap(value)
+    return out
+
+
+def _exported_functions(module: Module) -> list[Node]:
+    out: list[Node] = []
+    for statement in module.root.named_children:
+        if statement.type != "export_statement":
+            continue
+        declaration = statement.child_by_field_name("declaration") or statement.child_by_field_name(
+            "value"
+        )
+        if declaration is None:
+            continue
+        if declaration.type in FUNCTION_TYPES:
+            out.append(declaration)
+        elif declaration.type in {"lexical_declaration", "variable_declaration"}:
+            for declarator in declaration.named_children:
+                value = declarator.child_by_field_name("value")
+                if value is not None and unwrap(value).type in FUNCTION_TYPES:
+                    out.append(unwrap(value))
+    return out
+
+
+def _top_level(module: Module) -> Iterable[Node]:
+    for child in module.root.named_children:
+        declaration = (
+            child.child_by_field_name("declaration")
+            if child.type == ("export_statement")
+            else child
+        )
+        if declaration is not None:
+            yield declaration
+
+
+# --- SC102 -----------------------------------------------------------------------------------
+
+
+def _ctx_names(module: Module) -> set[str]:
+    """``ctx``, ``context`` and every first parameter typed as some ``...Context``."""
+    names = {"ctx", "context"}
+    for node in _ts.walk(module.root):
+        if node.type != "formal_parameters":
+            continue
+        params = [p for p in node.named_children if p.type != "comment"]
+        if not params:
+            continue
+        pattern = params[0].child_by_field_name("pattern")
+        annotation = params[0].child_by_field_name("type")
+        if (
+            pattern is not None
+            and pattern.type == "identifier"
+            and annotation is not None
+            and "Context" in _ts.text(annotation)
+        ):
+            names.add(_ts.text(pattern))
+    return names
+
+
+def _request_only(module: Module, node: Node, ctx: set[str]) -> list[Finding]:
+    flagged: Node | None = None
+    if node.type == "member_expression":
+        chain = member_chain(node)
+        parent = node.parent
+        if len(chain) == 2 and chain[0] in ctx and chain[1] in REQUEST_ONLY:
+            flagged = node
+        elif (
+            len(chain) == 2
+            and chain[0] in ctx
+            and chain[1] == "get"
+            and (parent is not None and parent.type == "call_expression")
+        ):
+            flagged = parent
+        elif len(chain) == 4 and chain[0] in ctx and chain[1:] == ["vtex", "route", "params"]:
+            flagged = node
+    elif node.type == "variable_declarator":
+        flagged = _destructured_request(node, ctx)
+    if flagged is None:
+        return []
+    return [
+        module.finding(
+            flagged,
+            "SC102",
+            "error",
+            f"`{_short(flagged)}` is HTTP-only state: events and workers get no request, "
+            "query, route params or headers; read the input from ctx.body",
+        )
+    ]
+
+
+def _destructured_request(declarator: Node, ctx: set[str]) -> Node | None:
+    pattern = declarator.child_by_field_name("name")
+    value = declarator.child_by_field_name("value")
+    if pattern is None or value is None or pattern.type != "object_pattern":
+        return None
+    if unwrap(value).type != "identifier" or _ts.text(unwrap(value)) not in ctx:
+        return None
+    for child in pattern.named_children:
+        if child.type == "shorthand_property_identifier_pattern":
+            key: Node | None = child
+        elif child.type == "pair_pattern":
+            key = child.child_by_field_name("key")
+        else:
+            continue
+        if key is not None and key_text(key) in REQUEST_ONLY:
+            return key
+    return None
+
+
+# --- SC103 -----------------------------------------------------------------------------------
+
+
+def _swallowed(module: Module, node: Node) -> list[Finding]:
+    body: Node | None = None
+    where = node
+    if node.type == "catch_clause":
+        body = node.child_by_field_name("body")
+    elif node.type == "call_expression" and callee_name(node) == "catch":
+        callee = node.child_by_field_name("function")
+        args = node.child_by_field_name("arguments")
+        handlers = [a for a in args.named_children if a.type in FUNCTION_TYPES] if args else []
+        if callee is None or unwrap(callee).type != "member_expression" or not handlers:
+            return []
+        where = unwrap(callee).child_by_field_name("property") or node
+        body = handlers[0].child_by_field_name("body")
+    if body is None:
+        return []
+    verdict = _catch_verdict(body)
+    if verdict == "ok":
+        return []
+    if verdict == "log":
+        return [
+            module.finding(
+                where,
+                "SC103",
+                "warning",
+                "this catch only logs the error: rethrow it or record the failure "
+                "(e.g. markFailed) so it is retried or visible",
+            )
+        ]
+    return [
+        module.finding(
+            where,
+            "SC103",
+            "error",
+            "this catch swallows the error: it neither rethrows nor records the failure",
+        )
+    ]
+
+
+def _catch_verdict(body: Node) -> str:
+    logged = False
+    for node in _ts.walk(body):
+        if node.type == "throw_statement":
+            return "ok"
+        if node.type == "call_expression":
+            if _is_log_call(node):
+                logged = True
+            elif _records_failure(node):
+                return "ok"
+        elif node.type in {"assignment_expression", "augmented_assignment_expression"}:
+            left = node.child_by_field_name("left")
+            if left is not None and RECORDS_FAILURE.search(_ts.text(left)):
+                return "ok"
+    return "log" if logged else "silent"
+
+
+def _records_failure(call: Node) -> bool:
+    callee = call.child_by_field_name("function")
+    if callee is not None and RECORDS_FAILURE.search(_ts.text(callee)):
+        return True
+    args = call.child_by_field_name("arguments")
+    if args is None:
+        return False
+    keys = (node.child_by_field_name("key") for node in _ts.walk(args) if node.type == "pair")
+    return any(key is not None and key_text(key) in _FAILURE_KEYS for key in keys)
+
+
+def _is_log_call(call: Node) -> bool:
+    callee = call.child_by_field_name("function")
+    if callee is None:
+        return False
+    chain = member_chain(callee)
+    return len(chain) >= 2 and (chain[-2].lower() in LOGGER_NAMES or chain[0] == "console")
+
+
+# --- SC104 -----------------------------------------------------------------------------------
+
+
+def _body_names(module: Module, ctx: set[str]) -> set[str]:
+    """Names bound directly to the payload: ``const b = ctx.body``, ``const { body } = ctx``."""
+    names: set[str] = set()
+    for node in _ts.walk(module.root):
+        if node.type != "variable_declarator":
+            continue
+        name = node.child_by_field_name("name")
+        value = node.child_by_field_name("value")
+        if name is None or value is None:
+            continue
+        value = unwrap(value)
+        if value.type == "await_expression" and value.named_children:
+            value = unwrap(value.named_children[0])
+        if name.type == "identifier" and _is_ctx_body(value, ctx):
+            names.add(_ts.text(name))
+        elif (
+            name.type == "object_pattern"
+            and value.type == "identifier"
+            and (_ts.text(value) in ctx)
+        ):
+            names |= _bound_key(name, "body")
+    return names
+
+
+def _bound_key(pattern: Node, key: str) -> set[str]:
+    for child in pattern.named_children:
+        if child.type == "shorthand_property_identifier_pattern" and _ts.text(child) == key:
+            return {key}
+        if child.type == "pair_pattern":
+            name = child.child_by_field_name("key")
+            value = child.child_by_field_name("value")
+            if (
+                name is not None
+                and value is not None
+                and key_text(name) == key
+                and (value.type == "identifier")
+            ):
+                return {_ts.text(value)}
+    return set()
+
+
+def _is_ctx_body(node: Node, ctx: set[str]) -> bool:
+    chain = member_chain(node)
+    return len(chain) == 2 and chain[0] in ctx and chain[1] == "body"
+
+
+def _payload_logged(module: Module, call: Node, ctx: set[str], bodies: set[str]) -> list[Finding]:
+    args = call.child_by_field_name("arguments")
+    if args is None:
+        return []
+    for node in _ts.walk(args):
+        whole = (node.type == "member_expression" and _is_ctx_body(node, ctx)) or (
+            node.type in {"identifier", "shorthand_property_identifier"}
+            and _ts.text(node) in bodies
+        )
+        if whole and not _is_accessed(node):
+            return [
+                module.finding(
+                    node,
+                    "SC104",
+                    "warning",
+                    f"`{_short(node)}` logs the whole event payload; log ids and metadata "
+                    "instead (payloads can carry personal data and secrets)",
+                )
+            ]
+    return []
+
+
+def _is_accessed(node: Node) -> bool:
+    """Whether ``node`` is the object of ``node.x`` / ``node[x]`` (so only a part is used)."""
+    parent = node.parent
+    if parent is None or parent.type not in {"member_expression", "subscript_expression"}:
+        return False
+    obj = parent.child_by_field_name("object")
+    return obj is not None and (obj.start_byte, obj.end_byte) == (node.start_byte, node.end_byte)
+
+
+def _short(node: Node) -> str:
+    text = " ".join(_ts.text(node).split())
+    return text if len(text) <= 60 else text[:57] + "..."

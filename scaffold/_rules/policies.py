@@ -1,0 +1,85 @@
+"""SC201: clients used without the manifest policy they need."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scaffold import _ts
+from scaffold._rules._tsnav import key_text
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+    from scaffold._rules._base import Finding
+    from scaffold._rules._source import JsonFile, Module, Project
+
+# Member or destructured name -> (policy it needs, what to call it in the message).
+NEEDS: dict[str, tuple[str, str]] = {
+    "sendEvent": ("colossus-fire-event", "events.sendEvent"),
+    "vbase": ("vbase-read-write", "the VBase client"),
+    "masterdata": ("ADMIN_DS", "the Master Data client"),
+}
+
+
+def check_policies(project: Project, manifest: JsonFile) -> list[Finding]:
+    """Report the first use of each client whose policy manifest.json lacks.
+
+    Uses are ``x.sendEvent``, ``x.vbase`` / ``{ vbase } = ...`` and ``x.masterdata`` /
+    ``{ masterdata } = ...`` in any non-test .ts file under node/.
+
+    Args:
+        project: The app.
+        manifest: manifest.json.
+
+    Returns:
+        At most one finding per missing policy, at its first use.
+    """
+    declared = _declared_policies(manifest)
+    missing = {name for name, (policy, _) in NEEDS.items() if policy not in declared}
+    if not missing:
+        return []
+    first: dict[str, tuple[Module, Node]] = {}
+    counts: dict[str, int] = {}
+    for path in project.ts_files():
+        module = project.module(path)
+        if module is None:
+            continue
+        for node in _ts.walk(module.root):
+            name = _used_name(node)
+            if name in missing:
+                first.setdefault(name, (module, node))
+                counts[name] = counts.get(name, 0) + 1
+    findings: list[Finding] = []
+    for name, (module, node) in first.items():
+        policy, what = NEEDS[name]
+        more = counts[name] - 1
+        also = f" (and {more} more use{'s' if more > 1 else ''})" if more else ""
+        findings.append(
+            module.finding(
+                node,
+                "SC201",
+                "error",
+                f"{what} is used here{also} but manifest.json lacks the `{policy}` policy",
+            )
+        )
+    return findings
+
+
+def _declared_policies(manifest: JsonFile) -> set[str]:
+    data = manifest.data
+    policies = data.get("policies") if isinstance(data, dict) else None
+    if not isinstance(policies, list):
+        return set()
+    return {str(item["name"]) for item in policies if isinstance(item, dict) and "name" in item}
+
+
+def _used_name(node: Node) -> str | None:
+    if node.type == "member_expression":
+        prop = node.child_by_field_name("property")
+        return _ts.text(prop) if prop is not None else None
+    if node.type == "shorthand_property_identifier_pattern":
+        return _ts.text(node)
+    if node.type == "pair_pattern":
+        key = node.child_by_field_name("key")
+        return key_text(key) if key is not None else None
+    return None

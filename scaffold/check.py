@@ -1,0 +1,211 @@
+"""``scaffold check``: the events-and-workers review checklist as a linter for any VTEX IO app.
+
+The core never prints: :func:`check_app` returns findings and the ``format_*`` helpers turn
+them into text or JSON for ``cli.py``. The rules are listed in :data:`RULES` and documented
+in docs/check.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from scaffold._rules._base import RULES, RULES_BY_ID, RULES_BY_NAME, Finding, Rule, Severity
+from scaffold._rules._source import Project
+from scaffold._rules.events_map import check_registration, read_events_map
+from scaffold._rules.handlers import check_handlers
+from scaffold._rules.policies import check_policies
+from scaffold._rules.service_json import check_service_json
+from scaffold.errors import ProjectError, UserError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = [
+    "RULES",
+    "Finding",
+    "Rule",
+    "Severity",
+    "UnknownRuleError",
+    "check_app",
+    "format_finding",
+    "format_json",
+    "format_summary",
+    "format_text",
+    "has_errors",
+    "resolve_rules",
+]
+
+
+class UnknownRuleError(UserError, ValueError):
+    """``--select`` or ``--ignore`` names a rule that does not exist."""
+
+
+def resolve_rules(
+    select: Iterable[str] | None = None, ignore: Iterable[str] | None = None
+) -> frozenset[str]:
+    """Return the ids of the rules to run.
+
+    Args:
+        select: Rule ids or names to run (case-insensitive); None or empty means all.
+        ignore: Rule ids or names to skip.
+
+    Returns:
+        The selected rule ids.
+
+    Raises:
+        UnknownRuleError: If a name matches no rule.
+    """
+    chosen = {_rule_id(name) for name in select or ()} or set(RULES_BY_ID)
+    return frozenset(chosen - {_rule_id(name) for name in ignore or ()})
+
+
+def _rule_id(name: str) -> str:
+    key = name.strip()
+    if key.upper() in RULES_BY_ID:
+        return key.upper()
+    if key.lower() in RULES_BY_NAME:
+        return RULES_BY_NAME[key.lower()].id
+    raise UnknownRuleError(
+        f"unknown rule {key!r}: use an id SC000-SC303 or a name; see `scaffold check --help`"
+    )
+
+
+def check_app(
+    root: Path, select: Iterable[str] | None = None, ignore: Iterable[str] | None = None
+) -> list[Finding]:
+    """Check an app against every rule, or the selected ones.
+
+    Args:
+        root: The app root (the folder holding manifest.json).
+        select: Rule ids or names to run; None means all.
+        ignore: Rule ids or names to skip.
+
+    Returns:
+        The findings, sorted by path, line and column.
+
+    Raises:
+        UnknownRuleError: If ``select`` or ``ignore`` names an unknown rule.
+        ProjectError: If ``root`` has no manifest.json or no node/service.json.
+    """
+    enabled = resolve_rules(select, ignore)
+    for required in ("manifest.json", "node/service.json"):
+        if not (root / required).is_file():
+            raise ProjectError(
+                f"{required} is missing in {root}: scaffold check lints VTEX IO node apps"
+            )
+    project = Project(root)
+    findings: list[Finding] = []
+    manifest = project.json("manifest.json")
+    service = project.json("node/service.json")
+    if service is not None:
+        findings += check_service_json(service)
+    events_map = read_events_map(project)
+    findings += check_registration(service, events_map)
+    findings += check_handlers(project, events_map)
+    if manifest is not None:
+        findings += check_policies(project, manifest)
+    findings += project.findings
+    kept = {
+        finding
+        for finding in findings
+        if finding.rule in enabled and not _suppressed(project, finding)
+    }
+    return sorted(kept)
+
+
+def _suppressed(project: Project, finding: Finding) -> bool:
+    if not finding.path.endswith(".ts"):
+        return False
+    module = project.module(project.root / finding.path)
+    return module is not None and module.suppressed(finding.line, finding.rule)
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    """Return whether any finding is an error (what makes ``scaffold check`` exit 1).
+
+    Args:
+        findings: Findings from :func:`check_app`.
+
+    Returns:
+        True if at least one has severity ``error``.
+    """
+    return any(finding.severity == "error" for finding in findings)
+
+
+def format_finding(finding: Finding) -> str:
+    """Render one finding as ``path:line:col RULE severity: message``.
+
+    Args:
+        finding: A finding.
+
+    Returns:
+        One line.
+    """
+    f = finding
+    return f"{f.path}:{f.line}:{f.column} {f.rule} {f.severity}: {f.message}"
+
+
+def format_summary(findings: list[Finding]) -> list[str]:
+    """Render what follows the findings: one fix hint per rule that fired, then the counts.
+
+    Args:
+        findings: Findings from :func:`check_app`.
+
+    Returns:
+        The lines (``All checks passed.`` alone when there are no findings).
+    """
+    if not findings:
+        return ["All checks passed."]
+    lines = [""]
+    for rule_id in sorted({f.rule for f in findings}):
+        rule = RULES_BY_ID[rule_id]
+        lines.append(f"{rule.id} {rule.name}: {rule.fix}")
+    counts: Counter[str] = Counter(f.severity for f in findings)
+    parts = [
+        f"{counts[level]} {level if counts[level] == 1 else plural}"
+        for level, plural in (("error", "errors"), ("warning", "warnings"), ("info", "info"))
+    ]
+    lines.append("Found " + ", ".join(parts) + ".")
+    return lines
+
+
+def format_text(findings: list[Finding]) -> str:
+    """Render findings and the summary as text, one finding per line (ruff/eslint style).
+
+    Args:
+        findings: Findings from :func:`check_app`.
+
+    Returns:
+        The text, without a trailing newline.
+    """
+    return "\n".join([*map(format_finding, findings), *format_summary(findings)])
+
+
+def format_json(findings: list[Finding]) -> str:
+    """Render findings as a JSON array (path, line, column, rule, name, severity, message, fix).
+
+    Args:
+        findings: Findings from :func:`check_app`.
+
+    Returns:
+        The JSON text, indented by 2.
+    """
+    return json.dumps(
+        [
+            {
+                "path": f.path,
+                "line": f.line,
+                "column": f.column,
+                "rule": f.rule,
+                "name": RULES_BY_ID[f.rule].name,
+                "severity": f.severity,
+                "message": f.message,
+                "fix": RULES_BY_ID[f.rule].fix,
+            }
+            for f in findings
+        ],
+        indent=2,
+    )
