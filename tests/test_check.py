@@ -275,6 +275,21 @@ def test_mark_failed_then_rethrow_is_fine(tmp_path: Path) -> None:
     assert found(root, "SC103") == set()
 
 
+def test_catch_on_run_once_is_fine_because_the_ledger_recorded_it(tmp_path: Path) -> None:
+    root = app_from(
+        tmp_path,
+        {
+            "node/workers/w.ts": (
+                "export async function w(ctx: Context) {\n"
+                "  await runOnce(ctx, { scope: 's', key: 'k' }, work).catch(() => undefined)\n"
+                "  await work().catch(() => undefined)\n"
+                "}\n"
+            )
+        },
+    )
+    assert found(root, "SC103") == {("node/workers/w.ts", 3, 16, "SC103", "error")}
+
+
 # --- SC104 payload logging -------------------------------------------------------------------
 
 

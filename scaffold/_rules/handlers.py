@@ -70,6 +70,8 @@ REQUEST_ONLY = frozenset(
 LOGGER_NAMES = frozenset({"logger", "console", "log"})
 # In a catch, a (non-log) call or assignment whose text matches this records the failure.
 RECORDS_FAILURE = re.compile(r"fail|error|reject|status|dead.?letter|retry", re.IGNORECASE)
+# Ledger calls that record a failure before rejecting: a .catch on them swallows nothing.
+RECORDING_RUNNERS = frozenset({"runonce"})
 _FAILURE_KEYS = frozenset({"status", "error", "failed", "failure", "reason"})
 
 
@@ -344,6 +346,9 @@ def _swallowed(module: Module, node: Node) -> list[Finding]:
         if callee is None or unwrap(callee).type != "member_expression" or not handlers:
             return []
         where = unwrap(callee).child_by_field_name("property") or node
+        receiver = unwrap(callee).child_by_field_name("object")
+        if receiver is not None and _records_own_failure(unwrap(receiver)):
+            return []
         body = handlers[0].child_by_field_name("body")
     if body is None:
         return []
@@ -368,6 +373,11 @@ def _swallowed(module: Module, node: Node) -> list[Finding]:
             "this catch swallows the error: it neither rethrows nor records the failure",
         )
     ]
+
+
+def _records_own_failure(node: Node) -> bool:
+    """``runOnce(...).catch(...)``: the ledger call already recorded the failure it rejects with."""
+    return node.type == "call_expression" and (callee_name(node) or "").lower() in RECORDING_RUNNERS
 
 
 def _catch_verdict(body: Node) -> str:
