@@ -1,0 +1,87 @@
+/**
+ * Routes of the syncItems worker. The trigger acknowledges at once (202) and publishes
+ * one small event; the worker does the work in the background. The status route reads the
+ * ledger, so it shows per-item progress while the worker runs.
+ */
+import { randomUUID } from 'crypto'
+
+import { method } from '@vtex/api'
+
+import { readJsonBody } from '../lib/http'
+import { enqueue, getRecord, getRecords, markFailed } from '../lib/processing'
+import { MAX_ITEMS_PER_JOB, isItemIdList, publishItemsSyncRequested } from '../publishers/itemsSyncRequested'
+import type { JobData } from '../workers/syncItems'
+import { JOBS_SCOPE, itemScope, summarize } from '../workers/syncItems'
+
+export const syncItemsJobsPath = '/_v/order-sync/sync-items/jobs'
+export const syncItemsJobPath = (jobId: string) => `${syncItemsJobsPath}/${jobId}`
+
+/** POST { itemIds }: records the job, publishes one small event and answers 202. */
+export async function createSyncItemsJob(ctx: Context, next: () => Promise<void>) {
+  const body = await readJsonBody(ctx.req)
+  const itemIds: unknown = (body as { itemIds?: unknown } | undefined)?.itemIds
+
+  ctx.set('Cache-Control', 'no-store')
+  if (!isItemIdList(itemIds)) {
+    ctx.status = 400
+    ctx.body = { error: `body must be { "itemIds": [1 to ${MAX_ITEMS_PER_JOB} non-empty strings] }` }
+    return
+  }
+
+  const jobId = randomUUID()
+  const unique = [...new Set(itemIds)]
+  await enqueue<JobData>(ctx, JOBS_SCOPE, jobId, { itemIds: unique })
+  try {
+    await publishItemsSyncRequested(ctx, { jobId, itemIds: unique })
+  } catch (error) {
+    // Nobody will pick a job whose event was never sent: say so in its status.
+    await markFailed(ctx, JOBS_SCOPE, jobId, error)
+    throw error
+  }
+
+  ctx.vtex.logger.info({ message: 'syncItems.queued', jobId, items: unique.length })
+  ctx.status = 202
+  ctx.body = { jobId, statusUrl: syncItemsJobPath(jobId) }
+  await next()
+}
+
+/** GET jobs/:jobId: the job record plus every item's status, read from the ledger. */
+export async function getSyncItemsJob(ctx: Context, next: () => Promise<void>) {
+  const { jobId } = ctx.vtex.route.params
+  ctx.set('Cache-Control', 'no-store')
+
+  const job = typeof jobId === 'string' ? await getRecord<JobData>(ctx, JOBS_SCOPE, jobId) : null
+  if (!job || typeof jobId !== 'string') {
+    ctx.status = 404
+    ctx.body = { error: 'job not found' }
+    return
+  }
+
+  const itemIds = job.data?.itemIds ?? []
+  const records = await getRecords(ctx, itemScope(jobId), itemIds)
+  ctx.status = 200
+  ctx.body = {
+    jobId,
+    status: job.status,
+    attempts: job.attempts,
+    updatedAt: job.updatedAt,
+    error: job.error,
+    // Live from the item records, so it is current even while the worker runs.
+    summary: summarize(records),
+    items: itemIds.map((itemId, i) => {
+      const record = records[i]
+      return {
+        itemId,
+        status: record?.status ?? 'queued',
+        attempts: record?.attempts ?? 0,
+        updatedAt: record?.updatedAt,
+        error: record?.error,
+      }
+    }),
+  }
+  await next()
+}
+
+// Route ids: each must equal a `routes` key in service.json.
+export const syncItemsJobs = method({ POST: createSyncItemsJob })
+export const syncItemsJob = method({ GET: getSyncItemsJob })

@@ -1,0 +1,79 @@
+/**
+ * Consumer of `order-status-updated` from vtex.orders-broadcast.
+ * One order changes state many times, so the unit of work is (orderId, currentState).
+ */
+import type { EventContext } from '@vtex/api'
+
+import type { Clients } from '../clients'
+import { BusyError, markRejected, payloadFingerprint, runOnce } from '../lib/processing'
+
+/** The fields this handler relies on; the broadcast also carries lastState,
+ * currentChangeDate, lastChangeDate, domain... Fetch details from the source of truth. */
+export interface OrderStatusUpdatedPayload {
+  orderId: string
+  currentState: string
+  lastState?: string
+  currentChangeDate?: string
+  lastChangeDate?: string
+  domain?: string
+}
+
+export type OrderStatusUpdatedWork = (
+  ctx: EventContext<Clients>,
+  payload: OrderStatusUpdatedPayload
+) => Promise<void>
+
+export const ORDER_STATUS_UPDATED_SCOPE = 'orderStatusUpdated'
+
+const nonEmpty = (value: unknown): value is string => typeof value === 'string' && value.trim() !== ''
+
+export function isOrderStatusUpdatedPayload(body: unknown): body is OrderStatusUpdatedPayload {
+  if (typeof body !== 'object' || body === null) return false
+  const { orderId, currentState } = body as Record<string, unknown>
+  return nonEmpty(orderId) && nonEmpty(currentState)
+}
+
+/** The idempotency key: one delivery or many of the same event map to one unit of work. */
+export function keyOf(payload: OrderStatusUpdatedPayload): string {
+  return `${payload.orderId}:${payload.currentState}`
+}
+
+/** What the logs may carry: ids, never the whole body (it can hold personal data). */
+function logFields(payload: OrderStatusUpdatedPayload) {
+  return { orderId: payload.orderId, currentState: payload.currentState }
+}
+
+// >>> Replace with the real side effect (call a partner, update a record...). It runs once
+// per unit of work unless it throws, in which case the failure is recorded and the event
+// is retried.
+export const processOrderStatusUpdated: OrderStatusUpdatedWork = async (ctx, payload) => {
+  ctx.vtex.logger.info({ message: 'orderStatusUpdated.process', ...logFields(payload) })
+}
+// <<<
+
+export function createOrderStatusUpdatedHandler(work: OrderStatusUpdatedWork) {
+  return async function orderStatusUpdated(ctx: EventContext<Clients>): Promise<void> {
+    const body: unknown = ctx.body
+    const { logger } = ctx.vtex
+
+    if (!isOrderStatusUpdatedPayload(body)) {
+      // Resolving (not throwing) stops redelivery of an event that can never succeed.
+      const key = payloadFingerprint(body)
+      await markRejected(ctx, ORDER_STATUS_UPDATED_SCOPE, key, 'invalid order-status-updated payload')
+      logger.warn({ message: 'orderStatusUpdated.rejected', key, sender: ctx.sender })
+      return
+    }
+
+    const key = keyOf(body)
+    const { outcome, record } = await runOnce(ctx, { scope: ORDER_STATUS_UPDATED_SCOPE, key }, () => work(ctx, body))
+
+    if (outcome === 'busy') throw new BusyError(ORDER_STATUS_UPDATED_SCOPE, key)
+    logger[outcome === 'exhausted' ? 'error' : 'info']({
+      message: `orderStatusUpdated.${outcome}`,
+      ...logFields(body),
+      attempts: record.attempts,
+    })
+  }
+}
+
+export const orderStatusUpdated = createOrderStatusUpdatedHandler(processOrderStatusUpdated)

@@ -1,0 +1,7 @@
+import { syncItemsJob, syncItemsJobs } from './syncItemsJobs'
+
+// Keys are route ids: each must equal a `routes` key in service.json.
+export const routes = {
+  syncItemsJobs,
+  syncItemsJob,
+}

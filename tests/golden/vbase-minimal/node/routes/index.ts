@@ -1,0 +1,2 @@
+// Keys are route ids: each must equal a `routes` key in service.json.
+export const routes = {}

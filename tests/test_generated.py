@@ -1,0 +1,191 @@
+"""The app ``scaffold new`` renders: golden files, VTEX wiring rules, and its own toolchain.
+
+Golden files live in ``tests/golden/<variant>/``; after an intended template change,
+regenerate them with ``SCAFFOLD_UPDATE_GOLDEN=1 pytest tests/test_generated.py`` and review
+the diff like any other code change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scaffold import _ts
+from scaffold.check import check_app
+from scaffold.new import AppAnswers, create_app
+from tests import nodeapp
+from tests.conftest import snapshot
+
+GOLDEN = Path(__file__).parent / "golden"
+VARIANTS = {
+    "vbase-example": AppAnswers("acme", "order-sync", "Order Sync", "Syncs orders.", "vbase", True),
+    "masterdata-example": AppAnswers(
+        "acme", "order-sync", "Order Sync", "Syncs orders.", "masterdata", True
+    ),
+    "vbase-minimal": AppAnswers("acme", "stock-feed", "Stock Feed", "", "vbase", False),
+    "masterdata-minimal": AppAnswers("acme", "stock-feed", "Stock Feed", "", "masterdata", False),
+}
+SRC_PATH = re.compile(rb"^_src_path: .*$", re.MULTILINE)
+
+
+def render(tmp_path: Path, variant: str) -> Path:
+    dest = tmp_path / variant
+    create_app(dest, VARIANTS[variant])
+    return dest
+
+
+def normalized(root: Path) -> dict[str, bytes]:
+    files = snapshot(root)
+    files[".copier-answers.yml"] = SRC_PATH.sub(
+        b"_src_path: <templates>", files[".copier-answers.yml"]
+    )
+    return files
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_matches_golden_files(tmp_path: Path, variant: str) -> None:
+    got = normalized(render(tmp_path, variant))
+    golden = GOLDEN / variant
+    if os.environ.get("SCAFFOLD_UPDATE_GOLDEN"):
+        shutil.rmtree(golden, ignore_errors=True)
+        for rel, data in got.items():
+            (golden / rel).parent.mkdir(parents=True, exist_ok=True)
+            (golden / rel).write_bytes(data)
+    want = snapshot(golden)
+    assert sorted(got) == sorted(want)
+    for rel in want:
+        assert got[rel] == want[rel], f"{rel} differs from tests/golden/{variant}/{rel}"
+
+
+def policies(root: Path) -> list[object]:
+    return json.loads((root / "manifest.json").read_text())["policies"]
+
+
+@pytest.mark.parametrize(
+    ("variant", "expected"),
+    [
+        (
+            "vbase-example",
+            [
+                {"name": "colossus-fire-event"},
+                {"name": "vbase-read-write"},
+                {"name": "colossus-write-logs"},
+            ],
+        ),
+        (
+            "masterdata-example",
+            [
+                {"name": "colossus-fire-event"},
+                {"name": "ADMIN_DS"},
+                {
+                    "name": "outbound-access",
+                    "attrs": {"host": "api.vtex.com", "path": "/dataentities/*"},
+                },
+                {"name": "colossus-write-logs"},
+            ],
+        ),
+        ("vbase-minimal", [{"name": "vbase-read-write"}, {"name": "colossus-write-logs"}]),
+    ],
+)
+def test_manifest_has_exactly_the_policies_its_features_need(
+    tmp_path: Path, variant: str, expected: list[object]
+) -> None:
+    root = render(tmp_path, variant)
+    manifest = json.loads((root / "manifest.json").read_text())
+    assert policies(root) == expected
+    assert manifest["builders"] == {"node": "7.x", "docs": "0.x"}
+    assert manifest["$schema"].endswith("/gen/manifest.schema")
+    assert manifest["vendor"] == "acme"
+
+
+def object_keys(path: Path, const: str) -> list[str]:
+    """Keys of ``export const <const> = {...}`` in a TS file, read with the real parser."""
+    tree = _ts.parse(path.read_bytes())
+    for node in _ts.walk(tree.root_node):
+        if (
+            node.type == "variable_declarator"
+            and _ts.text(node.child_by_field_name("name")) == const
+        ):  # type: ignore[arg-type]
+            obj = node.child_by_field_name("value")
+            assert obj is not None and obj.type == "object"
+            return [
+                _ts.text(c.child_by_field_name("key") or c)  # type: ignore[arg-type]
+                for c in obj.named_children
+                if c.type in {"shorthand_property_identifier", "pair"}
+            ]
+    raise AssertionError(f"no const {const} in {path}")
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_service_json_ids_equal_the_service_maps(tmp_path: Path, variant: str) -> None:
+    root = render(tmp_path, variant)
+    service = json.loads((root / "node/service.json").read_text())
+    assert list(service["events"]) == object_keys(root / "node/events/index.ts", "events")
+    assert list(service["routes"]) == object_keys(root / "node/routes/index.ts", "routes")
+    assert isinstance(service["workers"], int) and 1 <= service["workers"] <= 4
+    assert 1 <= service["timeout"] <= 60
+    for event in service["events"].values():
+        assert set(event) == {"sender", "topics"}  # `topics`, not the deprecated `keys`
+    if VARIANTS[variant].example:
+        # the worker consumes the app's own event, published by the app itself
+        assert service["events"]["syncItems"]["sender"] == "acme.order-sync"
+        assert service["events"]["orderStatusUpdated"] == {
+            "sender": "vtex.orders-broadcast",
+            "topics": ["order-status-updated"],
+        }
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_fresh_app_passes_scaffold_check(tmp_path: Path, variant: str) -> None:
+    root = render(tmp_path, variant)
+    assert [f for f in check_app(root)] == []
+
+
+def test_answers_file_lets_copier_update_later(tmp_path: Path) -> None:
+    import yaml
+
+    root = render(tmp_path, "masterdata-minimal")
+    answers = yaml.safe_load((root / ".copier-answers.yml").read_text())
+    assert Path(answers["_src_path"]).joinpath("copier.yml").is_file()
+    assert {k: answers[k] for k in ("vendor", "name", "store", "example")} == {
+        "vendor": "acme",
+        "name": "stock-feed",
+        "store": "masterdata",
+        "example": False,
+    }
+
+
+@pytest.mark.node
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_generated_app_typechecks_and_its_tests_pass(tmp_path: Path, variant: str) -> None:
+    node_dir = render(tmp_path, variant) / "node"
+    tsc = nodeapp.typecheck(node_dir)
+    assert tsc.returncode == 0, tsc.stdout + tsc.stderr
+    jest = nodeapp.jest(node_dir)
+    assert jest.returncode == 0, jest.stdout + jest.stderr
+    summary = re.search(r"Tests:\s+(\d+) passed, (\d+) total", jest.stderr)
+    assert summary is not None, jest.stderr
+    assert summary.group(1) == summary.group(2)
+    assert int(summary.group(2)) >= (30 if VARIANTS[variant].example else 7)
+
+
+@pytest.mark.node
+def test_generated_tests_can_fail(tmp_path: Path) -> None:
+    """Break the ledger's claim: the app's duplicate and concurrency tests must go red."""
+    node_dir = render(tmp_path, "vbase-example") / "node"
+    ledger = node_dir / "lib/processing.ts"
+    source = ledger.read_text()
+    # Let 'done' and 'busy' units run again, as a handler without a claim would.
+    broken = source.replace(
+        "if (claimed.outcome !== 'claimed') {", "if (claimed.outcome === 'rejected') {", 1
+    )
+    assert broken != source
+    ledger.write_text(broken)
+    jest = nodeapp.jest(node_dir)
+    assert jest.returncode != 0
+    assert "does the side effect once when the same event is delivered twice" in jest.stderr
