@@ -19,10 +19,11 @@ app = typer.Typer(
     help=(
         "Create VTEX IO node apps built around events and background workers, "
         "and add to them safely.\n\n"
-        "Examples:\n\n"
-        "  scaffold new order-sync --vendor acme --store vbase\n\n"
-        "  scaffold add-event order-created --sender vtex.orders-broadcast "
-        "--topic order-status-updated\n\n"
+        "\b\nExamples:\n"
+        "  scaffold new order-sync --vendor acme --store vbase\n"
+        "  scaffold add-event order-created --sender vtex.orders-broadcast"
+        " --topic order-status-updated\n"
+        "  scaffold add-worker sync-items\n"
         "  scaffold check"
     ),
     no_args_is_help=True,
@@ -88,14 +89,7 @@ def _root(
     """Create VTEX IO node apps built around events and background workers."""
 
 
-@app.command(
-    epilog=(
-        "Examples:\n\n"
-        "  scaffold new order-sync --vendor acme            # ask the rest on a terminal\n\n"
-        "  scaffold new order-sync --vendor acme --defaults  # no questions at all\n\n"
-        "  scaffold new --data-file answers.yml --store masterdata --no-example ./apps/sync"
-    )
-)
+@app.command()
 @user_errors
 def new(
     dest: Annotated[
@@ -103,18 +97,26 @@ def new(
         typer.Argument(help="Folder to create (default: ./NAME).", show_default=False),
     ] = None,
     vendor: Annotated[
-        str | None, typer.Option(help="VTEX account that owns the app (lowercase, digits).")
+        str | None,
+        typer.Option(metavar="VENDOR", help="VTEX account that owns the app (lowercase, digits)."),
     ] = None,
     name: Annotated[
-        str | None, typer.Option(help="App name: lowercase letters, digits, hyphens.")
+        str | None,
+        typer.Option(metavar="NAME", help="App name: lowercase letters, digits, hyphens."),
     ] = None,
-    title: Annotated[str | None, typer.Option(help="Title shown in the admin.")] = None,
-    description: Annotated[str | None, typer.Option(help="One-line description.")] = None,
+    title: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="Title shown in the admin.")
+    ] = None,
+    description: Annotated[
+        str | None, typer.Option(metavar="TEXT", help="One-line description.")
+    ] = None,
     store: Annotated[
         str | None,
         typer.Option(
-            help="Where idempotency and status records live: vbase or masterdata.",
+            metavar="vbase|masterdata",
+            help="Where idempotency and status records live (default: vbase).",
             show_default=False,
+            autocompletion=lambda: ["vbase", "masterdata"],
         ),
     ] = None,
     example: Annotated[
@@ -130,10 +132,11 @@ def new(
     ] = False,
     data: Annotated[
         list[str] | None,
-        typer.Option("--data", "-d", help="An answer as KEY=VALUE (repeatable)."),
+        typer.Option("--data", "-d", metavar="KEY=VALUE", help="An answer (repeatable)."),
     ] = None,
     data_file: Annotated[
-        Path | None, typer.Option("--data-file", help="YAML or JSON file of answers.")
+        Path | None,
+        typer.Option("--data-file", metavar="FILE", help="YAML or JSON file of answers."),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", "-n", help="Show what would be written; write nothing.")
@@ -143,7 +146,18 @@ def new(
         bool, typer.Option("--json", help="Print a machine-readable summary.")
     ] = False,
 ) -> None:
-    """Create a new VTEX IO events-and-workers app."""
+    """Create a new VTEX IO events-and-workers app.
+
+    \b
+    Examples:
+      scaffold new order-sync --vendor acme             # ask the rest on a terminal
+      scaffold new order-sync --vendor acme --defaults  # no questions at all
+      scaffold new ./apps/sync --data-file answers.yml --store masterdata --no-example
+      scaffold new order-sync --vendor acme --defaults --dry-run
+
+    Every answer is validated before anything is written. Without a terminal, a missing
+    required answer is an error that names its flag.
+    """
     from scaffold import _prompts
     from scaffold import new as new_
 
