@@ -340,3 +340,21 @@ def test_cli_entry_point_runs_without_tty(tmp_path: Path) -> None:
         proc.stderr.strip() == "error: missing vendor: pass it with --vendor (or --data vendor=...)"
     )
     assert "Traceback" not in proc.stderr
+
+
+def test_example_flag_adds_consumer_worker_publisher_and_routes(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    with_example, without = tmp_path / "with", tmp_path / "without"
+    assert runner.invoke(app, ["new", str(with_example), *FULL, "--example"]).exit_code == 0
+    assert runner.invoke(app, ["new", str(without), *FULL, "--no-example"]).exit_code == 0
+    extra = set(snapshot(with_example)) - set(snapshot(without))
+    assert {
+        "node/events/orderStatusUpdated.ts",
+        "node/workers/syncItems.ts",
+        "node/publishers/itemsSyncRequested.ts",
+        "node/routes/syncItemsJobs.ts",
+    } <= extra
+    assert set(snapshot(without)) <= set(snapshot(with_example))
+    service = json.loads((without / "node/service.json").read_text())
+    assert service["events"] == {} and service["routes"] == {}
