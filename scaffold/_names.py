@@ -199,3 +199,98 @@ def default_title(name: str) -> str:
         A human title.
     """
     return " ".join(w.capitalize() for w in name.split("-"))
+
+
+def constant(value: str) -> str:
+    """Return ``value`` in UPPER_SNAKE_CASE (``items-sync-requested`` -> ``ITEMS_SYNC_REQUESTED``).
+
+    Args:
+        value: A name in kebab, snake, camel or Pascal case (dots count as separators).
+
+    Returns:
+        The constant form.
+    """
+    return "_".join(words(value)).upper()
+
+
+def topic_id(value: str) -> str:
+    """Validate a topic and return its camelCase form, used as a file and symbol name.
+
+    Args:
+        value: The topic (e.g. ``items-sync-requested``).
+
+    Returns:
+        The camelCase form (``itemsSyncRequested``).
+
+    Raises:
+        InvalidAnswerError: If the topic is invalid or gives no usable identifier.
+    """
+    validate_topic(value)
+    ident = camel(value)
+    if not ident or not ident[0].isalpha() or ident in RESERVED:
+        raise InvalidAnswerError(
+            f"invalid topic {value!r}: it must start with a letter and not be a reserved "
+            "word, since its camelCase form names the publisher (e.g. items-sync-requested)"
+        )
+    return ident
+
+
+def component_vars(
+    handler: str | None = None,
+    *,
+    topic: str | None = None,
+    vendor: str | None = None,
+    app_name: str | None = None,
+    sender: str | None = None,
+    topics: list[str] | None = None,
+    kind: str | None = None,
+    store: str | None = None,
+) -> dict[str, object]:
+    """Every name a component template needs, derived in one place.
+
+    ``scaffold new`` (through the ``{% set %}`` lines of the app template's example) and the
+    ``add-*`` commands must agree on these; tests render both and compare the bytes.
+
+    Args:
+        handler: The handler name as typed (any case), or its id.
+        topic: The app's own topic (workers, publishers, routes).
+        vendor: The app's vendor (manifest ``vendor``).
+        app_name: The app's name (manifest ``name``).
+        sender: The sender of a consumed event.
+        topics: The topics of a consumed event.
+        kind: The publisher/worker payload: ``job`` (batch) or ``single``.
+        store: The ledger backend for support files: ``vbase`` or ``masterdata``.
+
+    Returns:
+        Template variables: ``handler_id``, ``handler_pascal``, ``handler_kebab``,
+        ``handler_const``, ``topic``, ``topic_const``, ``topic_pascal``, ``topic_camel``,
+        ``app_id``, ``app_name``, ``sender``, ``topics``, ``kind``, ``store`` (only those
+        whose inputs were given).
+    """
+    out: dict[str, object] = {}
+    if handler is not None:
+        ident = handler_id(handler)
+        out |= {
+            "handler_id": ident,
+            "handler_pascal": pascal(ident),
+            "handler_kebab": kebab(ident),
+            "handler_const": constant(ident),
+        }
+    if topic is not None:
+        out |= {
+            "topic": topic,
+            "topic_const": constant(topic),
+            "topic_pascal": pascal(topic),
+            "topic_camel": topic_id(topic),
+        }
+    if vendor is not None and app_name is not None:
+        out |= {"app_id": f"{vendor}.{app_name}", "app_name": app_name}
+    if sender is not None:
+        out["sender"] = sender
+    if topics is not None:
+        out["topics"] = list(topics)
+    if kind is not None:
+        out["kind"] = kind
+    if store is not None:
+        out["store"] = store
+    return out

@@ -18,7 +18,7 @@ import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Literal, NoReturn
 
 from scaffold import _ts
 from scaffold.errors import ConflictError, ProjectError, ScaffoldError
@@ -51,6 +51,7 @@ class EventsLocation:
         missing: The Service has no ``events`` yet; ``add_handler`` adds
             ``events: { ... }`` to its options.
         keys: The handler ids already in the map, in order.
+        prop: The Service option the map is given as: ``events`` or ``routes``.
     """
 
     file: str
@@ -58,6 +59,7 @@ class EventsLocation:
     line: int
     missing: bool
     keys: tuple[str, ...]
+    prop: str = "events"
 
     def has_handler(self, key: str) -> bool:
         """Return whether ``key`` is already a handler id in the map.
@@ -109,7 +111,8 @@ def relative_import(from_file: str, to_file: str) -> str:
 class _Doc:
     """One parsed TypeScript file and the facts about its style."""
 
-    def __init__(self, source: bytes, file: str, hint: str) -> None:
+    def __init__(self, source: bytes, file: str, hint: str, label: str = "the events map") -> None:
+        self.label = label
         self.bom = BOM if source.startswith(BOM) else b""
         self.body = source[len(self.bom) :]
         self.file = file
@@ -248,7 +251,7 @@ def _static_keys(doc: _Doc, obj: Node) -> tuple[str, ...]:
         key = _member_key(doc, member)
         if key is None:
             what = "a spread (...)" if member.type == "spread_element" else "a computed key"
-            doc.refuse(member, f"the events map uses {what}")
+            doc.refuse(member, f"{doc.label} uses {what}")
         keys.append(key)
     return tuple(keys)
 
@@ -332,14 +335,15 @@ def _find_import(doc: _Doc, local: str) -> tuple[_Import, str] | None:
 class _Resolver:
     """Follows identifiers and imports from an expression to an object literal."""
 
-    def __init__(self, read: ReadModule, hint: str) -> None:
+    def __init__(self, read: ReadModule, hint: str, label: str = "the events map") -> None:
         self.read = read
         self.hint = hint
+        self.label = label
         self.docs: dict[str, _Doc] = {}
 
     def open(self, doc: _Doc, at: Node, spec: str) -> _Doc:
         if not spec.startswith("."):
-            doc.refuse(at, f"the events map comes from the package {spec!r}")
+            doc.refuse(at, f"{doc.label} comes from the package {spec!r}")
         base = posixpath.normpath(posixpath.join(posixpath.dirname(doc.file), spec))
         for suffix in (".js", ".ts"):
             base = base.removesuffix(suffix)
@@ -349,22 +353,22 @@ class _Resolver:
                 return self.docs[path]
             data = None if path.startswith("..") else self.read(path)
             if data is not None:
-                self.docs[path] = _Doc(data, path, self.hint)
+                self.docs[path] = _Doc(data, path, self.hint, self.label)
                 return self.docs[path]
         doc.refuse(at, f"the module {spec!r} was not found (looked for {' and '.join(candidates)})")
 
     def expression(self, doc: _Doc, expr: Node, hops: int = 0) -> tuple[_Doc, Node]:
         expr = _unwrap(expr)
         if hops > _MAX_HOPS:
-            doc.refuse(expr, "the events map is reached through too many names")
+            doc.refuse(expr, f"{doc.label} is reached through too many names")
         if expr.type == "object":
             return doc, expr
         if expr.type == "identifier":
             return self.name(doc, doc.text(expr), expr, hops + 1)
         if expr.type in {"call_expression", "new_expression", "await_expression"}:
             snippet = doc.text(expr).split("(")[0].strip()
-            doc.refuse(expr, f"the events map is built by a function call ({snippet}(...))")
-        doc.refuse(expr, f"the events map is built dynamically (a {expr.type.replace('_', ' ')})")
+            doc.refuse(expr, f"{doc.label} is built by a function call ({snippet}(...))")
+        doc.refuse(expr, f"{doc.label} is built dynamically (a {expr.type.replace('_', ' ')})")
 
     def name(self, doc: _Doc, name: str, at: Node, hops: int) -> tuple[_Doc, Node]:
         decl = _declarator(doc, name)
@@ -471,7 +475,7 @@ def _service(doc: _Doc) -> Node:
     if not found:
         raise ProjectError(
             f"{doc.file}: no `new Service(...)` found, so scaffold does not know where the "
-            f"events map is and changed nothing; {doc.hint}"
+            f"{doc.label.removeprefix('the ')} is and changed nothing; {doc.hint}"
         )
     if len(found) > 1:
         doc.refuse(found[1], "there is more than one `new Service(...)`")
@@ -487,9 +491,9 @@ def _options(resolver: _Resolver, doc: _Doc) -> tuple[_Doc, Node]:
     return resolver.expression(doc, items[0])
 
 
-def _events_member(doc: _Doc, options: Node) -> Node | None:
+def _events_member(doc: _Doc, options: Node, prop: str = "events") -> Node | None:
     for member in _members(options):
-        if _member_key(doc, member) == "events":
+        if _member_key(doc, member) == prop:
             return member
     return None
 
@@ -500,8 +504,9 @@ def locate_events(
     *,
     index_file: str = "node/index.ts",
     hint: str = "add the handler to the events object given to new Service by hand",
+    prop: Literal["events", "routes"] = "events",
 ) -> EventsLocation:
-    """Find the object literal that holds the app's event handlers.
+    """Find the object literal that holds the app's event handlers (or its routes).
 
     Args:
         index_source: The bytes of the file that calls ``new Service``.
@@ -509,34 +514,36 @@ def locate_events(
             returning ``None`` if it does not exist.
         index_file: ``index_source``'s path relative to the app root.
         hint: What to do by hand, appended to refusals (see :func:`manual_hint`).
+        prop: Which Service option to follow: ``events`` (handlers) or ``routes``.
 
     Returns:
-        Where the events map is (or, if the Service has no ``events``, where to add it).
+        Where the map is (or, if the Service has no such option, where to add it).
 
     Raises:
         ProjectError: If a file does not parse or the map is not a plain object
             literal that can be edited safely.
     """
-    resolver = _Resolver(read_module, hint)
-    doc = _Doc(index_source, index_file, hint)
+    label = f"the {prop} map"
+    resolver = _Resolver(read_module, hint, label)
+    doc = _Doc(index_source, index_file, hint, label)
     resolver.docs[index_file] = doc
     odoc, options = _options(resolver, doc)
-    member = _events_member(odoc, options)
+    member = _events_member(odoc, options, prop)
     if member is None:
         for item in _members(options):
             if _member_key(odoc, item) is None:
                 odoc.refuse(item, "the Service options use a spread or computed key")
-        return EventsLocation(odoc.file, options.start_byte, odoc.line(options), True, ())
+        return EventsLocation(odoc.file, options.start_byte, odoc.line(options), True, (), prop)
     if member.type == "method_definition":
-        odoc.refuse(member, "events is a method")
+        odoc.refuse(member, f"{prop} is a method")
     if member.type == "shorthand_property_identifier":
-        edoc, events = resolver.name(odoc, "events", member, 0)
+        edoc, events = resolver.name(odoc, prop, member, 0)
     else:
         value = member.child_by_field_name("value")
         assert value is not None
         edoc, events = resolver.expression(odoc, value)
     keys = _static_keys(edoc, events)
-    return EventsLocation(edoc.file, events.start_byte, edoc.line(events), False, keys)
+    return EventsLocation(edoc.file, events.start_byte, edoc.line(events), False, keys, prop)
 
 
 def _quote(doc: _Doc) -> str:
@@ -637,6 +644,11 @@ def _add_import(doc: _Doc, name: str, path: str) -> list[_Edit]:
             f"{doc.file}:{doc.line(decl)}: {name} is already declared here; "
             "pick another handler name"
         )
+    for item in _imports(doc):
+        named = item.specifier.parent if item.specifier is not None else None
+        if item.source == path and named is not None and _is_value_import(doc, item.statement):
+            # NOTE: a second name from the same module joins its import, like an editor would.
+            return _insert_member(doc, named, lambda _indent: name)
     imports = [s for s in doc.root.named_children if s.type == "import_statement"]
     quote = _quote(doc)
     pad = " "
@@ -649,6 +661,11 @@ def _add_import(doc: _Doc, name: str, path: str) -> list[_Edit]:
         end = doc.line_end(imports[-1].end_byte)
         return [(end, end, doc.eol + text)]
     return [(0, 0, text + doc.eol + doc.eol)]
+
+
+def _is_value_import(doc: _Doc, statement: Node) -> bool:
+    """False for ``import type { ... }``, whose names cannot be used as values."""
+    return not re.match(r"import\s+type\b", doc.text(statement))
 
 
 def _remove_import(doc: _Doc, name: str, path: str, removed: list[_Edit]) -> list[_Edit]:
@@ -723,9 +740,9 @@ def add_handler(
 
         def render(indent: str | None) -> str:
             if indent is None:
-                return f"events: {{ {member_text} }}"
+                return f"{location.prop}: {{ {member_text} }}"
             inner = indent + doc.unit
-            return f"events: {{{doc.eol}{inner}{member_text}{comma}{doc.eol}{indent}}}"
+            return f"{location.prop}: {{{doc.eol}{inner}{member_text}{comma}{doc.eol}{indent}}}"
 
         edits += _insert_member(doc, obj, render)
     else:
@@ -734,14 +751,14 @@ def add_handler(
             edits += _insert_member(doc, obj, lambda _indent: member_text)
         elif not _member_is(doc, existing, import_name):
             raise ConflictError(
-                f"{doc.file}:{doc.line(existing)}: the events map already has {key!r} "
+                f"{doc.file}:{doc.line(existing)}: the {location.prop} map already has {key!r} "
                 f"bound to something other than {import_name}; pick another handler name"
             )
     edits += _add_import(doc, import_name, import_path)
     return doc.apply(edits) if edits else source
 
 
-def _service_events_pair(doc: _Doc, obj: Node) -> tuple[Node, Node] | None:
+def _service_events_pair(doc: _Doc, obj: Node, prop: str = "events") -> tuple[Node, Node] | None:
     """If ``obj`` is ``events: {...}`` inline in ``new Service({...})``: (pair, options)."""
     pair = obj.parent
     options = pair.parent if pair is not None else None
@@ -752,7 +769,7 @@ def _service_events_pair(doc: _Doc, obj: Node) -> tuple[Node, Node] | None:
         or options is None
         or service is None
         or pair.type != "pair"
-        or _member_key(doc, pair) != "events"
+        or _member_key(doc, pair) != prop
         or service.type != "new_expression"
     ):
         return None
@@ -795,7 +812,7 @@ def remove_handler(
     member = next((m for m in members if _member_key(doc, m) == key), None)
     if member is None:
         return source
-    inline = _service_events_pair(doc, obj)
+    inline = _service_events_pair(doc, obj, location.prop)
     has_comments = any(c.type == "comment" for c in obj.children)
     if prune_empty and inline is not None and len(members) == 1 and not has_comments:
         edits = _remove_member(doc, inline[1], inline[0])

@@ -1,0 +1,417 @@
+"""Shared planning for the ``add-*`` / ``remove-*`` commands: one app, one ChangeSet.
+
+An :class:`Edit` reads the app through its ChangeSet (so later steps see earlier planned
+writes), renders component templates, edits JSON and the Service maps, and collects notes
+for the person. Nothing touches the disk until the caller applies ``edit.changes``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from scaffold import _json_edit, _project
+from scaffold._changes import ChangeSet
+from scaffold.errors import ProjectError
+
+Store = Literal["vbase", "masterdata"]
+STORES: tuple[Store, ...] = ("vbase", "masterdata")
+
+MANIFEST = "manifest.json"
+SERVICE = "node/service.json"
+INDEX = "node/index.ts"
+PROCESSING = "node/lib/processing.ts"
+
+LOGS_POLICY: dict[str, Any] = {"name": "colossus-write-logs"}
+FIRE_POLICY: dict[str, Any] = {"name": "colossus-fire-event"}
+STORE_POLICIES: dict[Store, tuple[dict[str, Any], ...]] = {
+    "vbase": ({"name": "vbase-read-write"},),
+    "masterdata": (
+        {"name": "ADMIN_DS"},
+        {
+            "name": "outbound-access",
+            "attrs": {"host": "api.vtex.com", "path": "/dataentities/*"},
+        },
+    ),
+}
+
+# (template, file) of the support code every handler imports; http.ts serves the routes.
+SUPPORT_FILES: tuple[tuple[str, str], ...] = (
+    ("components/support/processing.ts.jinja", PROCESSING),
+    ("components/support/processing.test.ts.jinja", "node/__tests__/processing.test.ts"),
+    ("components/support/fakes.ts.jinja", "node/__tests__/fakes.ts"),
+    ("components/support/http.ts.jinja", "node/lib/http.ts"),
+)
+
+
+@dataclass
+class Result:
+    """What an editing command did (or, before ``apply``, would do).
+
+    Attributes:
+        command: The command name (``add-event``...).
+        name: The handler id or topic the command was about.
+        root: The app root.
+        created: Files created, relative to the root.
+        modified: Files modified.
+        deleted: Files deleted.
+        notes: Things the person should know (files kept, flags ignored).
+        dry_run: Nothing was written.
+        diff: A unified diff per changed file (what ``--dry-run`` prints).
+    """
+
+    command: str
+    name: str
+    root: Path
+    created: list[str] = field(default_factory=list)
+    modified: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    diff: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def unchanged(self) -> bool:
+        """True when the command found everything already in place."""
+        return not (self.created or self.modified or self.deleted)
+
+    def to_json(self) -> str:
+        """Return the machine-readable summary printed by ``--json``.
+
+        Returns:
+            A JSON document.
+        """
+        return json.dumps(
+            {
+                "command": self.command,
+                "name": self.name,
+                "root": str(self.root),
+                "dry_run": self.dry_run,
+                "unchanged": self.unchanged,
+                "created": self.created,
+                "modified": self.modified,
+                "deleted": self.deleted,
+                "notes": self.notes,
+            },
+            indent=2,
+        )
+
+
+class Edit:
+    """A planned edit of one app.
+
+    Args:
+        start: A folder inside the app (``-C``).
+        command: The command name, for the result.
+        name: What the command is about, for the result.
+    """
+
+    def __init__(self, start: Path, command: str, name: str) -> None:
+        self.app = _project.load_app(start)
+        self.root = self.app.root
+        self.changes = ChangeSet(self.root)
+        self.notes: list[str] = []
+        self.command = command
+        self.name = name
+        if not self.app.vendor or not self.app.name:
+            raise ProjectError("manifest.json: `vendor` and `name` are required; add them")
+
+    # --- reading ----------------------------------------------------------------------
+
+    def read(self, rel: str) -> bytes | None:
+        """Return a file's bytes as planned so far (``None``: missing).
+
+        Args:
+            rel: Path relative to the app root.
+
+        Returns:
+            The bytes, or ``None``.
+        """
+        if rel.startswith(".."):
+            return None
+        return self.changes.read(Path(rel))
+
+    def require(self, rel: str, why: str) -> bytes:
+        """Return a file's bytes, or refuse when it is missing.
+
+        Args:
+            rel: Path relative to the app root.
+            why: What the file is, for the message.
+
+        Returns:
+            The bytes.
+
+        Raises:
+            ProjectError: If the file does not exist.
+        """
+        data = self.read(rel)
+        if data is None:
+            raise ProjectError(f"{rel} is missing ({why}); is {self.root} a VTEX IO node app?")
+        return data
+
+    def service(self) -> Any:
+        """Return the parsed node/service.json as planned so far."""
+        return _json_edit.get(self.require(SERVICE, "the service declaration"), (), name=SERVICE)
+
+    def declared(self, section: Literal["events", "routes"]) -> dict[str, Any]:
+        """Return ``events`` or ``routes`` of node/service.json (empty if absent)."""
+        value = self.service()
+        found = value.get(section) if isinstance(value, dict) else None
+        return found if isinstance(found, dict) else {}
+
+    # --- writing ----------------------------------------------------------------------
+
+    def write(self, rel: str, data: bytes) -> None:
+        """Plan to write ``data`` to ``rel``."""
+        self.changes.write(Path(rel), data)
+
+    def render(self, template: str, variables: dict[str, Any]) -> bytes:
+        """Render one component template to bytes.
+
+        Args:
+            template: Path under the template root.
+            variables: Its variables (from :func:`scaffold._names.component_vars`).
+
+        Returns:
+            The rendered bytes.
+        """
+        from scaffold import _render
+
+        return _render.render(template, **variables).encode("utf-8")
+
+    def create(self, rel: str, data: bytes) -> bool:
+        """Plan to create ``rel`` unless it exists; never overwrite.
+
+        Args:
+            rel: Path relative to the app root.
+            data: The content.
+
+        Returns:
+            True if the file is (or will be) exactly ``data``; False if another file
+            is already there (left alone).
+        """
+        current = self.read(rel)
+        if current is None:
+            self.write(rel, data)
+            return True
+        return current == data
+
+    def set_json_key(self, rel: str, path: tuple[str, ...], key: str, value: Any) -> None:
+        """Plan ``set_key`` on a JSON file."""
+        data = self.require(rel, "the service declaration")
+        self.write(rel, _json_edit.set_key(data, path, key, value, name=rel))
+
+    def remove_json_key(self, rel: str, path: tuple[str, ...], key: str) -> None:
+        """Plan ``remove_key`` on a JSON file."""
+        data = self.require(rel, "the service declaration")
+        self.write(rel, _json_edit.remove_key(data, path, key, name=rel))
+
+    def add_policies(self, policies: list[dict[str, Any]]) -> None:
+        """Plan adding each policy to manifest.json once.
+
+        Args:
+            policies: Policy objects (``{"name": ...}``).
+        """
+        data = self.require(MANIFEST, "the app manifest")
+        for policy in policies:
+            data = _json_edit.append_item(data, ("policies",), policy, name=MANIFEST)
+        self.write(MANIFEST, data)
+
+    def ensure_support(self, store: Store | None, *, routes: bool) -> Store:
+        """Plan the shared support files the components import, where missing.
+
+        When ``node/lib/processing.ts`` exists, its backend wins: a ``store`` that
+        disagrees gives a note and is ignored. Other support files are created only if
+        missing and never overwritten.
+
+        Args:
+            store: The backend asked for (``--store``), or ``None`` for the default.
+            routes: Also make sure ``node/lib/http.ts`` exists (route helpers).
+
+        Returns:
+            The ledger backend the app uses, whose policies the handler needs.
+        """
+        existing = self.read(PROCESSING)
+        if existing is not None:
+            found = detect_store(existing)
+            if found is None:
+                return store or "vbase"
+            if store is not None and store != found:
+                self.notes.append(
+                    f"--store {store} ignored: {PROCESSING} already keeps its records in "
+                    f"{found}, and every handler shares that ledger"
+                )
+            store = found
+        store = store or "vbase"
+        for template, rel in SUPPORT_FILES:
+            ledger = "processing" in rel
+            wanted = existing is None or (not ledger and (routes or not rel.endswith("http.ts")))
+            if wanted:
+                self.create(rel, self.render(template, {"store": store}))
+        if self.read("node/clients/index.ts") is None and self.read("node/clients.ts") is None:
+            self.notes.append(
+                "node/clients/index.ts is missing: the new code imports `Clients` from "
+                "'../clients'; add `export class Clients extends IOClients {}` there"
+            )
+        return store
+
+    # --- the Service maps -------------------------------------------------------------
+
+    def _locate(self, prop: Literal["events", "routes"], hint: str) -> Any:
+        from scaffold import _ts_edit
+
+        index = self.require(INDEX, "the entry point that calls new Service")
+        return _ts_edit.locate_events(index, self.read, index_file=INDEX, hint=hint, prop=prop)
+
+    def registered(self, prop: Literal["events", "routes"], key: str, module_file: str) -> bool:
+        """Tell whether ``key`` is already in the Service's ``events``/``routes`` map.
+
+        Args:
+            prop: Which map.
+            key: The handler or route id.
+            module_file: The module that exports it (for the by-hand hint).
+
+        Returns:
+            True if the map has the key.
+        """
+        from scaffold import _ts_edit
+
+        location = self._locate(prop, _ts_edit.manual_hint(key, key, module_file))
+        return bool(location.has_handler(key))
+
+    def register(self, prop: Literal["events", "routes"], key: str, module_file: str) -> None:
+        """Plan adding ``key`` (exported by ``module_file`` under that name) to a map.
+
+        Args:
+            prop: ``events`` or ``routes``.
+            key: The id (same as the exported name).
+            module_file: The module that exports it, relative to the app root.
+        """
+        from scaffold import _ts_edit
+
+        hint = _ts_edit.manual_hint(key, key, module_file)
+        if prop == "routes":
+            hint = hint.replace("events object", "routes object")
+        location = self._locate(prop, hint)
+        source = self.require(location.file, "the map's module")
+        spec = _ts_edit.relative_import(location.file, module_file)
+        self.write(location.file, _ts_edit.add_handler(source, location, key, key, spec))
+
+    def unregister(self, prop: Literal["events", "routes"], key: str, module_file: str) -> None:
+        """Plan removing ``key`` and its import from a map (inverse of :meth:`register`)."""
+        from scaffold import _ts_edit
+
+        location = self._locate(prop, _ts_edit.manual_hint(key, key, module_file))
+        source = self.require(location.file, "the map's module")
+        spec = _ts_edit.relative_import(location.file, module_file)
+        self.write(location.file, _ts_edit.remove_handler(source, location, key, key, spec))
+
+    # --- result -----------------------------------------------------------------------
+
+    def result(self, *, dry_run: bool = False) -> Result:
+        """Summarize the planned changes.
+
+        Args:
+            dry_run: Whether the caller will not apply them.
+
+        Returns:
+            The result (lists of files and the notes).
+        """
+        out = Result(self.command, self.name, self.root, notes=list(self.notes), dry_run=dry_run)
+        for change in self.changes.changes:
+            {"create": out.created, "modify": out.modified, "delete": out.deleted}[
+                change.kind
+            ].append(change.rel)
+        return out
+
+
+def detect_store(processing: bytes) -> Store | None:
+    """Tell which backend an existing ``lib/processing.ts`` keeps its records in.
+
+    Args:
+        processing: The file's bytes.
+
+    Returns:
+        ``masterdata``, ``vbase``, or ``None`` if neither client is used.
+    """
+    if b"clients.masterdata" in processing:
+        return "masterdata"
+    if b"clients.vbase" in processing:
+        return "vbase"
+    return None
+
+
+def store_policies(store: Store) -> list[dict[str, Any]]:
+    """Return the manifest policies a ledger backend needs.
+
+    Args:
+        store: The backend.
+
+    Returns:
+        Policy objects.
+    """
+    return [dict(p) for p in STORE_POLICIES[store]]
+
+
+def topics_of(declaration: Any) -> list[str]:
+    """Return the topics an event declaration lists (``topics`` and ``keys`` together).
+
+    Args:
+        declaration: One value of service.json ``events``.
+
+    Returns:
+        The topics, in order, without repeats.
+    """
+    if not isinstance(declaration, dict):
+        return []
+    out: list[str] = []
+    for field_name in ("topics", "keys"):
+        values = declaration.get(field_name)
+        for value in values if isinstance(values, list) else []:
+            if isinstance(value, str) and value not in out:
+                out.append(value)
+    return out
+
+
+def same_declaration(declaration: Any, sender: str, topics: list[str]) -> bool:
+    """Tell whether a service.json event declares this sender and these topics.
+
+    Args:
+        declaration: One value of service.json ``events``.
+        sender: The expected sender.
+        topics: The expected topics (order does not matter).
+
+    Returns:
+        True if they match.
+    """
+    return (
+        isinstance(declaration, dict)
+        and declaration.get("sender") == sender
+        and set(topics_of(declaration)) == set(topics)
+    )
+
+
+def describe(declaration: Any) -> str:
+    """Show an event declaration briefly (``sender vtex.x, topics a, b``)."""
+    if not isinstance(declaration, dict):
+        return "something that is not an object"
+    return f"sender {declaration.get('sender')}, topics {', '.join(topics_of(declaration))}"
+
+
+def finish(edit: Edit, *, dry_run: bool) -> Result:
+    """Summarize the edit and, unless ``dry_run``, apply it atomically.
+
+    Args:
+        edit: The planned edit.
+        dry_run: Only report and diff; write nothing.
+
+    Returns:
+        The result, with the unified diff of every file in ``diff``.
+    """
+    result = edit.result(dry_run=dry_run)
+    result.diff = edit.changes.diff()
+    if not dry_run and not result.unchanged:
+        edit.changes.apply()
+    return result

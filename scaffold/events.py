@@ -1,0 +1,194 @@
+"""``scaffold add-event`` / ``remove-event``: a consumer of another app's event."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scaffold import _components as c
+from scaffold import _names, _project
+from scaffold.errors import ConflictError, InvalidAnswerError
+
+HANDLER_TEMPLATE = "components/consumer/handler.ts.jinja"
+TEST_TEMPLATE = "components/consumer/handler.test.ts.jinja"
+
+
+def handler_file(ident: str) -> str:
+    """Return the consumer's module, relative to the app root."""
+    return f"node/events/{ident}.ts"
+
+
+def test_file(ident: str) -> str:
+    """Return the consumer's test, relative to the app root."""
+    return f"node/__tests__/{ident}.test.ts"
+
+
+def clean_topics(topics: list[str]) -> list[str]:
+    """Validate topics and drop repeats, keeping their order.
+
+    Args:
+        topics: The topics as given.
+
+    Returns:
+        The topics.
+
+    Raises:
+        InvalidAnswerError: If there is none or one is invalid.
+    """
+    out: list[str] = []
+    for topic in topics:
+        topic = _names.validate_topic(topic.strip())
+        if topic not in out:
+            out.append(topic)
+    if not out:
+        raise InvalidAnswerError("missing topic: pass at least one --topic (e.g. --topic x)")
+    return out
+
+
+def add_event(
+    start: Path,
+    name: str,
+    *,
+    sender: str,
+    topics: list[str],
+    store: c.Store | None = None,
+    dry_run: bool = False,
+) -> c.Result:
+    """Add a consumer of ``sender``'s ``topics`` to the app containing ``start``.
+
+    Creates ``node/events/<id>.ts`` and its test, declares the event in service.json,
+    registers it in the events map given to ``new Service``, adds the policies it needs,
+    and creates the shared support files if the app has no ``node/lib/processing.ts``.
+
+    Args:
+        start: A folder inside the app.
+        name: The handler name (kebab, snake or camel case).
+        sender: The publishing app (``vendor.app-name``).
+        topics: The topics to consume.
+        store: The ledger backend for a new ``lib/processing.ts`` (default vbase).
+        dry_run: Plan and diff only.
+
+    Returns:
+        What changed (``unchanged`` when the event was already there).
+
+    Raises:
+        InvalidAnswerError: If a name, the sender or a topic is invalid.
+        ConflictError: If the id is already used for something else.
+        ProjectError: If the app cannot be read or edited safely.
+    """
+    ident = _names.handler_id(name)
+    sender = _names.validate_sender(sender.strip())
+    topics = clean_topics(topics)
+    edit = c.Edit(start, "add-event", ident)
+    module, test = handler_file(ident), test_file(ident)
+    declared = edit.declared("events")
+    if ident in declared and not c.same_declaration(declared[ident], sender, topics):
+        raise ConflictError(
+            f"{c.SERVICE} already declares event {ident!r} with {c.describe(declared[ident])}, "
+            f"not sender {sender}, topics {', '.join(topics)}; pick another name, or run "
+            f"`scaffold remove-event {ident}` first"
+        )
+    if edit.registered("events", ident, module):
+        if ident in declared:
+            edit.notes.append(f"{ident} is already present: declared and registered")
+            return c.finish(edit, dry_run=dry_run)
+        raise ConflictError(
+            f"{ident!r} is already a handler in the events map given to new Service but not "
+            f"declared in {c.SERVICE}; pick another name or declare it there by hand"
+        )
+    variables = _names.component_vars(ident, sender=sender, topics=topics)
+    if not edit.create(module, edit.render(HANDLER_TEMPLATE, variables)):
+        if ident not in declared:
+            raise ConflictError(
+                f"{module} already exists and is not declared in {c.SERVICE}; pick another "
+                "name, or move that file away"
+            )
+        edit.notes.append(f"kept {module}: it differs from the template (edited by hand?)")
+    if not edit.create(test, edit.render(TEST_TEMPLATE, variables)):
+        edit.notes.append(f"kept {test}: it differs from the template")
+    store = edit.ensure_support(store, routes=False)
+    if ident not in declared:
+        field = _project.topics_field(edit.service())
+        edit.set_json_key(c.SERVICE, ("events",), ident, {"sender": sender, field: topics})
+    edit.register("events", ident, module)
+    edit.add_policies([*c.store_policies(store), c.LOGS_POLICY])
+    return c.finish(edit, dry_run=dry_run)
+
+
+def remove_event(start: Path, name: str, *, dry_run: bool = False) -> c.Result:
+    """Undo :func:`add_event`: the declaration, the registration and its import.
+
+    The handler and its test are deleted only if they are byte-identical to what the
+    component renders for the declared sender and topics; otherwise they are kept and a
+    note says so. Policies and shared support files stay (other code may need them).
+
+    Args:
+        start: A folder inside the app.
+        name: The handler name (kebab, snake or camel case).
+        dry_run: Plan and diff only.
+
+    Returns:
+        What changed (``unchanged`` when there was nothing to remove).
+
+    Raises:
+        InvalidAnswerError: If the name is invalid.
+        ConflictError: If the id names a worker (sender is the app itself).
+        ProjectError: If the app cannot be read or edited safely.
+    """
+    ident = _names.handler_id(name)
+    edit = c.Edit(start, "remove-event", ident)
+    module, test = handler_file(ident), test_file(ident)
+    declared = edit.declared("events")
+    declaration = declared.get(ident)
+    if isinstance(declaration, dict) and declaration.get("sender") == edit.app.app_id:
+        raise ConflictError(
+            f"{ident!r} is a worker (its sender is this app, {edit.app.app_id}); remove-event "
+            "only removes consumers of other apps' events: remove the worker by hand"
+        )
+    registered = edit.registered("events", ident, module)
+    if declaration is None and not registered:
+        known = ", ".join(sorted(declared)) or "none"
+        edit.notes.append(
+            f"nothing to remove: {ident!r} is neither declared in {c.SERVICE} nor in the "
+            f"events map (declared events: {known})"
+        )
+        return c.finish(edit, dry_run=dry_run)
+    if registered:
+        edit.unregister("events", ident, module)
+    if declaration is not None:
+        pruned = not edit.registered("events", ident, module) and _map_is_gone(edit, module)
+        data = edit.require(c.SERVICE, "the service declaration")
+        from scaffold import _json_edit
+
+        edit.write(
+            c.SERVICE,
+            _json_edit.remove_key(data, ("events",), ident, prune_empty=pruned, name=c.SERVICE),
+        )
+        variables = _names.component_vars(
+            ident,
+            sender=str(declaration.get("sender", "")),
+            topics=c.topics_of(declaration),
+        )
+        for rel, template in ((module, HANDLER_TEMPLATE), (test, TEST_TEMPLATE)):
+            current = edit.read(rel)
+            if current is None:
+                continue
+            if variables["topics"] and current == edit.render(template, variables):
+                edit.changes.delete(Path(rel))
+            else:
+                edit.notes.append(f"kept {rel}: it differs from what scaffold wrote")
+    return c.finish(edit, dry_run=dry_run)
+
+
+def _map_is_gone(edit: c.Edit, module: str) -> bool:
+    """True when the Service no longer has an ``events`` option (it was inline and emptied).
+
+    service.json then loses its empty ``events`` too, mirroring the TypeScript: what
+    ``add-event`` created in both files goes away in both.
+    """
+    from scaffold import _ts_edit
+
+    index = edit.require(c.INDEX, "the entry point")
+    location = _ts_edit.locate_events(
+        index, edit.read, index_file=c.INDEX, hint=_ts_edit.manual_hint("x", "x", module)
+    )
+    return bool(location.missing)

@@ -1,0 +1,86 @@
+"""``scaffold add-publisher``: a typed, ID-only publisher of one of the app's own topics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from scaffold import _components as c
+from scaffold import _names
+
+PUBLISHER_TEMPLATE = "components/publisher/publisher.ts.jinja"
+TEST_TEMPLATE = "components/publisher/publisher.test.ts.jinja"
+
+Kind = Literal["job", "single"]
+
+
+def publisher_file(topic_camel: str) -> str:
+    """Return the publisher's module, relative to the app root."""
+    return f"node/publishers/{topic_camel}.ts"
+
+
+def plan_publisher(edit: c.Edit, topic: str, kind: Kind) -> dict[str, object]:
+    """Plan a publisher of ``topic`` and its test into ``edit``.
+
+    An existing publisher is kept: if it is exactly what the other ``kind`` renders, that
+    is a conflict (its payload would not fit); if it was edited, a note says it was kept.
+
+    Args:
+        edit: The edit to plan into.
+        topic: The topic.
+        kind: ``job`` (``{ jobId, itemIds }``) or ``single`` (``{ id }``).
+
+    Returns:
+        The template variables used.
+
+    Raises:
+        ConflictError: If the topic already has a publisher of the other kind.
+    """
+    from scaffold.errors import ConflictError
+
+    variables = _names.component_vars(
+        topic=topic, vendor=edit.app.vendor, app_name=edit.app.name, kind=kind
+    )
+    module = publisher_file(str(variables["topic_camel"]))
+    test = f"node/__tests__/{variables['topic_camel']}.test.ts"
+    if not edit.create(module, edit.render(PUBLISHER_TEMPLATE, variables)):
+        other: Kind = "single" if kind == "job" else "job"
+        if edit.read(module) == edit.render(PUBLISHER_TEMPLATE, {**variables, "kind": other}):
+            shape = "{ id }" if other == "single" else "{ jobId, itemIds }"
+            raise ConflictError(
+                f"{module} already publishes {topic} with a {shape} payload ({other}); "
+                "pick another --topic, or the matching --batch/--no-batch"
+            )
+        edit.notes.append(f"kept {module}: it differs from the template (edited by hand?)")
+    if not edit.create(test, edit.render(TEST_TEMPLATE, variables)):
+        edit.notes.append(f"kept {test}: it differs from the template")
+    return variables
+
+
+def add_publisher(
+    start: Path, topic: str, *, store: c.Store | None = None, dry_run: bool = False
+) -> c.Result:
+    """Add a publisher of the app's own ``topic`` (payload ``{ id }``).
+
+    Args:
+        start: A folder inside the app.
+        topic: The topic (e.g. ``item-changed``).
+        store: The ledger backend if support files must be created (its test fakes
+            import the ledger).
+        dry_run: Plan and diff only.
+
+    Returns:
+        What changed (``unchanged`` when the publisher was already there).
+
+    Raises:
+        InvalidAnswerError: If the topic is invalid.
+        ConflictError: If the topic already has a batch publisher.
+        ProjectError: If the app cannot be read or edited safely.
+    """
+    topic = topic.strip()
+    _names.topic_id(topic)
+    edit = c.Edit(start, "add-publisher", topic)
+    plan_publisher(edit, topic, "single")
+    edit.ensure_support(store, routes=False)
+    edit.add_policies([c.FIRE_POLICY])
+    return c.finish(edit, dry_run=dry_run)

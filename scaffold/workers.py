@@ -1,0 +1,139 @@
+"""``scaffold add-worker``: background work on the app's own event, its publisher and routes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scaffold import _components as c
+from scaffold import _names, _project
+from scaffold.errors import ConflictError, InvalidAnswerError
+from scaffold.publishers import plan_publisher
+
+BATCH = ("components/worker/worker.ts.jinja", "components/worker/worker.test.ts.jinja")
+SINGLE = ("components/worker/single.ts.jinja", "components/worker/single.test.ts.jinja")
+ROUTES = ("components/routes/jobs.ts.jinja", "components/routes/jobs.test.ts.jinja")
+
+
+def worker_file(ident: str) -> str:
+    """Return the worker's module, relative to the app root."""
+    return f"node/workers/{ident}.ts"
+
+
+def default_topic(ident: str) -> str:
+    """Return the topic a worker consumes when none is given (``<name-kebab>-requested``)."""
+    return f"{_names.kebab(ident)}-requested"
+
+
+def add_worker(
+    start: Path,
+    name: str,
+    *,
+    topic: str | None = None,
+    route: bool = True,
+    batch: bool = True,
+    store: c.Store | None = None,
+    dry_run: bool = False,
+) -> c.Result:
+    """Add a worker on the app's own event, its publisher and (batch) its job routes.
+
+    Args:
+        start: A folder inside the app.
+        name: The worker name (kebab, snake or camel case).
+        topic: Its topic (default ``<name-kebab>-requested``).
+        route: Add the trigger + status routes (batch workers only).
+        batch: A batch worker (``{ jobId, itemIds }``) or a single-unit one (``{ id }``).
+        store: The ledger backend for a new ``lib/processing.ts`` (default vbase).
+        dry_run: Plan and diff only.
+
+    Returns:
+        What changed (``unchanged`` when the worker was already there).
+
+    Raises:
+        InvalidAnswerError: If a name or the topic is invalid, or ``route`` without ``batch``.
+        ConflictError: If the id or topic is already used for something else.
+        ProjectError: If the app cannot be read or edited safely.
+    """
+    ident = _names.handler_id(name, what="worker name")
+    if route and not batch:
+        raise InvalidAnswerError(
+            "--no-batch has no job routes: pass --no-route too, and publish the event "
+            "with the generated publisher from your own code"
+        )
+    topic = (topic or default_topic(ident)).strip()
+    _names.topic_id(topic)
+    edit = c.Edit(start, "add-worker", ident)
+    app_id = edit.app.app_id
+    module = worker_file(ident)
+    declared = edit.declared("events")
+    if ident in declared and not c.same_declaration(declared[ident], app_id, [topic]):
+        raise ConflictError(
+            f"{c.SERVICE} already declares {ident!r} with {c.describe(declared[ident])}, not "
+            f"this app's {topic}; pick another worker name"
+        )
+    routes = {f"{ident}Jobs": "", f"{ident}Job": "/:jobId"} if route else {}
+    variables = {
+        **plan_publisher(edit, topic, "job" if batch else "single"),
+        **_names.component_vars(ident, topic=topic, vendor=edit.app.vendor, app_name=edit.app.name),
+    }
+    base = f"/_v/{edit.app.name}/{variables['handler_kebab']}/jobs"
+    wanted = {rid: {"path": base + suffix, "public": False} for rid, suffix in routes.items()}
+    in_map = _check_conflicts(edit, ident, wanted, declared)
+    _plan_files(edit, ident, variables, batch=batch, route=route, declared=ident in declared)
+    store = edit.ensure_support(store, routes=route)
+    if ident not in declared:
+        field = _project.topics_field(edit.service())
+        edit.set_json_key(c.SERVICE, ("events",), ident, {"sender": app_id, field: [topic]})
+    if not in_map:
+        edit.register("events", ident, module)
+    for route_id, declaration in wanted.items():
+        edit.set_json_key(c.SERVICE, ("routes",), route_id, declaration)
+        edit.register("routes", route_id, f"node/routes/{ident}Jobs.ts")
+    edit.add_policies([*c.store_policies(store), c.LOGS_POLICY, c.FIRE_POLICY])
+    return c.finish(edit, dry_run=dry_run)
+
+
+def _check_conflicts(
+    edit: c.Edit, ident: str, routes: dict[str, dict[str, object]], declared: dict[str, object]
+) -> bool:
+    """Refuse routes or registrations that are someone else's; return whether registered."""
+    declared_routes = edit.declared("routes")
+    for route_id, wanted in routes.items():
+        if route_id in declared_routes and declared_routes[route_id] != wanted:
+            raise ConflictError(
+                f"{c.SERVICE} already has a route {route_id!r} with another declaration; "
+                "pick another worker name or pass --no-route"
+            )
+    in_map = edit.registered("events", ident, worker_file(ident))
+    if in_map and ident not in declared:
+        raise ConflictError(
+            f"{ident!r} is already a handler in the events map given to new Service but not "
+            f"declared in {c.SERVICE}; pick another worker name"
+        )
+    return in_map
+
+
+def _plan_files(
+    edit: c.Edit,
+    ident: str,
+    variables: dict[str, object],
+    *,
+    batch: bool,
+    route: bool,
+    declared: bool,
+) -> None:
+    """Plan the worker, its test and (with ``route``) the job routes and their test."""
+    module = worker_file(ident)
+    worker, test = BATCH if batch else SINGLE
+    templates = [(module, worker), (f"node/__tests__/{ident}.test.ts", test)]
+    if route:
+        templates.append((f"node/routes/{ident}Jobs.ts", ROUTES[0]))
+        templates.append((f"node/__tests__/{ident}Jobs.test.ts", ROUTES[1]))
+    for rel, template in templates:
+        if edit.create(rel, edit.render(template, variables)):
+            continue
+        if rel == module and not declared:
+            raise ConflictError(
+                f"{module} already exists and is not declared in {c.SERVICE}; pick another "
+                "worker name, or move that file away"
+            )
+        edit.notes.append(f"kept {rel}: it differs from the template (edited by hand?)")
