@@ -238,7 +238,17 @@ def check(
         ),
     ] = None,
 ) -> None:
-    """Lint a VTEX IO app against the events-and-workers review checklist."""
+    """Lint a VTEX IO app against the events-and-workers review checklist.
+
+    \b
+    Examples:
+      scaffold check                          # the app holding the current folder
+      scaffold check ./order-sync --json      # machine-readable, for CI annotations
+      scaffold check --select SC101,SC103     # only idempotency and swallowed errors
+      scaffold check --ignore deprecated-event-keys
+
+    Exit 1 when any error-level finding exists, 2 for an unknown rule, else 0.
+    """
     from scaffold import check as check_
     from scaffold._project import find_app_root
 
