@@ -59,6 +59,7 @@ class Result:
         deleted: Files deleted.
         notes: Things the person should know (files kept, flags ignored).
         dry_run: Nothing was written.
+        message: Why nothing changed, when nothing did.
         diff: A unified diff per changed file (what ``--dry-run`` prints).
     """
 
@@ -70,6 +71,7 @@ class Result:
     deleted: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     dry_run: bool = False
+    message: str = ""
     diff: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -94,6 +96,7 @@ class Result:
                 "modified": self.modified,
                 "deleted": self.deleted,
                 "notes": self.notes,
+                "message": self.message,
             },
             indent=2,
         )
@@ -113,6 +116,7 @@ class Edit:
         self.root = self.app.root
         self.changes = ChangeSet(self.root)
         self.notes: list[str] = []
+        self.message: str | None = None
         self.command = command
         self.name = name
         if not self.app.vendor or not self.app.name:
@@ -320,6 +324,8 @@ class Edit:
             The result (lists of files and the notes).
         """
         out = Result(self.command, self.name, self.root, notes=list(self.notes), dry_run=dry_run)
+        if not self.changes.changes:
+            out.message = self.message or f"{self.name}: already present; nothing changed"
         for change in self.changes.changes:
             {"create": out.created, "modify": out.modified, "delete": out.deleted}[
                 change.kind
@@ -415,3 +421,25 @@ def finish(edit: Edit, *, dry_run: bool) -> Result:
     if not dry_run and not result.unchanged:
         edit.changes.apply()
     return result
+
+
+def parse_store(value: str | None) -> Store | None:
+    """Validate ``--store``.
+
+    Args:
+        value: The flag's value, or ``None``.
+
+    Returns:
+        The store, or ``None`` when not given.
+
+    Raises:
+        InvalidAnswerError: If it is not one of :data:`STORES`.
+    """
+    if value is None:
+        return None
+    for store in STORES:
+        if value.strip() == store:
+            return store
+    from scaffold.errors import InvalidAnswerError
+
+    raise InvalidAnswerError(f"invalid --store {value!r}: choose one of {', '.join(STORES)}")

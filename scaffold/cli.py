@@ -270,6 +270,226 @@ def check(
         raise typer.Exit(1)
 
 
+# --- add-event, add-worker, add-publisher, remove-event ---------------------------------
+
+AppDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--dir",
+        "-C",
+        help="The app root (default: the folder holding manifest.json, from here upward).",
+        show_default=False,
+    ),
+]
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", "-n", help="Print a diff of every change; write nothing.")
+]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Never prompt; missing values are errors.")]
+JsonOutput = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary.")]
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Ledger backend if the app has no node/lib/processing.ts yet: vbase or masterdata.",
+        show_default=False,
+    ),
+]
+
+
+def _missing(flag: str, example: str, ask: Callable[[], str], *, yes: bool) -> str:
+    from scaffold import _prompts
+    from scaffold.errors import MissingAnswerError
+
+    if not yes and _prompts.can_prompt():
+        return ask()
+    raise MissingAnswerError(f"missing {flag}: pass it (e.g. {flag} {example})")
+
+
+def _report(result: Any, *, json_output: bool) -> None:
+    """Print what an editing command did: diffs (dry run), files, notes or JSON."""
+    if json_output:
+        typer.echo(result.to_json())
+        return
+    if result.dry_run:
+        for text in result.diff.values():
+            typer.echo(text, nl=False)
+    for note in result.notes:
+        echo(f"note: {note}", fg="yellow", err=True)
+    if result.unchanged:
+        echo(result.message)
+        return
+    prefix = "would " if result.dry_run else ""
+    for verb, files in (
+        ("create", result.created),
+        ("modify", result.modified),
+        ("delete", result.deleted),
+    ):
+        for rel in files:
+            echo(f"  {prefix}{verb} {rel}", fg="green" if verb == "create" else None)
+    if result.dry_run:
+        echo(f"dry run: nothing written to {result.root}")
+
+
+def _start(directory: Path | None) -> Path:
+    return directory if directory is not None else Path.cwd()
+
+
+@app.command(
+    "add-event",
+    epilog=(
+        "Examples:\n\n"
+        "  scaffold add-event order-status --sender vtex.orders-broadcast "
+        "--topic order-status-updated\n\n"
+        "  scaffold add-event sku-changed --sender vtex.broadcaster "
+        "--topic broadcaster.notification -n\n\n"
+        "  scaffold add-event partner-update --sender acme.partner --topic a --topic b -C apps/x"
+    ),
+)
+@user_errors
+def add_event(
+    name: Annotated[str, typer.Argument(help="Handler name: kebab, snake or camel case.")],
+    sender: Annotated[
+        str | None, typer.Option(help="App that publishes the event: vendor.app-name.")
+    ] = None,
+    topic: Annotated[
+        list[str] | None, typer.Option("--topic", help="Topic to consume (repeatable).")
+    ] = None,
+    store: StoreOption = None,
+    directory: AppDir = None,
+    dry_run: DryRun = False,
+    yes: Yes = False,
+    json_output: JsonOutput = False,
+) -> None:
+    """Add a consumer of another app's event: handler, test, service.json, events map, policies.
+
+    Example: scaffold add-event order-status --sender vtex.orders-broadcast
+    --topic order-status-updated
+    """
+    from scaffold import _components, _prompts, events
+
+    chosen = _components.parse_store(store)
+    if sender is None:
+        sender = _missing("--sender", "vtex.orders-broadcast", _prompts.ask_sender, yes=yes)
+    topics = list(topic or [])
+    if not topics:
+        topics = [_missing("--topic", "order-status-updated", _prompts.ask_topic, yes=yes)]
+    result = events.add_event(
+        _start(directory), name, sender=sender, topics=topics, store=chosen, dry_run=dry_run
+    )
+    _report(result, json_output=json_output)
+
+
+@app.command(
+    "remove-event",
+    epilog=(
+        "Examples:\n\n"
+        "  scaffold remove-event order-status\n\n"
+        "  scaffold remove-event order-status -n   # show the diff first"
+    ),
+)
+@user_errors
+def remove_event(
+    name: Annotated[str, typer.Argument(help="Handler name, as given to add-event.")],
+    directory: AppDir = None,
+    dry_run: DryRun = False,
+    yes: Yes = False,
+    json_output: JsonOutput = False,
+) -> None:
+    """Undo add-event: declaration, registration, import; the files if unedited.
+
+    Example: scaffold remove-event order-status
+    """
+    from scaffold import events
+
+    del yes  # nothing to ask: accepted so scripts can pass it to every command
+    result = events.remove_event(_start(directory), name, dry_run=dry_run)
+    _report(result, json_output=json_output)
+
+
+@app.command(
+    "add-worker",
+    epilog=(
+        "Examples:\n\n"
+        "  scaffold add-worker sync-items          # batch worker + publisher + job routes\n\n"
+        "  scaffold add-worker sync-items --topic items-sync-requested --no-route\n\n"
+        "  scaffold add-worker reindex-product --no-batch --no-route   # one { id } per event"
+    ),
+)
+@user_errors
+def add_worker(
+    name: Annotated[str, typer.Argument(help="Worker name: kebab, snake or camel case.")],
+    topic: Annotated[
+        str | None,
+        typer.Option(help="The app's own topic it consumes (default: NAME-requested)."),
+    ] = None,
+    route: Annotated[
+        bool,
+        typer.Option(
+            "--route/--no-route", help="Add the trigger (202) and job status routes (batch only)."
+        ),
+    ] = True,
+    batch: Annotated[
+        bool,
+        typer.Option(
+            "--batch/--no-batch",
+            help="Batch of items with per-item status, or one { id } per event.",
+        ),
+    ] = True,
+    store: StoreOption = None,
+    directory: AppDir = None,
+    dry_run: DryRun = False,
+    yes: Yes = False,
+    json_output: JsonOutput = False,
+) -> None:
+    """Add a background worker on the app's own event, its publisher and job routes.
+
+    Example: scaffold add-worker sync-items
+    """
+    from scaffold import _components, workers
+
+    del yes  # every value has a default
+    result = workers.add_worker(
+        _start(directory),
+        name,
+        topic=topic,
+        route=route,
+        batch=batch,
+        store=_components.parse_store(store),
+        dry_run=dry_run,
+    )
+    _report(result, json_output=json_output)
+
+
+@app.command(
+    "add-publisher",
+    epilog=(
+        "Examples:\n\n"
+        "  scaffold add-publisher item-changed\n\n"
+        "  scaffold add-publisher item-changed -n --json"
+    ),
+)
+@user_errors
+def add_publisher(
+    topic: Annotated[str, typer.Argument(help="The app's own topic to publish.")],
+    store: StoreOption = None,
+    directory: AppDir = None,
+    dry_run: DryRun = False,
+    yes: Yes = False,
+    json_output: JsonOutput = False,
+) -> None:
+    """Add a typed, ID-only publisher of one of the app's own topics.
+
+    Example: scaffold add-publisher item-changed
+    """
+    from scaffold import _components, publishers
+
+    del yes  # nothing to ask
+    result = publishers.add_publisher(
+        _start(directory), topic, store=_components.parse_store(store), dry_run=dry_run
+    )
+    _report(result, json_output=json_output)
+
+
 def main() -> None:
     """Run the CLI (the ``scaffold`` console script)."""
     app()

@@ -89,7 +89,7 @@ def add_event(
         )
     if edit.registered("events", ident, module):
         if ident in declared:
-            edit.notes.append(f"{ident} is already present: declared and registered")
+            edit.message = f"{ident}: already present (declared and registered); nothing changed"
             return c.finish(edit, dry_run=dry_run)
         raise ConflictError(
             f"{ident!r} is already a handler in the events map given to new Service but not "
@@ -147,7 +147,7 @@ def remove_event(start: Path, name: str, *, dry_run: bool = False) -> c.Result:
     registered = edit.registered("events", ident, module)
     if declaration is None and not registered:
         known = ", ".join(sorted(declared)) or "none"
-        edit.notes.append(
+        edit.message = (
             f"nothing to remove: {ident!r} is neither declared in {c.SERVICE} nor in the "
             f"events map (declared events: {known})"
         )
