@@ -67,9 +67,17 @@ def run(node_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def typecheck(node_dir: Path) -> subprocess.CompletedProcess[str]:
-    """Type-check the app against the real @vtex/api (``tsc --noEmit``)."""
+    """Type-check the app against the real @vtex/api (``tsc --noEmit``), then its tests.
+
+    Generated apps keep jest's types out of the build: ``__tests__/tsconfig.json`` extends
+    the app's and adds them, so both projects are checked when it exists.
+    """
     ensure_node_modules(node_dir)
-    return run(node_dir, "node", "node_modules/typescript/bin/tsc", "--noEmit", "-p", ".")
+    tsc = ["node", "node_modules/typescript/bin/tsc", "--noEmit", "-p"]
+    result = run(node_dir, *tsc, ".")
+    if result.returncode == 0 and (node_dir / "__tests__" / "tsconfig.json").is_file():
+        result = run(node_dir, *tsc, "__tests__")
+    return result
 
 
 def jest(node_dir: Path) -> subprocess.CompletedProcess[str]:
