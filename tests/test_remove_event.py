@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scaffold.cli import app as cli
+from scaffold.errors import ConflictError
+from scaffold.events import add_event, remove_event
+from tests.conftest import snapshot
+from tests.test_components import make_app
+
+
+@pytest.fixture(scope="session")
+def gen_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("generated")
+
+
+def test_remove_the_example_consumer(tmp_path: Path, gen_cache: Path) -> None:
+    app = make_app("generated", tmp_path / "app", gen_cache)
+    result = remove_event(app, "order-status-updated")
+    assert set(result.deleted) == {
+        "node/events/orderStatusUpdated.ts",
+        "node/__tests__/orderStatusUpdated.test.ts",
+    }
+    assert "orderStatusUpdated" not in (app / "node/events/index.ts").read_text()
+    assert "orderStatusUpdated" not in (app / "node/service.json").read_text()
+
+
+def test_nothing_to_remove_changes_nothing(tmp_path: Path, gen_cache: Path) -> None:
+    app = make_app("generated", tmp_path / "app", gen_cache)
+    before = snapshot(app)
+    result = remove_event(app, "not-there")
+    assert result.unchanged and "nothing to remove" in result.message
+    assert snapshot(app) == before
+
+
+def test_worker_is_refused(tmp_path: Path, gen_cache: Path) -> None:
+    app = make_app("generated", tmp_path / "app", gen_cache)
+    before = snapshot(app)
+    with pytest.raises(ConflictError, match="is a worker"):
+        remove_event(app, "sync-items")
+    assert snapshot(app) == before
+
+
+def test_cli_dry_run_then_remove(runner: CliRunner, tmp_path: Path, gen_cache: Path) -> None:
+    app = make_app("no-events", tmp_path / "app", gen_cache)
+    original = (app / "node/index.ts").read_bytes(), (app / "node/service.json").read_bytes()
+    add_event(app, "paid", sender="vtex.orders-broadcast", topics=["payment-approved"])
+    added = snapshot(app)
+    dry = runner.invoke(cli, ["remove-event", "paid", "-n", "-C", str(app)])
+    assert dry.exit_code == 0
+    assert "+++ /dev/null" in dry.output
+    assert snapshot(app) == added
+    done = runner.invoke(cli, ["remove-event", "paid", "-C", str(app)])
+    assert done.exit_code == 0, done.output
+    assert "delete node/events/paid.ts" in done.output
+    # The inline `events` option and service.json's `events` both go away with their last key.
+    assert ((app / "node/index.ts").read_bytes(), (app / "node/service.json").read_bytes()) == (
+        original
+    )
