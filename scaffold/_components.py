@@ -251,8 +251,9 @@ class Edit:
         store = store or "vbase"
         for template, rel in SUPPORT_FILES:
             ledger = "processing" in rel
-            wanted = existing is None or (not ledger and (routes or not rel.endswith("http.ts")))
-            if wanted:
+            if rel.endswith("http.ts") and not routes:
+                continue  # only route handlers read request bodies
+            if existing is None or not ledger:
                 self.create(rel, self.render(template, {"store": store}))
         if self.read("node/clients/index.ts") is None and self.read("node/clients.ts") is None:
             self.notes.append(

@@ -252,3 +252,18 @@ def test_cli_finds_the_app_from_a_subfolder(
     assert result.exit_code == 0, result.output
     assert (app / "node/events/x.ts").exists()
     shutil.rmtree(app)
+
+
+def test_hand_written_app_gets_the_ledger_support_but_no_route_helpers(
+    tmp_path: Path, gen_cache: Path
+) -> None:
+    app = make_app("no-events", tmp_path / "app", gen_cache)
+    result = add_event(app, "payment-approved", **ORDERS)  # type: ignore[arg-type]
+    assert {
+        "node/lib/processing.ts",
+        "node/__tests__/fakes.ts",
+        "node/__tests__/processing.test.ts",
+        "node/events/paymentApproved.ts",
+        "node/__tests__/paymentApproved.test.ts",
+    } <= set(result.created)
+    assert not (app / "node/lib/http.ts").exists()
