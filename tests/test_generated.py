@@ -189,3 +189,25 @@ def test_generated_tests_can_fail(tmp_path: Path) -> None:
     jest = nodeapp.jest(node_dir)
     assert jest.returncode != 0
     assert "does the side effect once when the same event is delivered twice" in jest.stderr
+
+
+@pytest.mark.parametrize("variant", ["vbase-minimal", "masterdata-example"])
+def test_app_grown_with_every_add_command_still_passes_scaffold_check(
+    tmp_path: Path, variant: str
+) -> None:
+    from scaffold.events import add_event
+    from scaffold.publishers import add_publisher
+    from scaffold.workers import add_worker
+
+    root = render(tmp_path, variant)
+    add_event(root, "order-created", sender="vtex.orders-broadcast", topics=["order-created"])
+    add_event(root, "sku-changed", sender="vtex.broadcaster", topics=["broadcaster.notification"])
+    add_event(root, "partner-updated", sender="acme.partner-feed", topics=["partner-updated"])
+    add_worker(root, "rebuild-index")
+    add_worker(root, "send-receipt", batch=False, route=False)
+    add_publisher(root, "catalog-exported")
+    findings = check_app(root)
+    assert findings == [], "\n".join(f"{f.path}:{f.line} {f.rule} {f.message}" for f in findings)
+    service = json.loads((root / "node/service.json").read_text())
+    assert list(service["events"]) == object_keys(root / "node/events/index.ts", "events")
+    assert list(service["routes"]) == object_keys(root / "node/routes/index.ts", "routes")
