@@ -334,17 +334,7 @@ def _start(directory: Path | None) -> Path:
     return directory if directory is not None else Path.cwd()
 
 
-@app.command(
-    "add-event",
-    epilog=(
-        "Examples:\n\n"
-        "  scaffold add-event order-status --sender vtex.orders-broadcast "
-        "--topic order-status-updated\n\n"
-        "  scaffold add-event sku-changed --sender vtex.broadcaster "
-        "--topic broadcaster.notification -n\n\n"
-        "  scaffold add-event partner-update --sender acme.partner --topic a --topic b -C apps/x"
-    ),
-)
+@app.command("add-event")
 @user_errors
 def add_event(
     name: Annotated[str, typer.Argument(help="Handler name: kebab, snake or camel case.")],
@@ -362,8 +352,11 @@ def add_event(
 ) -> None:
     """Add a consumer of another app's event: handler, test, service.json, events map, policies.
 
-    Example: scaffold add-event order-status --sender vtex.orders-broadcast
-    --topic order-status-updated
+    \b
+    Examples:
+      scaffold add-event order-status --sender vtex.orders-broadcast --topic order-status-updated
+      scaffold add-event sku-changed --sender vtex.broadcaster --topic broadcaster.notification -n
+      scaffold add-event partner-update --sender acme.partner --topic a --topic b -C apps/x
     """
     from scaffold import _components, _prompts, events
 
@@ -379,14 +372,7 @@ def add_event(
     _report(result, json_output=json_output)
 
 
-@app.command(
-    "remove-event",
-    epilog=(
-        "Examples:\n\n"
-        "  scaffold remove-event order-status\n\n"
-        "  scaffold remove-event order-status -n   # show the diff first"
-    ),
-)
+@app.command("remove-event")
 @user_errors
 def remove_event(
     name: Annotated[str, typer.Argument(help="Handler name, as given to add-event.")],
@@ -397,7 +383,10 @@ def remove_event(
 ) -> None:
     """Undo add-event: declaration, registration, import; the files if unedited.
 
-    Example: scaffold remove-event order-status
+    \b
+    Examples:
+      scaffold remove-event order-status
+      scaffold remove-event order-status -n   # show the diff first
     """
     from scaffold import events
 
@@ -406,15 +395,7 @@ def remove_event(
     _report(result, json_output=json_output)
 
 
-@app.command(
-    "add-worker",
-    epilog=(
-        "Examples:\n\n"
-        "  scaffold add-worker sync-items          # batch worker + publisher + job routes\n\n"
-        "  scaffold add-worker sync-items --topic items-sync-requested --no-route\n\n"
-        "  scaffold add-worker reindex-product --no-batch --no-route   # one { id } per event"
-    ),
-)
+@app.command("add-worker")
 @user_errors
 def add_worker(
     name: Annotated[str, typer.Argument(help="Worker name: kebab, snake or camel case.")],
@@ -443,7 +424,11 @@ def add_worker(
 ) -> None:
     """Add a background worker on the app's own event, its publisher and job routes.
 
-    Example: scaffold add-worker sync-items
+    \b
+    Examples:
+      scaffold add-worker sync-items          # batch worker + publisher + job routes
+      scaffold add-worker sync-items --topic items-sync-requested --no-route
+      scaffold add-worker reindex-product --no-batch --no-route   # one { id } per event
     """
     from scaffold import _components, workers
 
@@ -460,14 +445,7 @@ def add_worker(
     _report(result, json_output=json_output)
 
 
-@app.command(
-    "add-publisher",
-    epilog=(
-        "Examples:\n\n"
-        "  scaffold add-publisher item-changed\n\n"
-        "  scaffold add-publisher item-changed -n --json"
-    ),
-)
+@app.command("add-publisher")
 @user_errors
 def add_publisher(
     topic: Annotated[str, typer.Argument(help="The app's own topic to publish.")],
@@ -479,7 +457,10 @@ def add_publisher(
 ) -> None:
     """Add a typed, ID-only publisher of one of the app's own topics.
 
-    Example: scaffold add-publisher item-changed
+    \b
+    Examples:
+      scaffold add-publisher item-changed
+      scaffold add-publisher item-changed -n --json
     """
     from scaffold import _components, publishers
 
