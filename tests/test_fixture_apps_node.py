@@ -41,7 +41,7 @@ def output(result: object) -> str:
 
 @pytest.mark.node
 @pytest.mark.parametrize("fixture", FIXTURES)
-def test_fixture_typechecks_and_passes_jest_after_add_event(
+def test_fixture_typechecks_and_passes_jest_after_every_add_command(
     fixture: str, tmp_path: Path, toolchain: Path
 ) -> None:
     root = tmp_path / fixture
@@ -62,12 +62,16 @@ def test_fixture_typechecks_and_passes_jest_after_add_event(
     assert result.exit_code == 0, result.output
     assert "create node/events/paymentApproved.ts" in result.output
     assert "is missing" not in result.output  # the fixture has its clients module
+    for more in (["add-worker", "rebuild-index"], ["add-publisher", "catalog-exported"]):
+        result = CliRunner().invoke(cli, [*more, "-C", str(root)])
+        assert result.exit_code == 0, result.output
 
     after = nodeapp.typecheck(node_dir)
-    assert after.returncode == 0, f"{fixture} after add-event:\n{output(after)}"
+    assert after.returncode == 0, f"{fixture} after the edits:\n{output(after)}"
     tested = nodeapp.jest(node_dir)
-    assert tested.returncode == 0, f"{fixture} jest after add-event:\n{output(tested)}"
+    assert tested.returncode == 0, f"{fixture} jest after the edits:\n{output(tested)}"
     summary = re.search(r"Tests:\s+(\d+) passed, (\d+) total", tested.stderr)
     assert summary is not None, tested.stderr
     assert summary.group(1) == summary.group(2)
-    assert "PASS __tests__/paymentApproved.test.ts" in tested.stderr
+    for suite in ("paymentApproved", "rebuildIndex", "rebuildIndexJobs", "catalogExported"):
+        assert f"PASS __tests__/{suite}.test.ts" in tested.stderr
