@@ -1,9 +1,10 @@
-"""The hand-written fixture apps are real VTEX IO apps, before and after `scaffold add-event`.
+"""The hand-written fixture apps are real VTEX IO apps, before and after scaffold edits them.
 
 Each fixture in ``tests/fixtures/apps/`` exists to test one source style (CRLF + BOM, tabs,
 a ``const`` events map...). Here each one is type-checked against the real ``@vtex/api``
-as it is, then again after ``add-event``, and the jest tests that ``add-event`` brings must
-pass: an error after the edit is the edit's fault, not the fixture's.
+as it is, then again after ``add-event``, ``add-worker`` (with job routes) and
+``add-publisher``, and the jest tests those bring must pass: an error after the edits is
+the edits' fault, not the fixture's.
 
 The fixtures carry no toolchain files: the copy gets a generated app's ``package.json`` and
 ``tsconfig.json`` files, so every fixture shares the one cached npm install.
