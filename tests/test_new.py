@@ -358,3 +358,20 @@ def test_example_flag_adds_consumer_worker_publisher_and_routes(
     assert set(snapshot(without)) <= set(snapshot(with_example))
     service = json.loads((without / "node/service.json").read_text())
     assert service["events"] == {} and service["routes"] == {}
+
+
+def test_shell_completion_offers_commands_and_stores(tmp_path: Path) -> None:
+    def complete(words: str, cword: int) -> list[str]:
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "_SCAFFOLD_COMPLETE": "complete_bash",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(cword),
+        }
+        script = Path(sys.executable).parent / "scaffold"  # the installed console script
+        out = subprocess.run([script], env=env, capture_output=True, text=True, check=True)
+        return out.stdout.split()
+
+    assert complete("scaffold new --store ", 3) == ["vbase", "masterdata"]
+    assert {"add-event", "add-worker", "add-publisher"} <= set(complete("scaffold add", 1))
