@@ -2,7 +2,9 @@
 
 ``locate_events`` follows ``new Service({...})`` to the object literal that holds the
 event handlers: inline, a ``const`` in the same file, or a binding imported from a
-relative module (``import { events } from './events'``). ``add_handler`` and
+relative module (``import { events } from './events'``). It reads the map with
+:class:`scaffold._service_map.Resolver`, the same resolver ``scaffold check`` uses, and
+refuses the first problem that resolver meets. ``add_handler`` and
 ``remove_handler`` then splice only the bytes they own (one import line, one member)
 in the file's own style: quotes, semicolons, indent unit, trailing commas, line
 endings and BOM. Removing what was added gives back the original bytes.
@@ -18,9 +20,9 @@ import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, NoReturn
+from typing import TYPE_CHECKING, Literal
 
-from scaffold import _ts
+from scaffold import _service_map, _ts
 from scaffold.errors import ConflictError, ProjectError, ScaffoldError
 
 if TYPE_CHECKING:
@@ -28,10 +30,6 @@ if TYPE_CHECKING:
 
 BOM = b"\xef\xbb\xbf"
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
-_WRAPPERS = frozenset(
-    {"parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression"}
-)
-_MAX_HOPS = 6
 
 ReadModule = Callable[[str], "bytes | None"]
 """Return the bytes of a file given its path relative to the app root, or ``None``."""
@@ -111,21 +109,16 @@ def relative_import(from_file: str, to_file: str) -> str:
 class _Doc:
     """One parsed TypeScript file and the facts about its style."""
 
-    def __init__(self, source: bytes, file: str, hint: str, label: str = "the events map") -> None:
-        self.label = label
+    def __init__(self, source: bytes, file: str) -> None:
         self.bom = BOM if source.startswith(BOM) else b""
         self.body = source[len(self.bom) :]
         self.file = file
-        self.hint = hint
         self.root = _ts.parse(self.body).root_node
         if self.root.has_error:
             bad = next(
                 (n for n in _ts.walk(self.root) if n.type == "ERROR" or n.is_missing), self.root
             )
-            raise ProjectError(
-                f"{file}:{bad.start_point.row + 1}: cannot parse this TypeScript; fix the "
-                "syntax error (`npx tsc --noEmit` shows it) and run again, nothing was changed"
-            )
+            raise _cannot_parse(file, bad)
         self.eol = "\r\n" if b"\r\n" in self.body else "\n"
         self.unit = self._indent_unit()
 
@@ -145,12 +138,6 @@ class _Doc:
 
     def line(self, node: Node) -> int:
         return node.start_point.row + 1
-
-    def refuse(self, node: Node, reason: str) -> NoReturn:
-        raise ProjectError(
-            f"{self.file}:{self.line(node)}: {reason}, so scaffold cannot edit it safely and "
-            f"changed nothing; {self.hint}"
-        )
 
     def line_start(self, pos: int) -> int:
         return self.body.rfind(b"\n", 0, pos) + 1
@@ -212,6 +199,13 @@ class _Doc:
         return self.bom + body
 
 
+def _cannot_parse(file: str, bad: Node) -> ProjectError:
+    return ProjectError(
+        f"{file}:{bad.start_point.row + 1}: cannot parse this TypeScript; fix the syntax error "
+        "(`npx tsc --noEmit` shows it) and run again, nothing was changed"
+    )
+
+
 def _members(node: Node) -> list[Node]:
     return [c for c in node.named_children if c.type != "comment"]
 
@@ -221,12 +215,6 @@ def _comma_after(node: Node) -> Node | None:
     while sibling is not None and sibling.type == "comment":
         sibling = sibling.next_sibling
     return sibling if sibling is not None and sibling.type == "," else None
-
-
-def _unwrap(node: Node) -> Node:
-    while node.type in _WRAPPERS and node.named_children:
-        node = node.named_children[0]
-    return node
 
 
 def _string_value(doc: _Doc, node: Node) -> str:
@@ -243,17 +231,6 @@ def _member_key(doc: _Doc, member: Node) -> str | None:
             return None
         return _string_value(doc, key) if key.type == "string" else doc.text(key)
     return None
-
-
-def _static_keys(doc: _Doc, obj: Node) -> tuple[str, ...]:
-    keys = []
-    for member in _members(obj):
-        key = _member_key(doc, member)
-        if key is None:
-            what = "a spread (...)" if member.type == "spread_element" else "a computed key"
-            doc.refuse(member, f"{doc.label} uses {what}")
-        keys.append(key)
-    return tuple(keys)
 
 
 def _top_statements(doc: _Doc) -> list[Node]:
@@ -332,172 +309,6 @@ def _find_import(doc: _Doc, local: str) -> tuple[_Import, str] | None:
     return None
 
 
-class _Resolver:
-    """Follows identifiers and imports from an expression to an object literal."""
-
-    def __init__(self, read: ReadModule, hint: str, label: str = "the events map") -> None:
-        self.read = read
-        self.hint = hint
-        self.label = label
-        self.docs: dict[str, _Doc] = {}
-
-    def open(self, doc: _Doc, at: Node, spec: str) -> _Doc:
-        if not spec.startswith("."):
-            doc.refuse(at, f"{doc.label} comes from the package {spec!r}")
-        base = posixpath.normpath(posixpath.join(posixpath.dirname(doc.file), spec))
-        for suffix in (".js", ".ts"):
-            base = base.removesuffix(suffix)
-        candidates = (f"{base}.ts", f"{base}/index.ts")
-        for path in candidates:
-            if path in self.docs:
-                return self.docs[path]
-            data = None if path.startswith("..") else self.read(path)
-            if data is not None:
-                self.docs[path] = _Doc(data, path, self.hint, self.label)
-                return self.docs[path]
-        doc.refuse(at, f"the module {spec!r} was not found (looked for {' and '.join(candidates)})")
-
-    def expression(self, doc: _Doc, expr: Node, hops: int = 0) -> tuple[_Doc, Node]:
-        expr = _unwrap(expr)
-        if hops > _MAX_HOPS:
-            doc.refuse(expr, f"{doc.label} is reached through too many names")
-        if expr.type == "object":
-            return doc, expr
-        if expr.type == "identifier":
-            return self.name(doc, doc.text(expr), expr, hops + 1)
-        if expr.type in {"call_expression", "new_expression", "await_expression"}:
-            snippet = doc.text(expr).split("(")[0].strip()
-            doc.refuse(expr, f"{doc.label} is built by a function call ({snippet}(...))")
-        doc.refuse(expr, f"{doc.label} is built dynamically (a {expr.type.replace('_', ' ')})")
-
-    def name(self, doc: _Doc, name: str, at: Node, hops: int) -> tuple[_Doc, Node]:
-        decl = _declarator(doc, name)
-        if decl is not None:
-            if decl.type != "variable_declarator":
-                doc.refuse(decl, f"{name} is a {decl.type.split('_')[0]}, not an object literal")
-            parent = decl.parent
-            kind = parent.children[0].type if parent is not None else "var"
-            if kind != "const":
-                doc.refuse(decl, f"{name} is declared with {kind}, not const")
-            _refuse_mutation(doc, name)
-            value = decl.child_by_field_name("value")
-            if value is None:
-                doc.refuse(decl, f"{name} has no value")
-            return self.expression(doc, value, hops)
-        found = _find_import(doc, name)
-        if found is None:
-            doc.refuse(at, f"cannot find where {name} is declared")
-        item, imported = found
-        if imported == "*":
-            doc.refuse(item.statement, f"{name} is a namespace import (import * as {name})")
-        module = self.open(doc, item.statement, item.source)
-        return self.export(module, imported, item.statement, doc, hops)
-
-    def export(
-        self, doc: _Doc, name: str, at: Node, importer: _Doc, hops: int
-    ) -> tuple[_Doc, Node]:
-        for stmt in doc.root.named_children:
-            if stmt.type != "export_statement":
-                continue
-            value = stmt.child_by_field_name("value")
-            declaration = stmt.child_by_field_name("declaration")
-            if name == "default" and any(c.type == "default" for c in stmt.children):
-                if value is None:
-                    doc.refuse(stmt, "the default export is not an object literal")
-                return self.expression(doc, value, hops + 1)
-            if declaration is not None and name != "default" and _declares(doc, declaration, name):
-                return self.name(doc, name, declaration, hops + 1)
-            found = self.export_clause(doc, stmt, name, hops)
-            if found is not None:
-                return found
-        importer.refuse(at, f"{doc.file} does not export {name} as an object literal")
-
-    def export_clause(
-        self, doc: _Doc, stmt: Node, name: str, hops: int
-    ) -> tuple[_Doc, Node] | None:
-        clause = next((c for c in stmt.named_children if c.type == "export_clause"), None)
-        source = stmt.child_by_field_name("source")
-        for spec in clause.named_children if clause is not None else []:
-            local_node = spec.child_by_field_name("name")
-            alias = spec.child_by_field_name("alias")
-            if local_node is None or doc.text(alias or local_node) != name:
-                continue
-            local = doc.text(local_node)
-            if source is None:
-                return self.name(doc, local, spec, hops + 1)
-            module = self.open(doc, stmt, _string_value(doc, source))
-            return self.export(module, local, stmt, doc, hops + 1)
-        return None
-
-
-def _declares(doc: _Doc, declaration: Node, name: str) -> bool:
-    for decl in declaration.named_children:
-        target = decl.child_by_field_name("name")
-        if decl.type == "variable_declarator" and target is not None and doc.text(target) == name:
-            return True
-    return False
-
-
-def _mutation_target(doc: _Doc, node: Node) -> Node | None:
-    """The expression a statement changes, for assignments, ``delete`` and Object.assign."""
-    if node.type in {"assignment_expression", "augmented_assignment_expression"}:
-        return node.child_by_field_name("left")
-    if node.type == "unary_expression" and node.children[0].type == "delete":
-        return node.child_by_field_name("argument")
-    if node.type == "call_expression":
-        function = node.child_by_field_name("function")
-        args = node.child_by_field_name("arguments")
-        if function is not None and args is not None and doc.text(function) == "Object.assign":
-            first = _members(args)
-            return first[0] if first else None
-    return None
-
-
-def _refuse_mutation(doc: _Doc, name: str) -> None:
-    for node in _ts.walk(doc.root):
-        target = _mutation_target(doc, node)
-        if target is not None and target.type in {"member_expression", "subscript_expression"}:
-            target = target.child_by_field_name("object")
-        if target is not None and target.type == "identifier" and doc.text(target) == name:
-            doc.refuse(node, f"{name} is changed after it is declared")
-
-
-def _service(doc: _Doc) -> Node:
-    found = []
-    for node in _ts.walk(doc.root):
-        if node.type != "new_expression":
-            continue
-        constructor = node.child_by_field_name("constructor")
-        if constructor is not None and (
-            doc.text(constructor) == "Service" or doc.text(constructor).endswith(".Service")
-        ):
-            found.append(node)
-    if not found:
-        raise ProjectError(
-            f"{doc.file}: no `new Service(...)` found, so scaffold does not know where the "
-            f"{doc.label.removeprefix('the ')} is and changed nothing; {doc.hint}"
-        )
-    if len(found) > 1:
-        doc.refuse(found[1], "there is more than one `new Service(...)`")
-    return found[0]
-
-
-def _options(resolver: _Resolver, doc: _Doc) -> tuple[_Doc, Node]:
-    service = _service(doc)
-    args = service.child_by_field_name("arguments")
-    items = _members(args) if args is not None else []
-    if len(items) != 1:
-        doc.refuse(service, "`new Service(...)` is not given exactly one options object")
-    return resolver.expression(doc, items[0])
-
-
-def _events_member(doc: _Doc, options: Node, prop: str = "events") -> Node | None:
-    for member in _members(options):
-        if _member_key(doc, member) == prop:
-            return member
-    return None
-
-
 def locate_events(
     index_source: bytes,
     read_module: ReadModule,
@@ -523,27 +334,44 @@ def locate_events(
         ProjectError: If a file does not parse or the map is not a plain object
             literal that can be edited safely.
     """
-    label = f"the {prop} map"
-    resolver = _Resolver(read_module, hint, label)
-    doc = _Doc(index_source, index_file, hint, label)
-    resolver.docs[index_file] = doc
-    odoc, options = _options(resolver, doc)
-    member = _events_member(odoc, options, prop)
-    if member is None:
-        for item in _members(options):
-            if _member_key(odoc, item) is None:
-                odoc.refuse(item, "the Service options use a spread or computed key")
-        return EventsLocation(odoc.file, options.start_byte, odoc.line(options), True, (), prop)
-    if member.type == "method_definition":
-        odoc.refuse(member, f"{prop} is a method")
-    if member.type == "shorthand_property_identifier":
-        edoc, events = resolver.name(odoc, prop, member, 0)
-    else:
-        value = member.child_by_field_name("value")
-        assert value is not None
-        edoc, events = resolver.expression(odoc, value)
-    keys = _static_keys(edoc, events)
-    return EventsLocation(edoc.file, events.start_byte, edoc.line(events), False, keys, prop)
+    resolver = _service_map.Resolver(_loader(read_module), prop)
+    found = resolver.service_map(_service_map.Source.parse(index_file, index_source))
+    if found.problems:
+        raise _refusal(found.problems[0], found.prop, hint)
+    assert found.options is not None
+    if found.map is None:
+        file, options = found.options
+        line = options.start_point.row + 1
+        return EventsLocation(file.rel, options.start_byte, line, True, (), prop)
+    file, events = found.map
+    keys = tuple(entry.key for entry in found.entries if entry.key is not None)
+    line = events.start_point.row + 1
+    return EventsLocation(file.rel, events.start_byte, line, False, keys, prop)
+
+
+def _loader(read_module: ReadModule) -> Callable[[str], _service_map.Source | None]:
+    def load(rel: str) -> _service_map.Source | None:
+        data = read_module(rel)
+        return None if data is None else _service_map.Source.parse(rel, data)
+
+    return load
+
+
+def _refusal(
+    problem: _service_map.Problem[_service_map.Source], prop: str, hint: str
+) -> ProjectError:
+    """The error for the first problem met on the way to the map."""
+    where = f"{problem.file.rel}:{problem.node.start_point.row + 1}"
+    if problem.kind == "syntax":
+        return _cannot_parse(problem.file.rel, problem.node)
+    if problem.kind == "no-service":
+        return ProjectError(
+            f"{problem.file.rel}: no `new Service(...)` found, so scaffold does not know where "
+            f"the {prop} map is and changed nothing; {hint}"
+        )
+    return ProjectError(
+        f"{where}: {problem.reason}, so scaffold cannot edit it safely and changed nothing; {hint}"
+    )
 
 
 def _quote(doc: _Doc) -> str:
@@ -730,7 +558,7 @@ def add_handler(
         ConflictError: If ``key`` or ``import_name`` is already used for something else.
         ProjectError: If the file does not parse.
     """
-    doc = _Doc(source, location.file, "")
+    doc = _Doc(source, location.file)
     obj = doc.object_at(location.offset)
     key_text = _key_text(doc, key)
     member_text = key_text if key == import_name else f"{key_text}: {import_name}"
@@ -806,7 +634,7 @@ def remove_handler(
     """
     if location.missing:
         return source
-    doc = _Doc(source, location.file, "")
+    doc = _Doc(source, location.file)
     obj = doc.object_at(location.offset)
     members = _members(obj)
     member = next((m for m in members if _member_key(doc, m) == key), None)

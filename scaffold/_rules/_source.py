@@ -50,8 +50,6 @@ class Module:
     source: bytes
     tree: Tree
     _suppressed: dict[int, frozenset[str]] | None = field(default=None, repr=False)
-    imports: dict[str, tuple[str, str]] | None = field(default=None, repr=False)
-    bindings: dict[str, Node | None] | None = field(default=None, repr=False)
 
     @property
     def root(self) -> Node:

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from scaffold import _ts
 from scaffold._rules._base import Finding
-from scaffold._rules._tsnav import FUNCTION_TYPES, key_text, member_chain, resolve, unwrap
+from scaffold._rules._tsnav import FUNCTION_TYPES
+from scaffold._service_map import Entry, Resolver
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -62,6 +63,10 @@ class EventsMap:
 def read_events_map(project: Project) -> EventsMap:
     """Find the Service ``events`` object from node/index.ts and read its entries.
 
+    The map is found by the same :class:`~scaffold._service_map.Resolver` the add-*/
+    remove-event commands use; this reads it leniently: what stops the resolver becomes an
+    SC003 finding, and every static key it can read is still checked.
+
     Args:
         project: The app.
 
@@ -83,33 +88,28 @@ def read_events_map(project: Project) -> EventsMap:
             )
         )
         return result
-    service = next(
-        (
-            n
-            for n in _ts.walk(index.root)
-            if n.type == "new_expression" and _constructor_is_service(n)
-        ),
-        None,
-    )
-    if service is None:
+    resolver = Resolver(lambda rel: project.module(project.root / rel))
+    found = resolver.service_map(index)
+    if found.service is None:
         result.unresolved(index, index.root, "no `new Service(...)` in node/index.ts")
         return result
-    args = service.child_by_field_name("arguments")
-    first = _named(args)[0] if args is not None and _named(args) else None
-    if first is None:
+    if found.options is None:
         return result
-    module, config = resolve(project, index, first)
+    module, config = found.options
     if config.type != "object":
         result.unresolved(module, config, f"the Service config `{_short(config)}` is not an object")
         return result
-    events = _events_property(result, module, config)
-    if events is None:
+    if found.map is None:
+        if found.options_spread is not None:
+            result.unresolved(
+                module, found.options_spread, "the Service config is spread from elsewhere"
+            )
         return result
-    module, events = resolve(project, module, events)
+    module, events = found.map
     if events.type != "object":
         result.unresolved(module, events, f"the events map `{_short(events)}` is not an object")
         return result
-    _read_entries(project, result, module, events)
+    _read_entries(resolver, result, module, found.entries)
     return result
 
 
@@ -154,61 +154,28 @@ def check_registration(service: JsonFile | None, events_map: EventsMap) -> list[
     return findings
 
 
-def _constructor_is_service(node: Node) -> bool:
-    constructor = node.child_by_field_name("constructor")
-    return constructor is not None and member_chain(constructor)[-1:] == ["Service"]
-
-
-def _named(node: Node) -> list[Node]:
-    return [child for child in node.named_children if child.type != "comment"]
-
-
 def _short(node: Node) -> str:
     text = " ".join(_ts.text(node).split())
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _events_property(result: EventsMap, module: Module, config: Node) -> Node | None:
-    spread: Node | None = None
-    for child in _named(config):
-        if child.type == "pair":
-            key = child.child_by_field_name("key")
-            if key is not None and key_text(key) == "events":
-                return child.child_by_field_name("value")
-        elif child.type == "shorthand_property_identifier" and _ts.text(child) == "events":
-            return child
-        elif child.type == "spread_element":
-            spread = child
-    if spread is not None:
-        result.unresolved(module, spread, "the Service config is spread from elsewhere")
-    return None
-
-
-def _read_entries(project: Project, result: EventsMap, module: Module, events: Node) -> None:
-    for entry in _named(events):
-        if entry.type == "spread_element":
-            result.unresolved(module, entry, f"`{_short(entry)}` spreads entries into the map")
-            continue
-        key: Node | None
-        if entry.type == "shorthand_property_identifier":
-            key, values = entry, [entry]
-        elif entry.type in {"pair", "method_definition"}:
-            key = entry.child_by_field_name("key") or entry.child_by_field_name("name")
-            value = entry.child_by_field_name("value")
-            values = [entry] if value is None else _elements(value)
+def _read_entries(
+    resolver: Resolver[Module], result: EventsMap, module: Module, entries: list[Entry]
+) -> None:
+    for entry in entries:
+        if entry.member.type == "spread_element":
+            result.unresolved(
+                module, entry.member, f"`{_short(entry.member)}` spreads entries into the map"
+            )
+        elif entry.key is None:
+            if entry.key_node is not None:
+                result.unresolved(
+                    module, entry.member, f"`{_short(entry.member)}` has a computed key"
+                )
         else:
-            continue
-        event = key_text(key) if key is not None else None
-        if key is None or event is None:
-            result.unresolved(module, entry, f"`{_short(entry)}` has a computed key")
-            continue
-        result.keys[event] = (module, key)
-        for value in values:
-            where, function = resolve(project, module, value)
-            if function.type in FUNCTION_TYPES:
-                result.handlers.append(Handler(event, where, function))
-
-
-def _elements(value: Node) -> list[Node]:
-    value = unwrap(value)
-    return _named(value) if value.type == "array" else [value]
+            assert entry.key_node is not None
+            result.keys[entry.key] = (module, entry.key_node)
+            for value in entry.values:
+                where, function = resolver.follow(module, value)
+                if function.type in FUNCTION_TYPES:
+                    result.handlers.append(Handler(entry.key, where, function))
