@@ -1,7 +1,32 @@
-"""Create VTEX IO node apps built around events and workers, and add to them safely."""
+"""Create VTEX IO node apps built around events and workers, and add to them safely.
+
+The public API (everything else is private and may change). Names load on first use, so
+``import scaffold`` stays cheap for the CLI.
+"""
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import Any
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+_API = {
+    "AppAnswers": "scaffold.new",
+    "create_app": "scaffold.new",
+    "add_event": "scaffold.events",
+    "remove_event": "scaffold.events",
+    "add_worker": "scaffold.workers",
+    "add_publisher": "scaffold.publishers",
+    "check_app": "scaffold.check",
+    "ScaffoldError": "scaffold.errors",
+    "UserError": "scaffold.errors",
+}
+
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        return getattr(import_module(_API[name]), name)
+    raise AttributeError(f"module 'scaffold' has no attribute {name!r}")

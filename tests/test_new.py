@@ -375,3 +375,17 @@ def test_shell_completion_offers_commands_and_stores(tmp_path: Path) -> None:
 
     assert complete("scaffold new --store ", 3) == ["vbase", "masterdata"]
     assert {"add-event", "add-worker", "add-publisher"} <= set(complete("scaffold add", 1))
+
+
+def test_public_api_is_importable_and_lazy() -> None:
+    code = (
+        "import sys, scaffold\n"
+        "assert 'scaffold.new' not in sys.modules\n"
+        "from scaffold import create_app, add_event, add_worker, add_publisher, check_app\n"
+        "from scaffold import remove_event, AppAnswers, ScaffoldError, UserError\n"
+        "assert all(callable(f) for f in (create_app, add_event, check_app))\n"
+        "heavy = [m for m in ('copier', 'questionary', 'tree_sitter') if m in sys.modules]\n"
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
