@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pexpect
 import yaml
 
+from tests.conftest import spawn_scaffold
+
 DOWN = "\x1b[B"
 
 
 def spawn(args: list[str], cwd: Path) -> pexpect.spawn:
-    env = {
-        **os.environ,
-        "TERM": "xterm",
-        "PROMPT_TOOLKIT_NO_CPR": "1",  # pexpect does not answer cursor-position requests
-        "NO_COLOR": "1",
-    }
-    return pexpect.spawn(
-        sys.executable,
-        ["-m", "scaffold", "new", *args],
-        cwd=str(cwd),
-        env=env,
-        encoding="utf-8",
-        timeout=20,
-        dimensions=(40, 120),
-    )
+    return spawn_scaffold(["new", *args], cwd)
 
 
 def test_prompts_ask_only_what_is_missing(tmp_path: Path) -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
 
 import pexpect
 import pytest
 
 from scaffold.new import AppAnswers, create_app
+from tests.conftest import spawn_scaffold
 
 CLEAR_LINE = "\x15"  # Ctrl-U
 
@@ -23,21 +22,7 @@ def app(tmp_path: Path) -> Path:
 
 
 def spawn(args: list[str], cwd: Path) -> pexpect.spawn:
-    env = {
-        **os.environ,
-        "TERM": "xterm",
-        "PROMPT_TOOLKIT_NO_CPR": "1",  # pexpect does not answer cursor-position requests
-        "NO_COLOR": "1",
-    }
-    return pexpect.spawn(
-        sys.executable,
-        ["-m", "scaffold", *args],
-        cwd=str(cwd),
-        env=env,
-        encoding="utf-8",
-        timeout=20,
-        dimensions=(40, 160),
-    )
+    return spawn_scaffold(args, cwd)
 
 
 def events_of(app: Path) -> dict[str, object]:
