@@ -21,10 +21,6 @@ def app(tmp_path: Path) -> Path:
     return root
 
 
-def spawn(args: list[str], cwd: Path) -> pexpect.spawn:
-    return spawn_scaffold(args, cwd)
-
-
 def events_of(app: Path) -> dict[str, object]:
     service = json.loads((app / "node/service.json").read_text(encoding="utf-8"))
     events = service.get("events", {})
@@ -40,7 +36,7 @@ def finish(child: pexpect.spawn) -> None:
 
 
 def test_add_event_asks_sender_and_topic(app: Path, tmp_path: Path) -> None:
-    child = spawn(["add-event", "order-created", "-C", str(app)], tmp_path)
+    child = spawn_scaffold(["add-event", "order-created", "-C", str(app)], tmp_path)
     child.expect(r"Sender app \(vendor\.app-name")
     child.sendline("vtex.orders-broadcast")
     child.expect(r"Topic \(e\.g\. order-status-updated\)")
@@ -53,7 +49,7 @@ def test_add_event_asks_sender_and_topic(app: Path, tmp_path: Path) -> None:
 
 
 def test_bad_sender_and_topic_are_rejected_at_the_prompt(app: Path, tmp_path: Path) -> None:
-    child = spawn(["add-event", "order-created", "-C", str(app)], tmp_path)
+    child = spawn_scaffold(["add-event", "order-created", "-C", str(app)], tmp_path)
     child.expect("Sender app")
     child.sendline("vtex.orders-broadcast@1.x")
     child.expect("invalid sender 'vtex.orders-broadcast@1.x'")
