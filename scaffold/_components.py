@@ -39,10 +39,10 @@ STORE_POLICIES: dict[Store, tuple[dict[str, Any], ...]] = {
 
 # (template, file) of the support code every handler imports; http.ts serves the routes.
 SUPPORT_FILES: tuple[tuple[str, str], ...] = (
-    ("components/support/processing.ts.jinja", PROCESSING),
-    ("components/support/processing.test.ts.jinja", "node/__tests__/processing.test.ts"),
-    ("components/support/fakes.ts.jinja", "node/__tests__/fakes.ts"),
-    ("components/support/http.ts.jinja", "node/lib/http.ts"),
+    ("templates/components/support/processing.ts.jinja", PROCESSING),
+    ("templates/components/support/processing.test.ts.jinja", "node/__tests__/processing.test.ts"),
+    ("templates/components/support/fakes.ts.jinja", "node/__tests__/fakes.ts"),
+    ("templates/components/support/http.ts.jinja", "node/lib/http.ts"),
 )
 
 

@@ -2,7 +2,7 @@
 
 ``scaffold new`` renders components through copier (the app template includes them) and the
 ``add-*`` commands render the same files through this environment, so both must agree on
-the options in ``templates/copier.yml`` ``_envops``.
+the options in ``copier.yml`` ``_envops``.
 """
 
 from __future__ import annotations

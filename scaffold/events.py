@@ -8,8 +8,8 @@ from scaffold import _components as c
 from scaffold import _names, _project
 from scaffold.errors import ConflictError, InvalidAnswerError
 
-HANDLER_TEMPLATE = "components/consumer/handler.ts.jinja"
-TEST_TEMPLATE = "components/consumer/handler.test.ts.jinja"
+HANDLER_TEMPLATE = "templates/components/consumer/handler.ts.jinja"
+TEST_TEMPLATE = "templates/components/consumer/handler.test.ts.jinja"
 
 
 def handler_file(ident: str) -> str:

@@ -282,6 +282,20 @@ def _would_write(staged: Path) -> list[str]:
     )
 
 
+def _plain_template(tmp: Path) -> Path:
+    """Return the template folder, copied out of a git checkout when it is one.
+
+    Copier clones a template that is a git repository (slow, and it warns about uncommitted
+    changes); the checkout's files are what an editable install means to render.
+    """
+    root = template_root()
+    if not (root / ".git").exists():
+        return root
+    shutil.copy2(root / "copier.yml", tmp / "copier.yml")
+    shutil.copytree(root / "templates", tmp / "templates")
+    return tmp
+
+
 def render(answers: AppAnswers, out: Path) -> None:
     """Render the app template into ``out`` (an empty or missing folder) with copier.
 
@@ -295,16 +309,17 @@ def render(answers: AppAnswers, out: Path) -> None:
     import copier
 
     try:
-        copier.run_copy(
-            str(template_root()),
-            out,
-            data=asdict(answers),
-            defaults=True,
-            quiet=True,
-            overwrite=True,
-            unsafe=False,
-            settings=copier.Settings(),
-        )
+        with tempfile.TemporaryDirectory(prefix="scaffold-template-") as tmp:
+            copier.run_copy(
+                str(_plain_template(Path(tmp))),
+                out,
+                data=asdict(answers),
+                defaults=True,
+                quiet=True,
+                overwrite=True,
+                unsafe=False,
+                settings=copier.Settings(),
+            )
     except Exception as error:  # copier raises many kinds; none is the user's fault here
         raise UserError(f"the app template failed to render: {error}") from error
 

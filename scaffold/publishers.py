@@ -8,8 +8,8 @@ from typing import Literal
 from scaffold import _components as c
 from scaffold import _names
 
-PUBLISHER_TEMPLATE = "components/publisher/publisher.ts.jinja"
-TEST_TEMPLATE = "components/publisher/publisher.test.ts.jinja"
+PUBLISHER_TEMPLATE = "templates/components/publisher/publisher.ts.jinja"
+TEST_TEMPLATE = "templates/components/publisher/publisher.test.ts.jinja"
 
 Kind = Literal["job", "single"]
 

@@ -9,9 +9,18 @@ from scaffold import _names, _project
 from scaffold.errors import ConflictError, InvalidAnswerError
 from scaffold.publishers import plan_publisher
 
-BATCH = ("components/worker/worker.ts.jinja", "components/worker/worker.test.ts.jinja")
-SINGLE = ("components/worker/single.ts.jinja", "components/worker/single.test.ts.jinja")
-ROUTES = ("components/routes/jobs.ts.jinja", "components/routes/jobs.test.ts.jinja")
+BATCH = (
+    "templates/components/worker/worker.ts.jinja",
+    "templates/components/worker/worker.test.ts.jinja",
+)
+SINGLE = (
+    "templates/components/worker/single.ts.jinja",
+    "templates/components/worker/single.test.ts.jinja",
+)
+ROUTES = (
+    "templates/components/routes/jobs.ts.jinja",
+    "templates/components/routes/jobs.test.ts.jinja",
+)
 
 
 def worker_file(ident: str) -> str:

@@ -56,20 +56,32 @@ WORKER = _names.component_vars(
     "sync-items", topic="items-sync-requested", vendor="acme", app_name="order-sync", kind="job"
 )
 EXAMPLE = {
-    "node/events/orderStatusUpdated.ts": ("components/consumer/handler.ts.jinja", CONSUMER),
-    "node/__tests__/orderStatusUpdated.test.ts": (
-        "components/consumer/handler.test.ts.jinja",
+    "node/events/orderStatusUpdated.ts": (
+        "templates/components/consumer/handler.ts.jinja",
         CONSUMER,
     ),
-    "node/workers/syncItems.ts": ("components/worker/worker.ts.jinja", WORKER),
-    "node/__tests__/syncItems.test.ts": ("components/worker/worker.test.ts.jinja", WORKER),
-    "node/publishers/itemsSyncRequested.ts": ("components/publisher/publisher.ts.jinja", WORKER),
-    "node/__tests__/itemsSyncRequested.test.ts": (
-        "components/publisher/publisher.test.ts.jinja",
+    "node/__tests__/orderStatusUpdated.test.ts": (
+        "templates/components/consumer/handler.test.ts.jinja",
+        CONSUMER,
+    ),
+    "node/workers/syncItems.ts": ("templates/components/worker/worker.ts.jinja", WORKER),
+    "node/__tests__/syncItems.test.ts": (
+        "templates/components/worker/worker.test.ts.jinja",
         WORKER,
     ),
-    "node/routes/syncItemsJobs.ts": ("components/routes/jobs.ts.jinja", WORKER),
-    "node/__tests__/syncItemsJobs.test.ts": ("components/routes/jobs.test.ts.jinja", WORKER),
+    "node/publishers/itemsSyncRequested.ts": (
+        "templates/components/publisher/publisher.ts.jinja",
+        WORKER,
+    ),
+    "node/__tests__/itemsSyncRequested.test.ts": (
+        "templates/components/publisher/publisher.test.ts.jinja",
+        WORKER,
+    ),
+    "node/routes/syncItemsJobs.ts": ("templates/components/routes/jobs.ts.jinja", WORKER),
+    "node/__tests__/syncItemsJobs.test.ts": (
+        "templates/components/routes/jobs.test.ts.jinja",
+        WORKER,
+    ),
 }
 
 
