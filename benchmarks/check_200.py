@@ -19,7 +19,7 @@ HANDLER = """\
 import type {{ EventContext }} from '@vtex/api'
 
 import type {{ Clients }} from '../clients'
-import {{ markFailed, runOnce }} from '../lib/processing'
+import {{ markFailed, runOnce }} from '../support/processing'
 
 export async function handler{i}(ctx: EventContext<Clients>) {{
   const {{ orderId }} = ctx.body as {{ orderId: string }}

@@ -22,7 +22,7 @@ STORES: tuple[Store, ...] = ("vbase", "masterdata")
 MANIFEST = "manifest.json"
 SERVICE = "node/service.json"
 INDEX = "node/index.ts"
-PROCESSING = "node/lib/processing.ts"
+PROCESSING = "node/support/processing.ts"
 
 LOGS_POLICY: dict[str, Any] = {"name": "colossus-write-logs"}
 FIRE_POLICY: dict[str, Any] = {"name": "colossus-fire-event"}
@@ -42,7 +42,7 @@ SUPPORT_FILES: tuple[tuple[str, str], ...] = (
     ("templates/components/support/processing.ts.jinja", PROCESSING),
     ("templates/components/support/processing.test.ts.jinja", "node/__tests__/processing.test.ts"),
     ("templates/components/support/fakes.ts.jinja", "node/__tests__/fakes.ts"),
-    ("templates/components/support/http.ts.jinja", "node/lib/http.ts"),
+    ("templates/components/support/http.ts.jinja", "node/support/http.ts"),
 )
 
 
@@ -226,13 +226,13 @@ class Edit:
     def ensure_support(self, store: Store | None, *, routes: bool) -> Store:
         """Plan the shared support files the components import, where missing.
 
-        When ``node/lib/processing.ts`` exists, its backend wins: a ``store`` that
+        When ``node/support/processing.ts`` exists, its backend wins: a ``store`` that
         disagrees gives a note and is ignored. Other support files are created only if
         missing and never overwritten.
 
         Args:
             store: The backend asked for (``--store``), or ``None`` for the default.
-            routes: Also make sure ``node/lib/http.ts`` exists (route helpers).
+            routes: Also make sure ``node/support/http.ts`` exists (route helpers).
 
         Returns:
             The ledger backend the app uses, whose policies the handler needs.
@@ -335,7 +335,7 @@ class Edit:
 
 
 def detect_store(processing: bytes) -> Store | None:
-    """Tell which backend an existing ``lib/processing.ts`` keeps its records in.
+    """Tell which backend an existing ``support/processing.ts`` keeps its records in.
 
     Args:
         processing: The file's bytes.

@@ -290,7 +290,7 @@ StoreOption = Annotated[
     str | None,
     typer.Option(
         "--store",
-        help="Ledger backend if the app has no node/lib/processing.ts yet: vbase or masterdata.",
+        help="Ledger backend if the app has no ledger (node/support/processing.ts) yet.",
         show_default=False,
     ),
 ]

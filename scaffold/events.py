@@ -57,14 +57,14 @@ def add_event(
 
     Creates ``node/events/<id>.ts`` and its test, declares the event in service.json,
     registers it in the events map given to ``new Service``, adds the policies it needs,
-    and creates the shared support files if the app has no ``node/lib/processing.ts``.
+    and creates the shared support files if the app has no ``node/support/processing.ts``.
 
     Args:
         start: A folder inside the app.
         name: The handler name (kebab, snake or camel case).
         sender: The publishing app (``vendor.app-name``).
         topics: The topics to consume.
-        store: The ledger backend for a new ``lib/processing.ts`` (default vbase).
+        store: The ledger backend for a new ``support/processing.ts`` (default vbase).
         dry_run: Plan and diff only.
 
     Returns:

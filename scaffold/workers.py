@@ -51,7 +51,7 @@ def add_worker(
         topic: Its topic (default ``<name-kebab>-requested``).
         route: Add the trigger + status routes (batch workers only).
         batch: A batch worker (``{ jobId, itemIds }``) or a single-unit one (``{ id }``).
-        store: The ledger backend for a new ``lib/processing.ts`` (default vbase).
+        store: The ledger backend for a new ``support/processing.ts`` (default vbase).
         dry_run: Plan and diff only.
 
     Returns:

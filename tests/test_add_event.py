@@ -83,7 +83,8 @@ def test_remove_after_add_restores_the_edited_files(app: Path) -> None:
     # What stays: the policies and the shared support files other handlers may need.
     changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
     assert changed <= {"manifest.json", *added.created} - set(removed.deleted)
-    if (app / "node/lib/processing.ts").exists() and "node/lib/processing.ts" not in added.created:
+    ledger = "node/support/processing.ts"
+    if (app / ledger).exists() and ledger not in added.created:
         assert after == before
 
 
@@ -140,7 +141,7 @@ def test_keys_style_is_kept(tmp_path: Path, gen_cache: Path) -> None:
 def test_masterdata_store_for_a_new_ledger(tmp_path: Path, gen_cache: Path) -> None:
     app = make_app("no-events", tmp_path / "app", gen_cache)
     add_event(app, "payment-approved", store="masterdata", **ORDERS)  # type: ignore[arg-type]
-    assert b"clients.masterdata" in (app / "node/lib/processing.ts").read_bytes()
+    assert b"clients.masterdata" in (app / "node/support/processing.ts").read_bytes()
     manifest = json.loads((app / "manifest.json").read_text())
     assert {"name": "ADMIN_DS"} in manifest["policies"]
     assert {
@@ -260,10 +261,10 @@ def test_hand_written_app_gets_the_ledger_support_but_no_route_helpers(
     app = make_app("no-events", tmp_path / "app", gen_cache)
     result = add_event(app, "payment-approved", **ORDERS)  # type: ignore[arg-type]
     assert {
-        "node/lib/processing.ts",
+        "node/support/processing.ts",
         "node/__tests__/fakes.ts",
         "node/__tests__/processing.test.ts",
         "node/events/paymentApproved.ts",
         "node/__tests__/paymentApproved.test.ts",
     } <= set(result.created)
-    assert not (app / "node/lib/http.ts").exists()
+    assert not (app / "node/support/http.ts").exists()

@@ -177,7 +177,7 @@ def test_generated_app_typechecks_and_its_tests_pass(tmp_path: Path, variant: st
 def test_generated_tests_can_fail(tmp_path: Path) -> None:
     """Break the ledger's claim: the app's duplicate and concurrency tests must go red."""
     node_dir = render(tmp_path, "vbase-example") / "node"
-    ledger = node_dir / "lib/processing.ts"
+    ledger = node_dir / "support/processing.ts"
     source = ledger.read_text()
     # Let 'done' and 'busy' units run again, as a handler without a claim would.
     broken = source.replace(

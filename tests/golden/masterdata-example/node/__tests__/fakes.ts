@@ -1,6 +1,6 @@
 /**
  * In-memory stand-ins for the @vtex/api clients the app uses. Both storage fakes are always
- * present, so the same tests run whichever backend lib/processing.ts uses. Every call
+ * present, so the same tests run whichever backend support/processing.ts uses. Every call
  * yields to the event loop first, so concurrent deliveries interleave like real I/O.
  */
 import { randomUUID } from 'crypto'
@@ -9,7 +9,7 @@ import { Readable } from 'stream'
 import type { EventContext, IOContext, IOResponse } from '@vtex/api'
 
 import type { Clients } from '../clients'
-import type { LedgerContext } from '../lib/processing'
+import type { LedgerContext } from '../support/processing'
 
 export const tick = () => new Promise<void>((resolve) => setImmediate(resolve))
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

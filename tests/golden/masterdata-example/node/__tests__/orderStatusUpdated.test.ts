@@ -1,6 +1,6 @@
 import type { OrderStatusUpdatedPayload } from '../events/orderStatusUpdated'
 import { ORDER_STATUS_UPDATED_SCOPE, createOrderStatusUpdatedHandler, keyOf } from '../events/orderStatusUpdated'
-import { BusyError, claim, getRecord, payloadFingerprint } from '../lib/processing'
+import { BusyError, claim, getRecord, payloadFingerprint } from '../support/processing'
 import { createTestApp, sleep } from './fakes'
 
 const payload: OrderStatusUpdatedPayload = {

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_ATTEMPTS, getRecord } from '../lib/processing'
+import { DEFAULT_MAX_ATTEMPTS, getRecord } from '../support/processing'
 import type { JobItem } from '../workers/syncItems'
 import { JOBS_SCOPE, createSyncItemsHandler, itemScope } from '../workers/syncItems'
 import { createTestApp } from './fakes'

@@ -1,4 +1,4 @@
-import { getRecord } from '../lib/processing'
+import { getRecord } from '../support/processing'
 import { ITEMS_SYNC_REQUESTED } from '../publishers/itemsSyncRequested'
 import { syncItemsJob, syncItemsJobs } from '../routes/syncItemsJobs'
 import { JOBS_SCOPE, createSyncItemsHandler } from '../workers/syncItems'

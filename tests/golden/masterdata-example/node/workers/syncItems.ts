@@ -7,7 +7,7 @@
 import type { EventContext } from '@vtex/api'
 
 import type { Clients } from '../clients'
-import type { ProcessingRecord } from '../lib/processing'
+import type { ProcessingRecord } from '../support/processing'
 import {
   BusyError,
   DEFAULT_MAX_ATTEMPTS,
@@ -18,7 +18,7 @@ import {
   markRejected,
   payloadFingerprint,
   runOnce,
-} from '../lib/processing'
+} from '../support/processing'
 import { isItemId, isItemsSyncRequestedPayload } from '../publishers/itemsSyncRequested'
 
 export const JOBS_SCOPE = 'syncItems:jobs'

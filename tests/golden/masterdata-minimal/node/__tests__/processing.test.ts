@@ -6,7 +6,7 @@ import {
   markDone,
   markFailed,
   runOnce,
-} from '../lib/processing'
+} from '../support/processing'
 import { createTestApp, sleep } from './fakes'
 
 describe('processing ledger', () => {

@@ -5,7 +5,7 @@
 import type { EventContext } from '@vtex/api'
 
 import type { Clients } from '../clients'
-import { BusyError, markRejected, payloadFingerprint, runOnce } from '../lib/processing'
+import { BusyError, markRejected, payloadFingerprint, runOnce } from '../support/processing'
 
 /** The fields this handler relies on; the broadcast also carries lastState,
  * currentChangeDate, lastChangeDate, domain... Fetch details from the source of truth. */

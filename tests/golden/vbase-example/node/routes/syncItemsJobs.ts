@@ -7,8 +7,8 @@ import { randomUUID } from 'crypto'
 
 import { method } from '@vtex/api'
 
-import { readJsonBody } from '../lib/http'
-import { enqueue, getRecord, getRecords, markFailed } from '../lib/processing'
+import { readJsonBody } from '../support/http'
+import { enqueue, getRecord, getRecords, markFailed } from '../support/processing'
 import { MAX_ITEMS_PER_JOB, isItemIdList, publishItemsSyncRequested } from '../publishers/itemsSyncRequested'
 import type { JobData } from '../workers/syncItems'
 import { JOBS_SCOPE, itemScope, summarize } from '../workers/syncItems'
