@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, Literal, Protocol, TypeVar
 
 from scaffold import _ts
-from scaffold._rules._tsnav import key_text, member_chain, unwrap
+from scaffold._ts import key_text, member_chain, unwrap
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree

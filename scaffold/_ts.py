@@ -1,4 +1,7 @@
-"""The one place that loads the tree-sitter TypeScript grammar (lazily: it is not free)."""
+"""The one TypeScript layer: the tree-sitter grammar (loaded lazily) and node helpers.
+
+Following names through bindings, imports and exports is :mod:`scaffold._service_map`'s job.
+"""
 
 from __future__ import annotations
 
@@ -62,3 +65,112 @@ def walk(node: Node) -> list[Node]:
         out.append(current)
         stack.extend(reversed(current.children))
     return out
+
+
+FUNCTION_TYPES = frozenset(
+    {
+        "arrow_function",
+        "function_expression",
+        "function",
+        "function_declaration",
+        "method_definition",
+        "generator_function",
+        "generator_function_declaration",
+    }
+)
+_WRAPPERS = frozenset(
+    {
+        "as_expression",
+        "satisfies_expression",
+        "parenthesized_expression",
+        "non_null_expression",
+        "type_assertion",
+    }
+)
+
+
+def unwrap(node: Node) -> Node:
+    """Strip ``(x)``, ``x as T``, ``x satisfies T``, ``x!`` and ``<T>x`` around an expression.
+
+    Args:
+        node: An expression.
+
+    Returns:
+        The expression inside.
+    """
+    while node.type in _WRAPPERS and node.named_children:
+        node = node.named_children[0] if node.type != "type_assertion" else node.named_children[-1]
+    return node
+
+
+def key_text(key: Node) -> str | None:
+    """Return the name of an object key, or None for a computed key.
+
+    Args:
+        key: The ``key`` of a ``pair`` (or a method's ``name``).
+
+    Returns:
+        The key as the runtime sees it.
+    """
+    if key.type == "computed_property_name":
+        inner = key.named_children
+        if len(inner) != 1 or inner[0].type not in {"string", "number"}:
+            return None
+        key = inner[0]  # ['b-c'] is as static as 'b-c'
+    if key.type == "string":
+        return "".join(text(part) for part in key.named_children)
+    if key.type in {
+        "property_identifier",
+        "number",
+        "identifier",
+        "shorthand_property_identifier",
+        "shorthand_property_identifier_pattern",
+        "private_property_identifier",
+    }:
+        return text(key)
+    return None
+
+
+def callee_name(call: Node) -> str:
+    """Return the last name of a call's callee: ``b`` for ``a.b()``, ``f`` for ``f()``.
+
+    Args:
+        call: A ``call_expression``.
+
+    Returns:
+        The name, or ``""`` when the callee is not a plain or member name.
+    """
+    function = call.child_by_field_name("function")
+    if function is None:
+        return ""
+    function = unwrap(function)
+    if function.type == "identifier":
+        return text(function)
+    if function.type == "member_expression":
+        prop = function.child_by_field_name("property")
+        return text(prop) if prop is not None else ""
+    return ""
+
+
+def member_chain(node: Node) -> list[str]:
+    """Return the names along ``a.b?.c.d`` (``["a", "b", "c", "d"]``); ``[]`` if not a chain.
+
+    Args:
+        node: An identifier or member expression.
+
+    Returns:
+        The names, root first; ``this`` counts as a name.
+    """
+    names: list[str] = []
+    node = unwrap(node)
+    while node.type == "member_expression":
+        prop = node.child_by_field_name("property")
+        obj = node.child_by_field_name("object")
+        if prop is None or obj is None:
+            return []
+        names.append(text(prop))
+        node = unwrap(obj)
+    if node.type in {"identifier", "this"}:
+        names.append(text(node))
+        return names[::-1]
+    return []

@@ -358,9 +358,9 @@ def add_event(
       scaffold add-event sku-changed --sender vtex.broadcaster --topic broadcaster.notification -n
       scaffold add-event partner-update --sender acme.partner --topic a --topic b -C apps/x
     """
-    from scaffold import _components, _prompts, events
+    from scaffold import _edit, _prompts, events
 
-    chosen = _components.parse_store(store)
+    chosen = _edit.parse_store(store)
     if sender is None:
         sender = _missing("--sender", "vtex.orders-broadcast", _prompts.ask_sender, yes=yes)
     topics = list(topic or [])
@@ -430,7 +430,7 @@ def add_worker(
       scaffold add-worker sync-items --topic items-sync-requested --no-route
       scaffold add-worker reindex-product --no-batch --no-route   # one { id } per event
     """
-    from scaffold import _components, workers
+    from scaffold import _edit, workers
 
     del yes  # every value has a default
     result = workers.add_worker(
@@ -439,7 +439,7 @@ def add_worker(
         topic=topic,
         route=route,
         batch=batch,
-        store=_components.parse_store(store),
+        store=_edit.parse_store(store),
         dry_run=dry_run,
     )
     _report(result, json_output=json_output)
@@ -462,11 +462,11 @@ def add_publisher(
       scaffold add-publisher item-changed
       scaffold add-publisher item-changed -n --json
     """
-    from scaffold import _components, publishers
+    from scaffold import _edit, publishers
 
     del yes  # nothing to ask
     result = publishers.add_publisher(
-        _start(directory), topic, store=_components.parse_store(store), dry_run=dry_run
+        _start(directory), topic, store=_edit.parse_store(store), dry_run=dry_run
     )
     _report(result, json_output=json_output)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scaffold import _components as c
+from scaffold import _edit as c
 from scaffold import _names, _project
 from scaffold.errors import ConflictError, InvalidAnswerError
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from scaffold import _components as c
+from scaffold import _edit as c
 from scaffold import _names
 
 PUBLISHER_TEMPLATE = "templates/components/publisher/publisher.ts.jinja"

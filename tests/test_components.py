@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from scaffold import _names, _render
-from scaffold._components import SUPPORT_FILES
+from scaffold._edit import SUPPORT_FILES
 from scaffold.new import AppAnswers, create_app
 
 APPS = Path(__file__).parent / "fixtures" / "apps"

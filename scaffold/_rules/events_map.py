@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from scaffold import _ts
 from scaffold._rules._base import Finding
-from scaffold._rules._tsnav import FUNCTION_TYPES
 from scaffold._service_map import Entry, Resolver
+from scaffold._ts import FUNCTION_TYPES
 
 if TYPE_CHECKING:
     from tree_sitter import Node

@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from scaffold import _ts
-from scaffold._rules._tsnav import FUNCTION_TYPES, callee_name, key_text, member_chain, unwrap
+from scaffold._ts import FUNCTION_TYPES, callee_name, key_text, member_chain, unwrap
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

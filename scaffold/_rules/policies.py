@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from scaffold import _ts
-from scaffold._rules._tsnav import key_text
+from scaffold._ts import key_text
 
 if TYPE_CHECKING:
     from tree_sitter import Node
