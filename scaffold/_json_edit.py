@@ -33,7 +33,10 @@ from scaffold.errors import ProjectError, ScaffoldError
 BOM = b"\xef\xbb\xbf"
 _WS = b" \t\r\n"
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_LITERAL = re.compile(rb"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null")
+# NOTE: NaN and Infinity are not JSON, but Python's json module reads them, and so do we.
+_LITERAL = re.compile(
+    rb"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null|NaN|-?Infinity"
+)
 
 JsonPath = Sequence[str]
 
@@ -161,6 +164,31 @@ def _load(data: bytes, name: str) -> Any:
 def _parse(data: bytes, name: str) -> tuple[Any, _Node]:
     value = _load(data, name)
     return value, _Scanner(data).value()
+
+
+def key_offsets(data: bytes) -> dict[tuple[str, ...], int]:
+    """Return where each object key of a valid JSON document is written.
+
+    Args:
+        data: The document's bytes (already known to be valid JSON; a BOM is skipped).
+
+    Returns:
+        ``{path: byte offset of the key's opening quote}``; array items count as keys
+        ``"0"``, ``"1"``...; a repeated key keeps its first position.
+    """
+    out: dict[tuple[str, ...], int] = {}
+
+    def visit(node: _Node, path: tuple[str, ...]) -> None:
+        if node.kind == "object":
+            for key, start, child in zip(node.keys, node.key_starts, node.children, strict=True):
+                out.setdefault((*path, key), start)
+                visit(child, (*path, key))
+        elif node.kind == "array":
+            for index, child in enumerate(node.children):
+                visit(child, (*path, str(index)))
+
+    visit(_Scanner(data).value(), ())
+    return out
 
 
 def _nodes(node: _Node) -> list[_Node]:

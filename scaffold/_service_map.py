@@ -77,7 +77,7 @@ class Source:
         Returns:
             The parsed file.
         """
-        return cls(rel, _ts.parse(data.removeprefix(b"\xef\xbb\xbf")))
+        return cls(rel, _ts.parse(data.removeprefix(_ts.BOM)))
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,7 @@ class Resolver(Generic[F]):
             _note(problems, index, services[1], "there is more than one `new Service(...)`")
         result.service = service = services[0]
         args = service.child_by_field_name("arguments")
-        items = _members(args) if args is not None else []
+        items = _ts.members(args) if args is not None else []
         if len(items) != 1:
             _note(
                 problems,
@@ -212,12 +212,12 @@ class Resolver(Generic[F]):
             result.map = self._follow(file, value, problems, 0)
         file, obj = result.map
         if obj.type == "object":
-            result.entries = [self._entry(file, m, problems) for m in _members(obj)]
+            result.entries = [self._entry(file, m, problems) for m in _ts.members(obj)]
         return result
 
     def _options_member(self, file: F, options: Node, result: ServiceMap[F]) -> Node | None:
         """The options' ``prop`` member, or None (then ``options_spread`` is set)."""
-        members = _members(options)
+        members = _ts.members(options)
         member = next((m for m in members if m.type in _KEYED and _key(m) == self.prop), None)
         if member is None or _dynamic_key(member):
             odd = next((m for m in members if _dynamic_key(m)), None)
@@ -256,7 +256,7 @@ class Resolver(Generic[F]):
         value = member.child_by_field_name("value") if member.type == "pair" else None
         if value is not None:
             value = unwrap(value)
-            values = tuple(_members(value)) if value.type == "array" else (value,)
+            values = tuple(_ts.members(value)) if value.type == "array" else (value,)
         else:
             values = (member,) if member.type == "method_definition" else ()
         return Entry(member, key, key_node, values)
@@ -372,7 +372,7 @@ class Resolver(Generic[F]):
         for statement in stars:
             source = statement.child_by_field_name("source")
             assert source is not None
-            target = self._open(file, statement, _string(source), problems)
+            target = self._open(file, statement, _ts.string_text(source), problems)
             found = (
                 self._export(target, name, statement, file, problems, hops + 1) if target else None
             )
@@ -399,7 +399,7 @@ class Resolver(Generic[F]):
         source = statement.child_by_field_name("source")
         if source is None:
             return self._name(file, _ts.text(local), specifier, problems, hops + 1)
-        target = self._open(file, statement, _string(source), problems)
+        target = self._open(file, statement, _ts.string_text(source), problems)
         if target is None:
             return None
         return self._export(target, _ts.text(local), statement, file, problems, hops + 1)
@@ -458,9 +458,8 @@ class Resolver(Generic[F]):
         """
         if file.rel not in self._imports:
             imports: dict[str, tuple[Node, str, str]] = {}
-            for statement in file.root.named_children:
-                if statement.type == "import_statement":
-                    _read_import(statement, imports)
+            for item in _ts.imports(file.root):
+                imports.setdefault(item.local, (item.statement, item.source, item.imported))
             self._imports[file.rel] = imports
         return self._imports[file.rel].get(name)
 
@@ -472,14 +471,6 @@ def _note(problems: _Problems[F], file: F, node: Node, reason: str) -> None:
 
 def _not_exported(file: Parsed, name: str) -> str:
     return f"{file.rel} does not export {name} as an object literal"
-
-
-def _members(node: Node) -> list[Node]:
-    return [child for child in node.named_children if child.type != "comment"]
-
-
-def _string(node: Node) -> str:
-    return "".join(_ts.text(part) for part in node.named_children)
 
 
 def _is_service(node: Node) -> bool:
@@ -541,26 +532,6 @@ def _declares(declaration: Node, name: str) -> bool:
     return any(ident is not None and _ts.text(ident) == name for ident in names)
 
 
-def _read_import(statement: Node, out: dict[str, tuple[Node, str, str]]) -> None:
-    source = statement.child_by_field_name("source")
-    clause = next((c for c in statement.named_children if c.type == "import_clause"), None)
-    if source is None or clause is None:
-        return
-    spec = _string(source)
-    for part in clause.named_children:
-        if part.type == "identifier":
-            out.setdefault(_ts.text(part), (statement, spec, "default"))
-        elif part.type == "namespace_import":
-            for ident in part.named_children:
-                out.setdefault(_ts.text(ident), (statement, spec, "*"))
-        elif part.type == "named_imports":
-            for specifier in part.named_children:
-                imported = specifier.child_by_field_name("name")
-                local = specifier.child_by_field_name("alias") or imported
-                if specifier.type == "import_specifier" and imported and local:
-                    out.setdefault(_ts.text(local), (statement, spec, _ts.text(imported)))
-
-
 def _mutation_target(node: Node) -> Node | None:
     """The expression a node changes, for assignments, ``delete`` and ``Object.assign``."""
     if node.type in {"assignment_expression", "augmented_assignment_expression"}:
@@ -571,7 +542,7 @@ def _mutation_target(node: Node) -> Node | None:
         function = node.child_by_field_name("function")
         args = node.child_by_field_name("arguments")
         if function is not None and args is not None and _ts.text(function) == "Object.assign":
-            first = _members(args)
+            first = _ts.members(args)
             return first[0] if first else None
     return None
 

@@ -5,11 +5,14 @@ Following names through bindings, imports and exports is :mod:`scaffold._service
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser, Tree
+
+BOM = b"\xef\xbb\xbf"
 
 
 @cache
@@ -47,6 +50,100 @@ def text(node: Node) -> str:
         The text, decoded as UTF-8.
     """
     return (node.text or b"").decode("utf-8", errors="replace")
+
+
+def first_error(root: Node) -> Node:
+    """Return the first ``ERROR`` or missing node of a tree (``root`` itself if none).
+
+    Args:
+        root: The root of a tree that ``has_error``.
+
+    Returns:
+        Where to point a person at the syntax error.
+    """
+    for node in walk(root):
+        if node.type == "ERROR" or node.is_missing:
+            return node
+    return root
+
+
+def members(node: Node) -> list[Node]:
+    """Return the named children of a list-like node, comments left out.
+
+    Args:
+        node: An object, array, arguments list, named imports...
+
+    Returns:
+        Its members in order.
+    """
+    return [child for child in node.named_children if child.type != "comment"]
+
+
+def string_text(node: Node) -> str:
+    """Return the text between the quotes of a ``string`` node (escapes as written).
+
+    Args:
+        node: A ``string`` node.
+
+    Returns:
+        Its contents.
+    """
+    return "".join(text(part) for part in node.named_children)
+
+
+@dataclass(frozen=True)
+class Import:
+    """One name bound by a top-level ``import`` statement.
+
+    Attributes:
+        statement: The ``import_statement``.
+        specifier: The ``import_specifier`` of a named import; ``None`` for default/namespace.
+        local: The name the module uses.
+        imported: ``default``, ``*`` (a namespace) or the exported name.
+        source: The module specifier (``./events``).
+    """
+
+    statement: Node
+    specifier: Node | None
+    local: str
+    imported: str
+    source: str
+
+
+def imports(root: Node) -> list[Import]:
+    """Return every name the top-level imports of a module bind, in order.
+
+    Side-effect imports (``import './x'``) bind nothing and are left out.
+
+    Args:
+        root: The ``program`` node.
+
+    Returns:
+        One entry per bound name.
+    """
+    out: list[Import] = []
+    for statement in root.named_children:
+        if statement.type != "import_statement":
+            continue
+        source = statement.child_by_field_name("source")
+        clause = next((c for c in statement.named_children if c.type == "import_clause"), None)
+        if source is None or clause is None:
+            continue
+        spec = string_text(source)
+        for part in clause.named_children:
+            if part.type == "identifier":
+                out.append(Import(statement, None, text(part), "default", spec))
+            elif part.type == "namespace_import":
+                out.extend(
+                    Import(statement, None, text(ident), "*", spec) for ident in part.named_children
+                )
+            elif part.type == "named_imports":
+                for specifier in part.named_children:
+                    name = specifier.child_by_field_name("name")
+                    local = specifier.child_by_field_name("alias") or name
+                    if specifier.type == "import_specifier" and name and local:
+                        out.append(Import(statement, specifier, text(local), text(name), spec))
+    return out
 
 
 def walk(node: Node) -> list[Node]:

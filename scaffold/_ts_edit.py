@@ -28,7 +28,6 @@ from scaffold.errors import ConflictError, ProjectError, ScaffoldError
 if TYPE_CHECKING:
     from tree_sitter import Node
 
-BOM = b"\xef\xbb\xbf"
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
 ReadModule = Callable[[str], "bytes | None"]
@@ -110,15 +109,12 @@ class _Doc:
     """One parsed TypeScript file and the facts about its style."""
 
     def __init__(self, source: bytes, file: str) -> None:
-        self.bom = BOM if source.startswith(BOM) else b""
+        self.bom = _ts.BOM if source.startswith(_ts.BOM) else b""
         self.body = source[len(self.bom) :]
         self.file = file
         self.root = _ts.parse(self.body).root_node
         if self.root.has_error:
-            bad = next(
-                (n for n in _ts.walk(self.root) if n.type == "ERROR" or n.is_missing), self.root
-            )
-            raise _cannot_parse(file, bad)
+            raise _cannot_parse(file, _ts.first_error(self.root))
         self.eol = "\r\n" if b"\r\n" in self.body else "\n"
         self.unit = self._indent_unit()
 
@@ -176,7 +172,7 @@ class _Doc:
                 continue
             if b"\n" not in self.body[node.start_byte : node.end_byte]:
                 continue
-            items = _members(node)
+            items = _ts.members(node)
             if items:
                 votes.append(_comma_after(items[-1]) is not None)
         return sum(votes) * 2 >= len(votes) if votes else True
@@ -206,19 +202,11 @@ def _cannot_parse(file: str, bad: Node) -> ProjectError:
     )
 
 
-def _members(node: Node) -> list[Node]:
-    return [c for c in node.named_children if c.type != "comment"]
-
-
 def _comma_after(node: Node) -> Node | None:
     sibling = node.next_sibling
     while sibling is not None and sibling.type == "comment":
         sibling = sibling.next_sibling
     return sibling if sibling is not None and sibling.type == "," else None
-
-
-def _string_value(doc: _Doc, node: Node) -> str:
-    return doc.text(node)[1:-1]
 
 
 def _member_key(doc: _Doc, member: Node) -> str | None:
@@ -229,7 +217,7 @@ def _member_key(doc: _Doc, member: Node) -> str | None:
         key = member.child_by_field_name("key" if member.type == "pair" else "name")
         if key is None or key.type == "computed_property_name":
             return None
-        return _string_value(doc, key) if key.type == "string" else doc.text(key)
+        return _ts.string_text(key) if key.type == "string" else doc.text(key)
     return None
 
 
@@ -255,58 +243,8 @@ def _declarator(doc: _Doc, name: str) -> Node | None:
     return None
 
 
-@dataclass(frozen=True)
-class _Import:
-    statement: Node
-    specifier: Node | None  # None for a default or namespace import
-    imported: str  # "default", "*" or the exported name
-    source: str
-
-
-def _imports(doc: _Doc) -> list[_Import]:
-    out = []
-    for stmt in doc.root.named_children:
-        source = stmt.child_by_field_name("source")
-        clause = next((c for c in stmt.named_children if c.type == "import_clause"), None)
-        if stmt.type != "import_statement" or source is None or clause is None:
-            continue
-        spec = _string_value(doc, source)
-        for part in clause.named_children:
-            if part.type == "identifier":
-                out.append(_Import(stmt, None, "default", spec))
-            elif part.type == "namespace_import":
-                out.append(_Import(stmt, None, "*", spec))
-            elif part.type == "named_imports":
-                out.extend(
-                    _Import(stmt, item, "", spec)
-                    for item in part.named_children
-                    if item.type == "import_specifier"
-                )
-    return out
-
-
-def _import_local(doc: _Doc, item: _Import) -> tuple[str, str]:
-    """(local name, imported name) of one import binding."""
-    if item.specifier is None:
-        clause = next(c for c in item.statement.named_children if c.type == "import_clause")
-        for part in clause.named_children:
-            if part.type == "identifier" and item.imported == "default":
-                return doc.text(part), "default"
-            if part.type == "namespace_import" and item.imported == "*":
-                return doc.text(part.named_children[-1]), "*"
-    assert item.specifier is not None
-    name = item.specifier.child_by_field_name("name")
-    alias = item.specifier.child_by_field_name("alias")
-    assert name is not None
-    return doc.text(alias or name), doc.text(name)
-
-
-def _find_import(doc: _Doc, local: str) -> tuple[_Import, str] | None:
-    for item in _imports(doc):
-        name, imported = _import_local(doc, item)
-        if name == local:
-            return item, imported
-    return None
+def _find_import(doc: _Doc, local: str) -> _ts.Import | None:
+    return next((item for item in _ts.imports(doc.root) if item.local == local), None)
 
 
 def locate_events(
@@ -375,7 +313,7 @@ def _refusal(
 
 
 def _quote(doc: _Doc) -> str:
-    for item in _imports(doc):
+    for item in _ts.imports(doc.root):
         source = item.statement.child_by_field_name("source")
         if source is not None:
             return doc.text(source)[0]
@@ -394,7 +332,7 @@ def _insert_member(doc: _Doc, obj: Node, render: Callable[[str | None], str]) ->
 
     ``render`` gets the member's indent, or ``None`` when it goes on one line.
     """
-    members = _members(obj)
+    members = _ts.members(obj)
     open_indent, _ = doc.indent_at(obj.start_byte)
     close = obj.children[-1]
     if not members:
@@ -427,7 +365,7 @@ def _insert_member(doc: _Doc, obj: Node, render: Callable[[str | None], str]) ->
 
 def _remove_member(doc: _Doc, obj: Node, member: Node) -> list[_Edit]:
     """Edits that delete ``member`` and its comma: the inverse of ``_insert_member``."""
-    members = _members(obj)
+    members = _ts.members(obj)
     index = next(i for i, m in enumerate(members) if m.id == member.id)
     comma = _comma_after(member)
     has_comments = any(c.type == "comment" for c in obj.children)
@@ -457,10 +395,9 @@ def _remove_member(doc: _Doc, obj: Node, member: Node) -> list[_Edit]:
 
 
 def _add_import(doc: _Doc, name: str, path: str) -> list[_Edit]:
-    found = _find_import(doc, name)
-    if found is not None:
-        item, imported = found
-        if item.source == path and imported == name:
+    item = _find_import(doc, name)
+    if item is not None:
+        if item.source == path and item.imported == name:
             return []
         raise ConflictError(
             f"{doc.file}:{doc.line(item.statement)}: {name} is already imported from "
@@ -472,7 +409,7 @@ def _add_import(doc: _Doc, name: str, path: str) -> list[_Edit]:
             f"{doc.file}:{doc.line(decl)}: {name} is already declared here; "
             "pick another handler name"
         )
-    for item in _imports(doc):
+    for item in _ts.imports(doc.root):
         named = item.specifier.parent if item.specifier is not None else None
         if item.source == path and named is not None and _is_value_import(doc, item.statement):
             # NOTE: a second name from the same module joins its import, like an editor would.
@@ -480,7 +417,7 @@ def _add_import(doc: _Doc, name: str, path: str) -> list[_Edit]:
     imports = [s for s in doc.root.named_children if s.type == "import_statement"]
     quote = _quote(doc)
     pad = " "
-    for item in _imports(doc):
+    for item in _ts.imports(doc.root):
         if item.specifier is not None and item.specifier.parent is not None:
             pad = " " if doc.text(item.specifier.parent).startswith("{ ") else ""
     semi = ";" if (doc.text(imports[-1]).endswith(";") if imports else doc.semicolons()) else ""
@@ -497,10 +434,9 @@ def _is_value_import(doc: _Doc, statement: Node) -> bool:
 
 
 def _remove_import(doc: _Doc, name: str, path: str, removed: list[_Edit]) -> list[_Edit]:
-    found = _find_import(doc, name)
-    if found is None or found[0].source != path or found[0].specifier is None:
+    item = _find_import(doc, name)
+    if item is None or item.source != path or item.specifier is None:
         return []
-    item = found[0]
     stmt = item.statement
     for node in _ts.walk(doc.root):
         if node.type not in {"identifier", "shorthand_property_identifier"}:
@@ -516,7 +452,7 @@ def _remove_import(doc: _Doc, name: str, path: str, removed: list[_Edit]) -> lis
     named = item.specifier.parent
     assert named is not None
     clause = named.parent
-    if len(_members(named)) > 1 or (clause is not None and len(clause.named_children) > 1):
+    if len(_ts.members(named)) > 1 or (clause is not None and len(clause.named_children) > 1):
         return _remove_member(doc, named, item.specifier)
     if stmt.start_byte == 0 or doc.line_start(stmt.start_byte) == 0:
         end = doc.next_line_start(stmt.end_byte)
@@ -574,7 +510,7 @@ def add_handler(
 
         edits += _insert_member(doc, obj, render)
     else:
-        existing = next((m for m in _members(obj) if _member_key(doc, m) == key), None)
+        existing = next((m for m in _ts.members(obj) if _member_key(doc, m) == key), None)
         if existing is None:
             edits += _insert_member(doc, obj, lambda _indent: member_text)
         elif not _member_is(doc, existing, import_name):
@@ -636,7 +572,7 @@ def remove_handler(
         return source
     doc = _Doc(source, location.file)
     obj = doc.object_at(location.offset)
-    members = _members(obj)
+    members = _ts.members(obj)
     member = next((m for m in members if _member_key(doc, m) == key), None)
     if member is None:
         return source

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scaffold import _ts
+from scaffold import _json_edit, _ts
 from scaffold._rules._base import Finding, Severity
 
 if TYPE_CHECKING:
@@ -154,10 +154,10 @@ class Project:
         except OSError:
             raw = None
         if raw is not None:
-            source = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+            source = raw.removeprefix(_ts.BOM)
             module = Module(path, self.rel(path), source, _ts.parse(source))
             if module.root.has_error:
-                bad = _first_error(module.root)
+                bad = _ts.first_error(module.root)
                 self.findings.append(
                     module.finding(
                         bad,
@@ -219,13 +219,6 @@ class Project:
         return JsonFile(rel, text, data)
 
 
-def _first_error(root: Node) -> Node:
-    for node in _ts.walk(root):
-        if node.type == "ERROR" or node.is_missing:
-            return node
-    return root
-
-
 class JsonFile:
     """A parsed JSON file that knows where each object key is written.
 
@@ -239,8 +232,9 @@ class JsonFile:
         self.rel = rel
         self.text = text
         self.data = data
+        self._data = text.encode("utf-8")
         self._keys: dict[tuple[str, ...], int] | None = None
-        self._lines = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._lines = [0] + [m.end() for m in re.finditer(b"\n", self._data)]
 
     def position(self, *path: str) -> tuple[int, int]:
         """Return the 1-based line and column of the key at ``path`` (or its parents).
@@ -252,13 +246,13 @@ class JsonFile:
             Where that key is written; the nearest written ancestor, or 1:1.
         """
         if self._keys is None:
-            self._keys = {}
-            _KeyScanner(self.text, self._keys).value(())
+            self._keys = _json_edit.key_offsets(self._data)
         while path and path not in self._keys:
             path = path[:-1]
         offset = self._keys.get(path, 0)
         line = bisect_right(self._lines, offset)
-        return line, offset - self._lines[line - 1] + 1
+        column = self._data[self._lines[line - 1] : offset].decode("utf-8", errors="replace")
+        return line, len(column) + 1
 
     def finding(
         self, path: tuple[str, ...], rule: str, severity: Severity, message: str
@@ -276,72 +270,3 @@ class JsonFile:
         """
         line, col = self.position(*path)
         return Finding(self.rel, line, col, rule, severity, message)
-
-
-class _KeyScanner:
-    """A hand-written walk over valid JSON text recording where each key's quote starts.
-
-    ``json`` does not expose positions; the text was already validated by ``json.loads``,
-    so this only needs to follow the structure, not to report errors.
-    """
-
-    def __init__(self, text: str, out: dict[tuple[str, ...], int]) -> None:
-        self.text = text
-        self.i = 0
-        self.out = out
-
-    def _skip(self) -> None:
-        while self.i < len(self.text) and self.text[self.i] in " \t\r\n":
-            self.i += 1
-
-    def value(self, path: tuple[str, ...]) -> None:
-        self._skip()
-        char = self.text[self.i : self.i + 1]
-        if char == "{":
-            self._object(path)
-        elif char == "[":
-            self._array(path)
-        elif char == '"':
-            self._string()
-        else:
-            while self.i < len(self.text) and self.text[self.i] not in ",]} \t\r\n":
-                self.i += 1
-
-    def _string(self) -> str:
-        start = self.i
-        self.i += 1
-        while self.text[self.i] != '"':
-            self.i += 2 if self.text[self.i] == "\\" else 1
-        self.i += 1
-        return str(json.loads(self.text[start : self.i]))
-
-    def _object(self, path: tuple[str, ...]) -> None:
-        self.i += 1
-        while True:
-            self._skip()
-            if self.text[self.i] == "}":
-                self.i += 1
-                return
-            start = self.i
-            key = self._string()
-            self.out.setdefault((*path, key), start)
-            self._skip()
-            self.i += 1  # the colon
-            self.value((*path, key))
-            self._skip()
-            if self.text[self.i] == ",":
-                self.i += 1
-
-    def _array(self, path: tuple[str, ...]) -> None:
-        self.i += 1
-        index = 0
-        while True:
-            self._skip()
-            if self.text[self.i] == "]":
-                self.i += 1
-                return
-            self.value((*path, str(index)))
-            index += 1
-            self._skip()
-            if self.text[self.i] == ",":
-                self.i += 1
