@@ -14,35 +14,24 @@ from typing import Any, Literal
 
 from scaffold import _json_edit, _project
 from scaffold._changes import ChangeSet
+from scaffold._vtex import (
+    DEFAULT_STORE,
+    HTTP_HELPERS,
+    INDEX,
+    MANIFEST,
+    PROCESSING,
+    SERVICE,
+    STORES,
+    Store,
+)
 from scaffold.errors import ProjectError
-
-Store = Literal["vbase", "masterdata"]
-STORES: tuple[Store, ...] = ("vbase", "masterdata")
-
-MANIFEST = "manifest.json"
-SERVICE = "node/service.json"
-INDEX = "node/index.ts"
-PROCESSING = "node/support/processing.ts"
-
-LOGS_POLICY: dict[str, Any] = {"name": "colossus-write-logs"}
-FIRE_POLICY: dict[str, Any] = {"name": "colossus-fire-event"}
-STORE_POLICIES: dict[Store, tuple[dict[str, Any], ...]] = {
-    "vbase": ({"name": "vbase-read-write"},),
-    "masterdata": (
-        {"name": "ADMIN_DS"},
-        {
-            "name": "outbound-access",
-            "attrs": {"host": "api.vtex.com", "path": "/dataentities/*"},
-        },
-    ),
-}
 
 # (template, file) of the support code every handler imports; http.ts serves the routes.
 SUPPORT_FILES: tuple[tuple[str, str], ...] = (
     ("templates/components/support/processing.ts.jinja", PROCESSING),
     ("templates/components/support/processing.test.ts.jinja", "node/__tests__/processing.test.ts"),
     ("templates/components/support/fakes.ts.jinja", "node/__tests__/fakes.ts"),
-    ("templates/components/support/http.ts.jinja", "node/support/http.ts"),
+    ("templates/components/support/http.ts.jinja", HTTP_HELPERS),
 )
 
 
@@ -241,14 +230,14 @@ class Edit:
         if existing is not None:
             found = detect_store(existing)
             if found is None:
-                return store or "vbase"
+                return store or DEFAULT_STORE
             if store is not None and store != found:
                 self.notes.append(
                     f"--store {store} ignored: {PROCESSING} already keeps its records in "
                     f"{found}, and every handler shares that ledger"
                 )
             store = found
-        store = store or "vbase"
+        store = store or DEFAULT_STORE
         for template, rel in SUPPORT_FILES:
             ledger = "processing" in rel
             if rel.endswith("http.ts") and not routes:
@@ -348,18 +337,6 @@ def detect_store(processing: bytes) -> Store | None:
     if b"clients.vbase" in processing:
         return "vbase"
     return None
-
-
-def store_policies(store: Store) -> list[dict[str, Any]]:
-    """Return the manifest policies a ledger backend needs.
-
-    Args:
-        store: The backend.
-
-    Returns:
-        Policy objects.
-    """
-    return [dict(p) for p in STORE_POLICIES[store]]
 
 
 def topics_of(declaration: Any) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from scaffold import _edit as c
-from scaffold import _names, _project
+from scaffold import _names, _project, _vtex
 from scaffold.errors import ConflictError, InvalidAnswerError
 
 HANDLER_TEMPLATE = "templates/components/consumer/handler.ts.jinja"
@@ -50,7 +50,7 @@ def add_event(
     *,
     sender: str,
     topics: list[str],
-    store: c.Store | None = None,
+    store: _vtex.Store | None = None,
     dry_run: bool = False,
 ) -> c.Result:
     """Add a consumer of ``sender``'s ``topics`` to the app containing ``start``.
@@ -83,7 +83,7 @@ def add_event(
     declared = edit.declared("events")
     if ident in declared and not c.same_declaration(declared[ident], sender, topics):
         raise ConflictError(
-            f"{c.SERVICE} already declares event {ident!r} with {c.describe(declared[ident])}, "
+            f"{_vtex.SERVICE} already declares event {ident!r} with {c.describe(declared[ident])}, "
             f"not sender {sender}, topics {', '.join(topics)}; pick another name, or run "
             f"`scaffold remove-event {ident}` first"
         )
@@ -93,13 +93,13 @@ def add_event(
             return c.finish(edit, dry_run=dry_run)
         raise ConflictError(
             f"{ident!r} is already a handler in the events map given to new Service but not "
-            f"declared in {c.SERVICE}; pick another name or declare it there by hand"
+            f"declared in {_vtex.SERVICE}; pick another name or declare it there by hand"
         )
     variables = _names.component_vars(ident, sender=sender, topics=topics)
     if not edit.create(module, edit.render(HANDLER_TEMPLATE, variables)):
         if ident not in declared:
             raise ConflictError(
-                f"{module} already exists and is not declared in {c.SERVICE}; pick another "
+                f"{module} already exists and is not declared in {_vtex.SERVICE}; pick another "
                 "name, or move that file away"
             )
         edit.notes.append(f"kept {module}: it differs from the template (edited by hand?)")
@@ -108,9 +108,9 @@ def add_event(
     store = edit.ensure_support(store, routes=False)
     if ident not in declared:
         field = _project.topics_field(edit.service())
-        edit.set_json_key(c.SERVICE, ("events",), ident, {"sender": sender, field: topics})
+        edit.set_json_key(_vtex.SERVICE, ("events",), ident, {"sender": sender, field: topics})
     edit.register("events", ident, module)
-    edit.add_policies([*c.store_policies(store), c.LOGS_POLICY])
+    edit.add_policies([*_vtex.store_policies(store), _vtex.LOGS_POLICY])
     return c.finish(edit, dry_run=dry_run)
 
 
@@ -148,7 +148,7 @@ def remove_event(start: Path, name: str, *, dry_run: bool = False) -> c.Result:
     if declaration is None and not registered:
         known = ", ".join(sorted(declared)) or "none"
         edit.message = (
-            f"nothing to remove: {ident!r} is neither declared in {c.SERVICE} nor in the "
+            f"nothing to remove: {ident!r} is neither declared in {_vtex.SERVICE} nor in the "
             f"events map (declared events: {known})"
         )
         return c.finish(edit, dry_run=dry_run)
@@ -156,12 +156,12 @@ def remove_event(start: Path, name: str, *, dry_run: bool = False) -> c.Result:
         edit.unregister("events", ident, module)
     if declaration is not None:
         pruned = not edit.registered("events", ident, module) and _map_is_gone(edit, module)
-        data = edit.require(c.SERVICE, "the service declaration")
+        data = edit.require(_vtex.SERVICE, "the service declaration")
         from scaffold import _json_edit
 
         edit.write(
-            c.SERVICE,
-            _json_edit.remove_key(data, ("events",), ident, prune_empty=pruned, name=c.SERVICE),
+            _vtex.SERVICE,
+            _json_edit.remove_key(data, ("events",), ident, prune_empty=pruned, name=_vtex.SERVICE),
         )
         variables = _names.component_vars(
             ident,
@@ -187,8 +187,8 @@ def _map_is_gone(edit: c.Edit, module: str) -> bool:
     """
     from scaffold import _ts_edit
 
-    index = edit.require(c.INDEX, "the entry point")
+    index = edit.require(_vtex.INDEX, "the entry point")
     location = _ts_edit.locate_events(
-        index, edit.read, index_file=c.INDEX, hint=_ts_edit.manual_hint("x", "x", module)
+        index, edit.read, index_file=_vtex.INDEX, hint=_ts_edit.manual_hint("x", "x", module)
     )
     return bool(location.missing)

@@ -13,10 +13,8 @@ from typing import Any, Literal
 
 from scaffold import _names
 from scaffold._paths import template_root
+from scaffold._vtex import DEFAULT_STORE, STORES, Store
 from scaffold.errors import DestinationError, InvalidAnswerError, MissingAnswerError, UserError
-
-Store = Literal["vbase", "masterdata"]
-STORES: tuple[Store, ...] = ("vbase", "masterdata")
 
 
 @dataclass(frozen=True)
@@ -99,7 +97,7 @@ def default_for(key: str, known: Mapping[str, Any], dest: Path | None) -> Any:
             return None
     if key == "title" and known.get("name"):
         return _names.default_title(str(known["name"]))
-    defaults: dict[str, Any] = {"description": "", "store": "vbase", "example": True}
+    defaults: dict[str, Any] = {"description": "", "store": DEFAULT_STORE, "example": True}
     return defaults.get(key)
 
 

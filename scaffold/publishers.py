@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 from scaffold import _edit as c
-from scaffold import _names
+from scaffold import _names, _vtex
 
 PUBLISHER_TEMPLATE = "templates/components/publisher/publisher.ts.jinja"
 TEST_TEMPLATE = "templates/components/publisher/publisher.test.ts.jinja"
@@ -58,7 +58,7 @@ def plan_publisher(edit: c.Edit, topic: str, kind: Kind) -> dict[str, object]:
 
 
 def add_publisher(
-    start: Path, topic: str, *, store: c.Store | None = None, dry_run: bool = False
+    start: Path, topic: str, *, store: _vtex.Store | None = None, dry_run: bool = False
 ) -> c.Result:
     """Add a publisher of the app's own ``topic`` (payload ``{ id }``).
 
@@ -82,5 +82,5 @@ def add_publisher(
     edit = c.Edit(start, "add-publisher", topic)
     plan_publisher(edit, topic, "single")
     edit.ensure_support(store, routes=False)
-    edit.add_policies([c.FIRE_POLICY])
+    edit.add_policies([_vtex.FIRE_POLICY])
     return c.finish(edit, dry_run=dry_run)

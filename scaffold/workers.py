@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from scaffold import _edit as c
-from scaffold import _names, _project
+from scaffold import _names, _project, _vtex
 from scaffold.errors import ConflictError, InvalidAnswerError
 from scaffold.publishers import plan_publisher
 
@@ -40,7 +40,7 @@ def add_worker(
     topic: str | None = None,
     route: bool = True,
     batch: bool = True,
-    store: c.Store | None = None,
+    store: _vtex.Store | None = None,
     dry_run: bool = False,
 ) -> c.Result:
     """Add a worker on the app's own event, its publisher and (batch) its job routes.
@@ -76,7 +76,7 @@ def add_worker(
     declared = edit.declared("events")
     if ident in declared and not c.same_declaration(declared[ident], app_id, [topic]):
         raise ConflictError(
-            f"{c.SERVICE} already declares {ident!r} with {c.describe(declared[ident])}, not "
+            f"{_vtex.SERVICE} already declares {ident!r} with {c.describe(declared[ident])}, not "
             f"this app's {topic}; pick another worker name"
         )
     routes = {f"{ident}Jobs": "", f"{ident}Job": "/:jobId"} if route else {}
@@ -91,13 +91,13 @@ def add_worker(
     store = edit.ensure_support(store, routes=route)
     if ident not in declared:
         field = _project.topics_field(edit.service())
-        edit.set_json_key(c.SERVICE, ("events",), ident, {"sender": app_id, field: [topic]})
+        edit.set_json_key(_vtex.SERVICE, ("events",), ident, {"sender": app_id, field: [topic]})
     if not in_map:
         edit.register("events", ident, module)
     for route_id, declaration in wanted.items():
-        edit.set_json_key(c.SERVICE, ("routes",), route_id, declaration)
+        edit.set_json_key(_vtex.SERVICE, ("routes",), route_id, declaration)
         edit.register("routes", route_id, f"node/routes/{ident}Jobs.ts")
-    edit.add_policies([*c.store_policies(store), c.LOGS_POLICY, c.FIRE_POLICY])
+    edit.add_policies([*_vtex.store_policies(store), _vtex.LOGS_POLICY, _vtex.FIRE_POLICY])
     return c.finish(edit, dry_run=dry_run)
 
 
@@ -109,14 +109,14 @@ def _check_conflicts(
     for route_id, wanted in routes.items():
         if route_id in declared_routes and declared_routes[route_id] != wanted:
             raise ConflictError(
-                f"{c.SERVICE} already has a route {route_id!r} with another declaration; "
+                f"{_vtex.SERVICE} already has a route {route_id!r} with another declaration; "
                 "pick another worker name or pass --no-route"
             )
     in_map = edit.registered("events", ident, worker_file(ident))
     if in_map and ident not in declared:
         raise ConflictError(
             f"{ident!r} is already a handler in the events map given to new Service but not "
-            f"declared in {c.SERVICE}; pick another worker name"
+            f"declared in {_vtex.SERVICE}; pick another worker name"
         )
     return in_map
 
@@ -142,7 +142,7 @@ def _plan_files(
             continue
         if rel == module and not declared:
             raise ConflictError(
-                f"{module} already exists and is not declared in {c.SERVICE}; pick another "
+                f"{module} already exists and is not declared in {_vtex.SERVICE}; pick another "
                 "worker name, or move that file away"
             )
         edit.notes.append(f"kept {rel}: it differs from the template (edited by hand?)")

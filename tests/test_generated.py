@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import _ts
+from scaffold import _ts, _vtex
 from scaffold.check import check_app
 from scaffold.new import AppAnswers, create_app
 from tests import nodeapp
@@ -101,6 +101,16 @@ def test_manifest_has_exactly_the_policies_its_features_need(
     assert manifest["builders"] == {"node": "7.x", "docs": "0.x"}
     assert manifest["$schema"].endswith("/gen/manifest.schema")
     assert manifest["vendor"] == "acme"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_template_policies_agree_with_the_vtex_facts_add_commands_use(
+    tmp_path: Path, variant: str
+) -> None:
+    answers = VARIANTS[variant]
+    assert policies(render(tmp_path, variant)) == _vtex.app_policies(
+        answers.store, example=answers.example
+    )
 
 
 def object_keys(path: Path, const: str) -> list[str]:

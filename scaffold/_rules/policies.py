@@ -6,19 +6,13 @@ from typing import TYPE_CHECKING
 
 from scaffold import _ts
 from scaffold._ts import key_text
+from scaffold._vtex import CLIENT_POLICIES as NEEDS
 
 if TYPE_CHECKING:
     from tree_sitter import Node
 
     from scaffold._rules._base import Finding
     from scaffold._rules._source import JsonFile, Module, Project
-
-# Member or destructured name -> (policy it needs, what to call it in the message).
-NEEDS: dict[str, tuple[str, str]] = {
-    "sendEvent": ("colossus-fire-event", "events.sendEvent"),
-    "vbase": ("vbase-read-write", "the VBase client"),
-    "masterdata": ("ADMIN_DS", "the Master Data client"),
-}
 
 
 def check_policies(project: Project, manifest: JsonFile) -> list[Finding]:
