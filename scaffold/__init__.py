@@ -12,7 +12,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _API = {
-    "AppAnswers": "scaffold.new",
+    "AppAnswers": "scaffold._answers",
     "create_app": "scaffold.new",
     "add_event": "scaffold.events",
     "remove_event": "scaffold.events",

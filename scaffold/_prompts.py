@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from scaffold.errors import InvalidAnswerError
 
 if TYPE_CHECKING:
-    from scaffold.new import Question
+    from scaffold._answers import Question
 
 
 def can_prompt() -> bool:
@@ -36,7 +36,7 @@ def ask(question: Question, default: Any) -> Any:
     """
     import questionary
 
-    from scaffold.new import coerce
+    from scaffold._answers import coerce
 
     def validate(value: str) -> bool | str:
         try:

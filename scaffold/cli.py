@@ -158,7 +158,7 @@ def new(
     Every answer is validated before anything is written. Without a terminal, a missing
     required answer is an error that names its flag.
     """
-    from scaffold import _prompts
+    from scaffold import _answers, _prompts
     from scaffold import new as new_
 
     flags = {
@@ -170,11 +170,11 @@ def new(
         "example": example,
     }
     layers: list[tuple[str, dict[str, Any]]] = [("the flags", flags)]
-    layers.append(("--data", new_.parse_data_pairs(data or [])))
+    layers.append(("--data", _answers.parse_data_pairs(data or [])))
     if data_file is not None:
-        layers.append((f"--data-file {data_file}", new_.read_data_file(data_file)))
+        layers.append((f"--data-file {data_file}", _answers.read_data_file(data_file)))
     ask = _prompts.ask if _prompts.can_prompt() else None
-    answers = new_.resolve_answers(layers, dest=dest, use_defaults=defaults, ask=ask)
+    answers = _answers.resolve_answers(layers, dest=dest, use_defaults=defaults, ask=ask)
     result = new_.create_app(
         dest if dest is not None else Path(answers.name), answers, force=force, dry_run=dry_run
     )

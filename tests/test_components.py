@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from scaffold import _names, _render
+from scaffold._answers import AppAnswers
 from scaffold._edit import SUPPORT_FILES
-from scaffold.new import AppAnswers, create_app
+from scaffold.new import create_app
 
 APPS = Path(__file__).parent / "fixtures" / "apps"
 FIXTURES = sorted(p.name for p in APPS.iterdir())

@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from scaffold._answers import AppAnswers
 from scaffold.cli import app as cli
-from scaffold.new import AppAnswers, create_app
+from scaffold.new import create_app
 from tests import nodeapp
 
 APPS = Path(__file__).parent / "fixtures" / "apps"

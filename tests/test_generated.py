@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from scaffold import _ts, _vtex
+from scaffold._answers import AppAnswers
 from scaffold.check import check_app
-from scaffold.new import AppAnswers, create_app
+from scaffold.new import create_app
 from tests import nodeapp
 from tests.conftest import snapshot
 

@@ -12,6 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from scaffold import new as new_
+from scaffold._answers import AppAnswers
 from scaffold.cli import app
 from scaffold.errors import UserError
 from tests.conftest import snapshot
@@ -267,12 +268,12 @@ def test_json_summary(runner: CliRunner, tmp_path: Path) -> None:
 def test_render_failure_leaves_dest_untouched(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(answers: new_.AppAnswers, out: Path) -> None:
+    def broken(answers: AppAnswers, out: Path) -> None:
         (out / "half.txt").write_text("partial")
         raise UserError("the app template failed to render: boom")
 
     monkeypatch.setattr(new_, "render", broken)
-    answers = new_.AppAnswers("acme", "order-sync", "T", "", "vbase", True)
+    answers = AppAnswers("acme", "order-sync", "T", "", "vbase", True)
     for dest in (tmp_path / "missing", tmp_path / "existing"):
         if dest.name == "existing":
             dest.mkdir()

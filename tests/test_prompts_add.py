@@ -8,7 +8,8 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from scaffold.new import AppAnswers, create_app
+from scaffold._answers import AppAnswers
+from scaffold.new import create_app
 from tests.conftest import spawn_scaffold
 
 CLEAR_LINE = "\x15"  # Ctrl-U

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from scaffold._answers import AppAnswers
 from scaffold._rules._source import Project
 from scaffold._rules.events_map import read_events_map
 from scaffold._ts_edit import locate_events
 from scaffold.errors import ProjectError
-from scaffold.new import AppAnswers, create_app
+from scaffold.new import create_app
 
 FIXTURES = Path(__file__).parent / "fixtures"
 LAYOUTS = [p for p in sorted((FIXTURES / "apps").iterdir())] + [
