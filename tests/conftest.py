@@ -1,12 +1,11 @@
-"""Shared fixtures: hermetic environment, a CLI runner, helpers to snapshot folders."""
+"""Shared fixtures: hermetic environment, a CLI runner, a session cache of generated apps.
+
+Helper functions live in tests/helpers.py; test modules never import each other."""
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
-import pexpect
 import pytest
 from typer.testing import CliRunner
 
@@ -26,31 +25,7 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-def snapshot(root: Path) -> dict[str, bytes]:
-    """Return every file under ``root`` with its bytes (empty when ``root`` is missing)."""
-    if not root.exists():
-        return {}
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
-
-
-def spawn_scaffold(args: list[str], cwd: Path) -> pexpect.spawn:
-    """Run ``python -m scaffold ARGS`` on a real pseudo-terminal, so questionary prompts."""
-    env = {
-        **os.environ,
-        "TERM": "xterm",
-        "PROMPT_TOOLKIT_NO_CPR": "1",  # pexpect does not answer cursor-position requests
-        "NO_COLOR": "1",
-    }
-    return pexpect.spawn(
-        sys.executable,
-        ["-m", "scaffold", *args],
-        cwd=str(cwd),
-        env=env,
-        encoding="utf-8",
-        timeout=20,
-        dimensions=(40, 160),
-    )
+@pytest.fixture(scope="session")
+def gen_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder where generated apps are rendered once per session (see helpers.make_app)."""
+    return tmp_path_factory.mktemp("generated")

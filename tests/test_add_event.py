@@ -10,16 +10,7 @@ from typer.testing import CliRunner
 from scaffold.cli import app as cli
 from scaffold.errors import ConflictError, InvalidAnswerError
 from scaffold.events import add_event, remove_event
-from tests.conftest import snapshot
-from tests.test_components import STYLES, make_app
-from tests.test_json_edit import changed_lines
-from tests.test_ts_edit import only_insertions
-
-
-@pytest.fixture(scope="session")
-def gen_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("generated")
-
+from tests.helpers import STYLES, changed_lines, make_app, only_insertions, snapshot
 
 ORDERS = {"sender": "vtex.orders-broadcast", "topics": ["order-status-updated"]}
 

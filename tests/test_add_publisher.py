@@ -9,13 +9,7 @@ from typer.testing import CliRunner
 from scaffold.cli import app as cli
 from scaffold.errors import InvalidAnswerError
 from scaffold.publishers import add_publisher
-from tests.conftest import snapshot
-from tests.test_components import STYLES, make_app
-
-
-@pytest.fixture(scope="session")
-def gen_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("generated")
+from tests.helpers import STYLES, make_app, snapshot
 
 
 @pytest.mark.parametrize("style", STYLES)

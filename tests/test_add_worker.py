@@ -13,13 +13,7 @@ from scaffold.events import add_event
 from scaffold.publishers import add_publisher
 from scaffold.workers import add_worker
 from tests import nodeapp
-from tests.conftest import snapshot
-from tests.test_components import STYLES, make_app
-
-
-@pytest.fixture(scope="session")
-def gen_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("generated")
+from tests.helpers import STYLES, make_app, snapshot
 
 
 @pytest.fixture(params=STYLES)

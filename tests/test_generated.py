@@ -20,7 +20,7 @@ from scaffold._answers import AppAnswers
 from scaffold.check import check_app
 from scaffold.new import create_app
 from tests import nodeapp
-from tests.conftest import snapshot
+from tests.helpers import snapshot
 
 GOLDEN = Path(__file__).parent / "golden"
 VARIANTS = {

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import difflib
 import json
 from pathlib import Path
 
@@ -9,24 +8,13 @@ import pytest
 from scaffold import _json_edit as je
 from scaffold._project import topics_field
 from scaffold.errors import ProjectError
+from tests.helpers import changed_lines
 
 APPS = Path(__file__).parent / "fixtures" / "apps"
 ALL_APPS = sorted(p.name for p in APPS.iterdir())
 
 EVENT = {"sender": "vtex.orders-broadcast", "topics": ["payment-approved"]}
 POLICY = {"name": "colossus-fire-event"}
-
-
-def changed_lines(before: bytes, after: bytes) -> tuple[list[bytes], list[bytes]]:
-    """Lines only in ``before`` and lines only in ``after`` (EOLs kept)."""
-    a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
-    removed: list[bytes] = []
-    added: list[bytes] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        if tag != "equal":
-            removed += a[i1:i2]
-            added += b[j1:j2]
-    return removed, added
 
 
 def only_commas_changed(removed: list[bytes], added: list[bytes]) -> bool:

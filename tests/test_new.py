@@ -15,7 +15,7 @@ from scaffold import new as new_
 from scaffold._answers import AppAnswers
 from scaffold.cli import app
 from scaffold.errors import UserError
-from tests.conftest import snapshot
+from tests.helpers import snapshot
 
 FULL = ["--vendor", "acme", "--name", "order-sync", "--store", "vbase"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pexpect
 import yaml
 
-from tests.conftest import spawn_scaffold
+from tests.helpers import spawn_scaffold
 
 DOWN = "\x1b[B"
 

@@ -10,7 +10,7 @@ import pytest
 
 from scaffold._answers import AppAnswers
 from scaffold.new import create_app
-from tests.conftest import spawn_scaffold
+from tests.helpers import spawn_scaffold
 
 CLEAR_LINE = "\x15"  # Ctrl-U
 

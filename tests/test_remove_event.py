@@ -8,13 +8,7 @@ from typer.testing import CliRunner
 from scaffold.cli import app as cli
 from scaffold.errors import ConflictError
 from scaffold.events import add_event, remove_event
-from tests.conftest import snapshot
-from tests.test_components import make_app
-
-
-@pytest.fixture(scope="session")
-def gen_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("generated")
+from tests.helpers import make_app, snapshot
 
 
 def test_remove_the_example_consumer(tmp_path: Path, gen_cache: Path) -> None:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import difflib
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +16,7 @@ from scaffold._ts_edit import (
     remove_handler,
 )
 from scaffold.errors import ConflictError, ProjectError
-from tests.test_json_edit import changed_lines
+from tests.helpers import changed_lines, only_insertions
 
 APPS = Path(__file__).parent / "fixtures" / "apps"
 ALL_APPS = sorted(p.name for p in APPS.iterdir())
@@ -45,16 +44,6 @@ def reader(root: Path) -> Callable[[str], bytes | None]:
 def files(sources: dict[str, str]) -> Callable[[str], bytes | None]:
     data = {k: v.encode() for k, v in sources.items()}
     return data.get
-
-
-def only_insertions(removed: list[bytes], added: list[bytes]) -> bool:
-    """Every removed line reappears with text only inserted into it (a comma, a member)."""
-
-    def grown(old: bytes, new: bytes) -> bool:
-        ops = difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()
-        return all(tag in {"equal", "insert"} for tag, *_ in ops)
-
-    return all(any(grown(old, new) for new in added) for old in removed)
 
 
 def locate(root: Path) -> EventsLocation:

@@ -1,0 +1,95 @@
+"""Helpers the test modules share (copier's tests/helpers.py pattern): no fixtures, no tests."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+import sys
+from functools import cache
+from pathlib import Path
+
+import pexpect
+
+from scaffold._answers import AppAnswers
+from scaffold.new import create_app
+
+APPS = Path(__file__).parent / "fixtures" / "apps"
+FIXTURES = sorted(p.name for p in APPS.iterdir())
+STYLES = [*FIXTURES, "generated"]
+
+
+@cache
+def generated_app(store: str, example: bool, cache_dir: Path) -> Path:
+    dest = cache_dir / f"gen-{store}-{example}"
+    answers = AppAnswers(
+        vendor="acme",
+        name="order-sync",
+        title="Order Sync",
+        description="",
+        store="masterdata" if store == "masterdata" else "vbase",
+        example=example,
+    )
+    create_app(dest, answers)
+    return dest
+
+
+def make_app(style: str, dest: Path, cache_dir: Path, *, store: str = "vbase") -> Path:
+    """Copy a fixture app, or a generated one (``generated``, ``generated-bare``), to ``dest``."""
+    if style.startswith("generated"):
+        shutil.copytree(generated_app(store, style != "generated-bare", cache_dir), dest)
+    else:
+        shutil.copytree(APPS / style, dest)
+    return dest
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Return every file under ``root`` with its bytes (empty when ``root`` is missing)."""
+    if not root.exists():
+        return {}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def spawn_scaffold(args: list[str], cwd: Path) -> pexpect.spawn:
+    """Run ``python -m scaffold ARGS`` on a real pseudo-terminal, so questionary prompts."""
+    env = {
+        **os.environ,
+        "TERM": "xterm",
+        "PROMPT_TOOLKIT_NO_CPR": "1",  # pexpect does not answer cursor-position requests
+        "NO_COLOR": "1",
+    }
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "scaffold", *args],
+        cwd=str(cwd),
+        env=env,
+        encoding="utf-8",
+        timeout=20,
+        dimensions=(40, 160),
+    )
+
+
+def changed_lines(before: bytes, after: bytes) -> tuple[list[bytes], list[bytes]]:
+    """Lines only in ``before`` and lines only in ``after`` (EOLs kept)."""
+    a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    removed: list[bytes] = []
+    added: list[bytes] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag != "equal":
+            removed += a[i1:i2]
+            added += b[j1:j2]
+    return removed, added
+
+
+def only_insertions(removed: list[bytes], added: list[bytes]) -> bool:
+    """Every removed line reappears with text only inserted into it (a comma, a member)."""
+
+    def grown(old: bytes, new: bytes) -> bool:
+        ops = difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()
+        return all(tag in {"equal", "insert"} for tag, *_ in ops)
+
+    return all(any(grown(old, new) for new in added) for old in removed)
