@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -105,6 +106,7 @@ class Edit:
         self.root = self.app.root
         self.changes = ChangeSet(self.root)
         self.notes: list[str] = []
+        self.skipped_tests: list[str] = []
         self.message: str | None = None
         self.command = command
         self.name = name
@@ -172,7 +174,30 @@ class Edit:
         """
         from scaffold import _render
 
-        return _render.render(template, **variables).encode("utf-8")
+        merged = {**self.host.template_vars(), **variables}
+        return _render.render(template, **merged).encode("utf-8")
+
+    @cached_property
+    def host(self) -> _project.Host:
+        """What the app uses that added code must fit: clients type, test setup."""
+        return _project.read_host(self.root, self.read)
+
+    def create_test(self, rel: str, template: str, variables: dict[str, Any]) -> None:
+        """Plan a jest test file, when the app can compile and run it.
+
+        Otherwise the test is skipped, and one note (added by :meth:`result`) says why and
+        how to add tests.
+
+        Args:
+            rel: Path relative to the app root.
+            template: Its component template.
+            variables: The template's variables.
+        """
+        if not self.host.tests.ready:
+            self.skipped_tests.append(rel)
+            return
+        if not self.create(rel, self.render(template, variables)):
+            self.notes.append(f"kept {rel}: it differs from the template (edited by hand?)")
 
     def create(self, rel: str, data: bytes) -> bool:
         """Plan to create ``rel`` unless it exists; never overwrite.
@@ -242,13 +267,10 @@ class Edit:
             ledger = "processing" in rel
             if rel.endswith("http.ts") and not routes:
                 continue  # only route handlers read request bodies
+            if "__tests__" in rel and not self.host.tests.ready:
+                continue
             if existing is None or not ledger:
                 self.create(rel, self.render(template, {"store": store}))
-        if self.read("node/clients/index.ts") is None and self.read("node/clients.ts") is None:
-            self.notes.append(
-                "node/clients/index.ts is missing: the new code imports `Clients` from "
-                "'../clients'; add `export class Clients extends IOClients {}` there"
-            )
         return store
 
     # --- the Service maps -------------------------------------------------------------
@@ -314,6 +336,12 @@ class Edit:
             The result (lists of files and the notes).
         """
         out = Result(self.command, self.name, self.root, notes=list(self.notes), dry_run=dry_run)
+        if self.skipped_tests:
+            out.notes.append(
+                f"tests not added ({self.host.tests.reason}): "
+                + ", ".join(self.skipped_tests)
+                + "; set up jest and run again, see docs/commands.md (Tests in an existing app)"
+            )
         if not self.changes.changes:
             out.message = self.message or f"{self.name}: already present; nothing changed"
         for change in self.changes.changes:

@@ -1,8 +1,11 @@
-"""Find and read an existing app: its root, manifest.json and node/service.json."""
+"""Find and read an existing app: its root, manifest, service.json, clients type, test setup."""
 
 from __future__ import annotations
 
 import json
+import posixpath
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -140,3 +143,267 @@ def topics_field(service: Any) -> Literal["keys", "topics"]:
     if any("topics" in d for d in declared):
         return "topics"
     return "keys" if any("keys" in d for d in declared) else "topics"
+
+
+# --- the host app: what the code scaffold adds must fit --------------------------------
+
+ReadFile = Callable[[str], "bytes | None"]
+"""Return a file's bytes given its path relative to the app root, or ``None``."""
+
+_TEST_RUNNERS = ("jest", "@vtex/test-tools")
+_GLOBAL_CONTEXT = re.compile(rb"\btype\s+Context\s*(?:<[^=]*>)?\s*=")
+
+
+@dataclass(frozen=True)
+class Clients:
+    """The clients type the app's Service uses, as code in ``node/<folder>/`` must name it.
+
+    Attributes:
+        name: The type's name (``Clients``; ``IOClients`` when the app has none of its own).
+        module: The import specifier from a file one folder below ``node/`` (``../clients``),
+            or ``""`` when the type comes from ``@vtex/api``.
+        context: The app declares a global ``Context`` type (``ServiceContext<...>``).
+    """
+
+    name: str = "IOClients"
+    module: str = ""
+    context: bool = False
+
+
+@dataclass(frozen=True)
+class TestSetup:
+    """Whether the app can compile and run the jest tests scaffold adds.
+
+    Attributes:
+        ready: Tests can be added as they are.
+        reason: Why not, as a clause (``node/package.json has no jest``), when not ready.
+    """
+
+    ready: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Host:
+    """What scaffold read from an app before writing into it.
+
+    Attributes:
+        clients: The clients type and where it comes from.
+        tests: Whether the app can take the tests.
+    """
+
+    clients: Clients
+    tests: TestSetup
+
+    def template_vars(self) -> dict[str, object]:
+        """The variables component templates use to fit this app.
+
+        Returns:
+            ``clients_type``, ``clients_from`` (``""``: from @vtex/api) and
+            ``context_type`` (``Context`` or a ``ServiceContext<...>`` built here).
+        """
+        context = "Context" if self.clients.context else f"ServiceContext<{self.clients.name}>"
+        return {
+            "clients_type": self.clients.name,
+            "clients_from": self.clients.module,
+            "context_type": context,
+        }
+
+
+DEFAULT_HOST_VARS: dict[str, object] = {
+    "clients_type": "Clients",
+    "clients_from": "../clients",
+    "context_type": "Context",
+}
+"""What ``scaffold new`` renders: its own ``Clients`` class and global ``Context``."""
+
+
+def read_host(root: Path, read: ReadFile, index_file: str = "node/index.ts") -> Host:
+    """Read the clients type and the test setup of the app at ``root``.
+
+    Args:
+        root: The app root.
+        read: Reads a file as planned so far (path relative to the root).
+        index_file: The file that calls ``new Service``.
+
+    Returns:
+        What the app uses.
+    """
+    return Host(read_clients(root, read, index_file), read_test_setup(read))
+
+
+def read_clients(root: Path, read: ReadFile, index_file: str = "node/index.ts") -> Clients:
+    """Find the clients type ``new Service`` is built with, and how to import it.
+
+    Looked for, in order: ``new Service<C, ...>``, then ``clients: { implementation: C }``
+    (inline, a const, or imported). A name that cannot be followed to an exported type or a
+    module that exists gives ``IOClients``: every app's clients extend it, so handlers typed
+    with it fit any Service.
+
+    Args:
+        root: The app root (to find a global ``Context`` declaration).
+        read: Reads a file as planned so far.
+        index_file: The file that calls ``new Service``.
+
+    Returns:
+        The clients type.
+    """
+    from scaffold import _service_map
+
+    context = _declares_global_context(root, read, index_file)
+    data = read(index_file)
+    if data is None:
+        return Clients(context=context)
+
+    def load(rel: str) -> _service_map.Source | None:
+        found = read(rel)
+        return None if found is None else _service_map.Source.parse(rel, found)
+
+    index = _service_map.Source.parse(index_file, data)
+    found = _service_map.Resolver(load, "clients").service_map(index)
+    for file, name in _clients_names(index, found):
+        clients = _import_of(file, name, read)
+        if clients is not None:
+            return Clients(clients[0], clients[1], context)
+    return Clients(context=context)
+
+
+def _clients_names(index: Any, found: Any) -> list[tuple[Any, str]]:
+    """Where the clients type is named: ``new Service<C>``, then ``implementation: C``."""
+    from scaffold import _ts
+
+    candidates: list[tuple[Any, str]] = []
+    if found.service is not None:
+        args = found.service.child_by_field_name("type_arguments")
+        first = args.named_children[0] if args is not None and args.named_children else None
+        if first is not None and first.type == "type_identifier":
+            candidates.append((index, _ts.text(first)))
+    if found.map is None or found.map[1].type != "object":
+        return candidates
+    file, obj = found.map
+    for member in obj.named_children:
+        if member.type == "shorthand_property_identifier" and _ts.text(member) == "implementation":
+            candidates.append((file, "implementation"))
+        key = member.child_by_field_name("key")
+        value = member.child_by_field_name("value")
+        if member.type == "pair" and key is not None and _ts.key_text(key) == "implementation":
+            if value is not None and value.type == "identifier":
+                candidates.append((file, _ts.text(value)))
+    return candidates
+
+
+def _import_of(file: Any, name: str, read: ReadFile) -> tuple[str, str] | None:
+    """``(type name, specifier from node/<dir>/)`` to import ``name`` as seen in ``file``."""
+    from scaffold import _ts
+
+    for statement in file.root.named_children:
+        if statement.type == "import_statement":
+            source = statement.child_by_field_name("source")
+            clause = next((c for c in statement.named_children if c.type == "import_clause"), None)
+            if source is None or clause is None:
+                continue
+            spec = "".join(_ts.text(p) for p in source.named_children)
+            for part in clause.named_children:
+                if part.type != "named_imports":
+                    continue
+                for item in part.named_children:
+                    imported = item.child_by_field_name("name")
+                    local = item.child_by_field_name("alias") or imported
+                    if imported is None or local is None or _ts.text(local) != name:
+                        continue
+                    return _from_node_dir(file.rel, spec, _ts.text(imported), read)
+        declaration = statement.child_by_field_name("declaration")
+        if statement.type == "export_statement" and declaration is not None:
+            ident = declaration.child_by_field_name("name")
+            if (
+                declaration.type in {"class_declaration", "interface_declaration"}
+                and ident is not None
+                and _ts.text(ident) == name
+                and not any(c.type == "default" for c in statement.children)
+            ):
+                module = posixpath.splitext(file.rel)[0]
+                return _from_node_dir(file.rel, "./" + posixpath.basename(module), name, read)
+    return None
+
+
+def _from_node_dir(rel: str, spec: str, name: str, read: ReadFile) -> tuple[str, str] | None:
+    """Re-express ``spec`` (imported in ``rel``) for a file in a folder below ``node/``."""
+    if not spec.startswith("."):
+        return (name, "") if spec == "@vtex/api" and name == "IOClients" else (name, spec)
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), spec))
+    base = target.removesuffix(".js").removesuffix(".ts")
+    if not any(read(candidate) is not None for candidate in (f"{base}.ts", f"{base}/index.ts")):
+        return None
+    if not base.startswith("node/"):
+        return None
+    inside = base.removeprefix("node/").removesuffix("/index")
+    return name, f"../{inside}"
+
+
+def _declares_global_context(root: Path, read: ReadFile, index_file: str) -> bool:
+    """Whether a module of the app declares a global ``Context`` type."""
+    files = [index_file]
+    node = root / "node"
+    if node.is_dir():
+        for path in sorted(node.rglob("*.ts")):
+            rel = path.relative_to(root).as_posix()
+            if "/node_modules/" not in rel and "/__tests__/" not in rel and rel not in files:
+                files.append(rel)
+    for rel in files:
+        data = read(rel)
+        if data and b"declare global" in data and _GLOBAL_CONTEXT.search(data):
+            return True
+    return False
+
+
+def read_test_setup(read: ReadFile) -> TestSetup:
+    """Tell whether jest tests added under ``node/__tests__/`` would compile and run.
+
+    They need a runner (``jest`` or ``@vtex/test-tools``), jest's types (``@types/jest``),
+    and a tsconfig that lets those types in: its own ``__tests__/tsconfig.json``, or a
+    build ``tsconfig.json`` whose ``types`` (when given) lists ``jest``.
+
+    Args:
+        read: Reads a file as planned so far.
+
+    Returns:
+        Ready, or why not.
+    """
+    package = _loose_json(read("node/package.json"))
+    deps: dict[str, Any] = {}
+    for section in ("dependencies", "devDependencies"):
+        value = package.get(section)
+        deps |= value if isinstance(value, dict) else {}
+    if not any(runner in deps for runner in _TEST_RUNNERS):
+        return TestSetup(False, "node/package.json has no jest (nor @vtex/test-tools)")
+    if "@types/jest" not in deps and "@vtex/test-tools" not in deps:
+        return TestSetup(False, "node/package.json has no @types/jest")
+    if read("node/__tests__/tsconfig.json") is not None:
+        return TestSetup(True)
+    options = _loose_json(read("node/tsconfig.json")).get("compilerOptions")
+    types = options.get("types") if isinstance(options, dict) else None
+    if isinstance(types, list) and "jest" not in types:
+        return TestSetup(False, 'node/tsconfig.json lists "types" without "jest"')
+    return TestSetup(True)
+
+
+def _loose_json(data: bytes | None) -> dict[str, Any]:
+    """Parse JSON (or tsconfig's JSON with comments) into a dict; ``{}`` if it cannot."""
+    if data is None:
+        return {}
+    text = data.decode("utf-8-sig", errors="replace")
+    for attempt in (text, _strip_json_comments(text)):
+        try:
+            value = json.loads(attempt)
+        except json.JSONDecodeError:
+            continue
+        return value if isinstance(value, dict) else {}
+    return {}
+
+
+def _strip_json_comments(text: str) -> str:
+    """Drop ``//`` and ``/* */`` comments and trailing commas outside strings."""
+    out = re.sub(
+        r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', lambda m: m.group(1) or "", text, flags=re.S
+    )
+    return re.sub(r",(\s*[}\]])", r"\1", out)

@@ -103,8 +103,7 @@ def add_event(
                 "name, or move that file away"
             )
         edit.notes.append(f"kept {module}: it differs from the template (edited by hand?)")
-    if not edit.create(test, edit.render(TEST_TEMPLATE, variables)):
-        edit.notes.append(f"kept {test}: it differs from the template")
+    edit.create_test(test, TEST_TEMPLATE, variables)
     store = edit.ensure_support(store, routes=False)
     if ident not in declared:
         field = _project.topics_field(edit.service())

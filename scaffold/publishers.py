@@ -52,8 +52,7 @@ def plan_publisher(edit: c.Edit, topic: str, kind: Kind) -> dict[str, object]:
                 "pick another --topic, or the matching --batch/--no-batch"
             )
         edit.notes.append(f"kept {module}: it differs from the template (edited by hand?)")
-    if not edit.create(test, edit.render(TEST_TEMPLATE, variables)):
-        edit.notes.append(f"kept {test}: it differs from the template")
+    edit.create_test(test, TEST_TEMPLATE, variables)
     return variables
 
 

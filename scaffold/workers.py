@@ -138,6 +138,9 @@ def _plan_files(
         templates.append((f"node/routes/{ident}Jobs.ts", ROUTES[0]))
         templates.append((f"node/__tests__/{ident}Jobs.test.ts", ROUTES[1]))
     for rel, template in templates:
+        if "__tests__" in rel:
+            edit.create_test(rel, template, variables)
+            continue
         if edit.create(rel, edit.render(template, variables)):
             continue
         if rel == module and not declared:

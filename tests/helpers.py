@@ -38,9 +38,26 @@ def make_app(style: str, dest: Path, cache_dir: Path, *, store: str = "vbase") -
     """Copy a fixture app, or a generated one (``generated``, ``generated-bare``), to ``dest``."""
     if style.startswith("generated"):
         shutil.copytree(generated_app(store, style != "generated-bare", cache_dir), dest)
-    else:
-        shutil.copytree(APPS / style, dest)
+        return dest
+    shutil.copytree(APPS / style, dest)
+    add_toolchain(dest / "node", generated_app(store, False, cache_dir) / "node")
     return dest
+
+
+TOOLCHAIN = ("package.json", "tsconfig.json", "__tests__/tsconfig.json")
+
+
+def add_toolchain(node_dir: Path, generated_node: Path) -> None:
+    """Give a fixture that carries no toolchain files a generated app's (jest included).
+
+    Fixtures that test a host's own setup (no jest, ``"types": ["node"]``...) carry their
+    ``package.json``; those keep theirs and get nothing.
+    """
+    if (node_dir / "package.json").exists():
+        return
+    for rel in TOOLCHAIN:
+        (node_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(generated_node / rel, node_dir / rel)
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

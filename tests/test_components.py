@@ -8,6 +8,7 @@ import pytest
 
 from scaffold import _names, _render
 from scaffold._edit import SUPPORT_FILES
+from scaffold._project import DEFAULT_HOST_VARS
 from tests.helpers import generated_app
 
 CONSUMER = _names.component_vars(
@@ -50,9 +51,11 @@ EXAMPLE = {
 def test_components_render_what_new_renders(store: str, gen_cache: Path) -> None:
     app = generated_app(store, True, gen_cache)
     for rel, (template, variables) in EXAMPLE.items():
-        assert _render.render(template, **variables).encode() == (app / rel).read_bytes(), rel
+        rendered = _render.render(template, **DEFAULT_HOST_VARS, **variables)
+        assert rendered.encode() == (app / rel).read_bytes(), rel
     for template, rel in SUPPORT_FILES:
-        assert _render.render(template, store=store).encode() == (app / rel).read_bytes(), rel
+        rendered = _render.render(template, **DEFAULT_HOST_VARS, store=store)
+        assert rendered.encode() == (app / rel).read_bytes(), rel
 
 
 def test_example_names_come_from_one_function() -> None:
