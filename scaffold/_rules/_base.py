@@ -83,8 +83,9 @@ RULES: tuple[Rule, ...] = (
         "SC101",
         "missing-idempotency-guard",
         "error",
-        "A handler writes or calls out before any claim/processed check.",
-        "Wrap the side effect in runOnce(...) or check claim()/isProcessed() first.",
+        "A side effect is reachable on some path where no read of stored state decided first.",
+        "Run the side effect inside runOnce(ctx, { scope, key }, work), or read a marker "
+        "(VBase/Master Data) and return when the work was already done.",
     ),
     Rule(
         "SC102",

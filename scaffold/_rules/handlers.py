@@ -11,6 +11,9 @@ import re
 from typing import TYPE_CHECKING
 
 from scaffold import _ts
+from scaffold._rules import idempotency
+from scaffold._rules.idempotency import Analyzer
+from scaffold._service_map import Resolver
 from scaffold._ts import FUNCTION_TYPES, callee_name, key_text, member_chain, unwrap
 
 if TYPE_CHECKING:
@@ -22,48 +25,6 @@ if TYPE_CHECKING:
     from scaffold._rules._source import Module, Project
     from scaffold._rules.events_map import EventsMap
 
-# A call whose callee name starts with one of these counts as the idempotency guard (SC101).
-GUARD_PREFIXES = (
-    "claim",
-    "tryclaim",
-    "runonce",
-    "once",
-    "isprocessed",
-    "hasprocessed",
-    "wasprocessed",
-    "alreadyprocessed",
-    "isdone",
-    "alreadydone",
-    "ishandled",
-    "hashandled",
-    "markprocessing",
-    "getrecord",
-    "getstatus",
-    "getmarker",
-    "acquirelock",
-    "trylock",
-    "dedupe",
-)
-# A method call on a client whose name starts with one of these is a side effect (SC101).
-EFFECT_PREFIXES = (
-    "save",
-    "create",
-    "update",
-    "upsert",
-    "insert",
-    "send",
-    "post",
-    "put",
-    "patch",
-    "delete",
-    "remove",
-    "publish",
-    "notify",
-    "write",
-    "increment",
-    "sync",
-)
-HTTP_LIBRARIES = frozenset({"axios", "got", "superagent", "http", "https"})
 REQUEST_ONLY = frozenset(
     {"request", "query", "params", "headers", "header", "cookies", "querystring"}
 )
@@ -91,37 +52,80 @@ def check_handlers(project: Project, events_map: EventsMap) -> list[Finding]:
         if module is not None:
             whole[module.rel] = module
     registered: dict[str, tuple[Module, dict[tuple[int, int], Node]]] = {}
+    pipelines: dict[str, list[tuple[Module, Node]]] = {}
     for handler in events_map.handlers:
         _, nodes = registered.setdefault(handler.module.rel, (handler.module, {}))
         nodes[(handler.node.start_byte, handler.node.end_byte)] = handler.node
+        pipelines.setdefault(handler.event, []).append((handler.module, handler.node))
+    analyzer = _analyzer(project)
     findings: list[Finding] = []
+    for members in pipelines.values():
+        findings.extend(_sc101(analyzer, members))
     for rel in sorted(set(whole) | set(registered)):
         module = whole.get(rel) or registered[rel][0]
-        functions = list(registered[rel][1].values()) if rel in registered else []
-        scopes = [module.root] if rel in whole else functions
-        if not functions and rel in whole:
-            functions = _exported_functions(module)
-        findings.extend(_check_module(module, scopes, functions))
+        scopes = [module.root] if rel in whole else list(registered[rel][1].values())
+        if rel not in registered:
+            for function in _exported_functions(module):
+                findings.extend(_sc101(analyzer, [(module, function)]))
+        findings.extend(_check_module(module, scopes))
     return findings
 
 
-def _check_module(module: Module, scopes: list[Node], functions: list[Node]) -> list[Finding]:
+def _analyzer(project: Project) -> Analyzer:
+    resolver: Resolver[Module] = Resolver(lambda rel: project.module(project.root / rel))
+    clients: dict[str, set[str]] = {}
+
+    def resolve(module: Module, callee: Node) -> tuple[Module, Node] | None:
+        callee = unwrap(callee)
+        if callee.type == "identifier":
+            where, target = resolver.follow(module, callee)
+        elif callee.type == "member_expression":
+            where, target = resolver.follow(module, callee)
+            if target.type not in FUNCTION_TYPES:
+                obj = callee.child_by_field_name("object")
+                prop = callee.child_by_field_name("property")
+                if obj is None or prop is None or unwrap(obj).type != "identifier":
+                    return None
+                where, target = resolver.follow(module, obj)
+                if target.type != "object":
+                    return None
+                target = _method(target, _ts.text(prop)) or target
+        else:
+            return None
+        return (where, target) if target.type in FUNCTION_TYPES else None
+
+    def client_names(module: Module) -> set[str]:
+        if module.rel not in clients:
+            clients[module.rel] = _client_names(module)
+        return clients[module.rel]
+
+    return Analyzer(resolve, client_names)
+
+
+def _method(obj: Node, name: str) -> Node | None:
+    for member in obj.named_children:
+        if member.type == "method_definition":
+            key = member.child_by_field_name("name")
+            if key is not None and key_text(key) == name:
+                return member
+        elif member.type == "pair":
+            key = member.child_by_field_name("key")
+            value = member.child_by_field_name("value")
+            if key is not None and value is not None and key_text(key) == name:
+                return unwrap(value)
+    return None
+
+
+def _sc101(analyzer: Analyzer, members: list[tuple[Module, Node]]) -> list[Finding]:
+    return [
+        idempotency.report(module, effect, _short(effect.node))
+        for module, effect in analyzer.pipeline(members)
+    ]
+
+
+def _check_module(module: Module, scopes: list[Node]) -> list[Finding]:
     ctx = _ctx_names(module)
     findings: list[Finding] = []
-    locals_ = _local_functions(module)
-    clients = _client_names(module)
-    for function in functions:
-        effect, _ = _first_unguarded(function, locals_, clients, set())
-        if effect is not None:
-            findings.append(
-                module.finding(
-                    effect,
-                    "SC101",
-                    "error",
-                    f"`{_short(effect)}` writes or calls out with no claim/processed check "
-                    "before it; a duplicate delivery repeats it",
-                )
-            )
     nodes = [node for scope in scopes for node in _ts.walk(scope)]
     bodies = _body_names(module, ctx)
     for node in nodes:
@@ -133,45 +137,6 @@ def _check_module(module: Module, scopes: list[Node], functions: list[Node]) -> 
 
 
 # --- SC101 -----------------------------------------------------------------------------------
-
-
-def _first_unguarded(
-    function: Node, locals_: dict[str, Node], clients: set[str], seen: set[str]
-) -> tuple[Node | None, bool]:
-    """Return (first side effect not preceded by a guard, whether a guard comes first)."""
-    for node in _ts.walk(function):
-        if node.type != "call_expression":
-            continue
-        name = callee_name(node)
-        if name.lower().startswith(GUARD_PREFIXES):
-            return None, True
-        if _is_effect(node, clients):
-            return node, False
-        callee = node.child_by_field_name("function")
-        if callee is not None and callee.type == "identifier" and name in locals_:
-            if name in seen:
-                continue
-            effect, guarded = _first_unguarded(locals_[name], locals_, clients, seen | {name})
-            if effect is not None:
-                return node, False
-            if guarded:
-                return None, True
-    return None, False
-
-
-def _is_effect(call: Node, clients: set[str]) -> bool:
-    callee = call.child_by_field_name("function")
-    if callee is None or unwrap(callee).type != "member_expression":
-        return False
-    chain = member_chain(callee)
-    if not chain or not chain[-1].lower().startswith(EFFECT_PREFIXES):
-        return False
-    receiver = chain[:-1]
-    return (
-        "clients" in receiver
-        or bool(receiver)
-        and (receiver[0] in clients or receiver[0] in HTTP_LIBRARIES)
-    )
 
 
 def _client_names(module: Module) -> set[str]:

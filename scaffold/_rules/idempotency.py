@@ -1,0 +1,684 @@
+"""SC101: a side effect must be reached only through a decision on durable state.
+
+Events are delivered at least once. A side effect is *guarded* when, on every path that
+reaches it, a read of durable state decides whether to continue: a VBase or Master Data read
+(``getJSON``, ``getRawJSON``, ``getFile``, ``getDocument``, ``searchDocuments``...), or a call
+to a function (same file or imported) whose body reads one, or a value derived from either.
+The walk is structural, over statements in order:
+
+- ``if (<decision>) return|throw|continue`` guards what follows; effects inside the branches
+  of ``if (<decision>)``, ``<decision> && x``, ``<decision> ? a : b`` and
+  ``switch (<decision>)`` are guarded (compare-then-act);
+- a guard inside one branch does not guard what follows the ``if`` unless every branch that
+  falls through is guarded; a loop's or a ``catch``'s guards stay inside them;
+- a callback handed to a function that reads durable state (a ledger runner such as
+  ``runOnce(ctx, { scope, key }, work)``) runs guarded, what follows the call does not;
+- an etag-conditional write (``saveJSON(b, p, data, tracing, etag)``) is its own guard;
+- a middleware array is one pipeline: a member whose every ``next()`` is reached guarded
+  guards the members after it.
+
+Unguarded effects are graded by what repeating them does: creating, sending, publishing,
+posting, incrementing, or writing a value computed from an earlier read is an error; an
+upsert, PUT/PATCH, set, replace or delete is a warning (harmless to repeat only if it writes
+the same absolute value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+from scaffold import _ts
+from scaffold._ts import FUNCTION_TYPES, member_chain, unwrap
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from tree_sitter import Node
+
+    from scaffold._rules._base import Finding, Severity
+    from scaffold._rules._source import Module
+
+# Methods that read durable state (VBase and Master Data), whatever the receiver is called.
+DURABLE_READS = frozenset(
+    {
+        "getjson",
+        "getrawjson",
+        "getfile",
+        "getdocument",
+        "searchdocuments",
+        "searchdocumentswithpaginationinfo",
+        "scrolldocuments",
+    }
+)
+UPSERTS = ("createorupdate", "addorupdate", "insertorupdate")
+# Method-name prefixes of client calls that are side effects, and how bad a repeat is.
+ERROR_VERBS = (
+    "create",
+    "send",
+    "publish",
+    "post",
+    "notify",
+    "insert",
+    "increment",
+    "add",
+    "register",
+    "upload",
+    "enqueue",
+)
+WARNING_VERBS = (
+    "save",
+    "update",
+    "upsert",
+    "put",
+    "patch",
+    "delete",
+    "remove",
+    "set",
+    "replace",
+    "modify",
+    "cancel",
+    "write",
+    "sync",
+    *UPSERTS,
+)
+HTTP_LIBRARIES = frozenset({"axios", "got", "superagent", "http", "https", "fetch"})
+# Conditional writes: method -> index of the etag (ifMatch) argument.
+CONDITIONAL = {"savejson": 4, "deletefile": 3, "savefile": 5}
+_EXITS = frozenset({"return_statement", "throw_statement", "break_statement", "continue_statement"})
+_LOOPS = frozenset(
+    {"for_statement", "for_in_statement", "while_statement", "do_statement", "for_of_statement"}
+)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """An unguarded side effect: where to report it and how bad repeating it is."""
+
+    node: Node
+    severity: Severity
+    why: str
+
+
+@dataclass
+class _Run:
+    """The result of walking one function."""
+
+    effects: list[Effect] = field(default_factory=list)
+    next_states: list[bool] = field(default_factory=list)
+
+
+class Analyzer:
+    """Walks handler functions; resolves calls to same-file and imported functions.
+
+    Args:
+        resolve: Maps (module, callee expression) to the (module, function node) it names,
+            or None when it cannot be followed (a package, a parameter...).
+        clients: Per module, names destructured from ``ctx.clients``.
+    """
+
+    def __init__(
+        self,
+        resolve: Callable[[Module, Node], tuple[Module, Node] | None],
+        clients: Callable[[Module], set[str]],
+    ) -> None:
+        self._resolve = resolve
+        self._clients = clients
+        self._reads: dict[tuple[str, int], bool] = {}
+        self._globals: dict[str, set[str]] = {}
+        self._helper: dict[tuple[str, int, frozenset[str]], Effect | None] = {}
+
+    # --- public ---------------------------------------------------------------------------
+
+    def pipeline(self, members: list[tuple[Module, Node]]) -> list[tuple[Module, Effect]]:
+        """Analyze the members of one events entry in order (one member: a plain handler).
+
+        Args:
+            members: The (module, function) of each middleware, in order.
+
+        Returns:
+            The worst unguarded effect of each member that has one.
+        """
+        out: list[tuple[Module, Effect]] = []
+        guarded = False
+        for module, function in members:
+            run = _Run()
+            _Walk(self, module, run).function(function, guarded)
+            worst = _worst(run.effects)
+            if worst is not None:
+                out.append((module, worst))
+            if run.next_states and all(run.next_states):
+                guarded = True
+        return out
+
+    # --- helpers for the walk -------------------------------------------------------------
+
+    def resolve(self, module: Module, callee: Node) -> tuple[Module, Node] | None:
+        """The function a callee names, if it can be followed."""
+        return self._resolve(module, callee)
+
+    def clients(self, module: Module) -> set[str]:
+        """Names destructured from the clients in ``module``."""
+        return self._clients(module)
+
+    def reads_durable(self, module: Module, function: Node, depth: int = 0) -> bool:
+        """Whether ``function`` (or what it calls, followed) reads VBase or Master Data."""
+        key = (module.rel, function.start_byte)
+        if key in self._reads:
+            return self._reads[key]
+        self._reads[key] = False  # recursion
+        found = False
+        for node in _ts.walk(function):
+            if node.type != "call_expression":
+                continue
+            if self.keyed_read(module, node):
+                found = True
+                break
+            callee = callee_of(node)
+            if callee is None or depth > 6:
+                continue
+            target = self.resolve(module, callee)
+            if target is not None and self.reads_durable(*target, depth=depth + 1):
+                found = True
+                break
+        self._reads[key] = found
+        return found
+
+    def keyed_read(self, module: Module, call: Node) -> bool:
+        """A VBase / Master Data read whose key depends on this delivery.
+
+        A read keyed only by constants (``getJSON(BUCKET, 'settings')``: app settings, a
+        config file) says nothing about whether this event was already handled; a read is
+        keyed when an argument uses a local name, a parameter or the payload.
+        """
+        if not is_durable_read(call):
+            return False
+        args = call.child_by_field_name("arguments")
+        if args is None:
+            return False
+        constants = self.module_names(module)
+        for node in _ts.walk(args):
+            if node.type in {"identifier", "shorthand_property_identifier"}:
+                name = _ts.text(node)
+                if name in {"ctx", "context", "undefined"}:
+                    parent = node.parent
+                    if parent is not None and parent.type == "member_expression":
+                        chain = member_chain(parent.parent or parent)
+                        if {"body", "state", "key"} & set(chain[1:3]):
+                            return True
+                    continue
+                if name not in constants:
+                    return True
+        return False
+
+    def module_names(self, module: Module) -> set[str]:
+        """Names bound at the top level of ``module`` (imports, constants, functions)."""
+        if module.rel not in self._globals:
+            self._globals[module.rel] = _top_level_names(module.root)
+        return self._globals[module.rel]
+
+    def helper_effect(
+        self, module: Module, function: Node, read: frozenset[str] = frozenset()
+    ) -> Effect | None:
+        """The worst unguarded effect of a same-file helper called from an unguarded place.
+
+        ``read`` names the helper's parameters that receive a value read from storage.
+        """
+        key = (module.rel, function.start_byte, read)
+        if key in self._helper:
+            return self._helper[key]
+        self._helper[key] = None  # recursion
+        run = _Run()
+        _Walk(self, module, run).function(function, False, set(read))
+        worst = _worst(run.effects)
+        self._helper[key] = worst
+        return worst
+
+
+def callee_of(call: Node) -> Node | None:
+    """A call's callee, unwrapped; tree-sitter puts ``await`` of ``await a.f<T>()`` there."""
+    callee = call.child_by_field_name("function")
+    if callee is not None and callee.type == "await_expression" and callee.named_children:
+        callee = callee.named_children[0]
+    return unwrap(callee) if callee is not None else None
+
+
+def method_of(call: Node) -> str:
+    """The last name of a call's callee (``b`` for ``a.b()``, ``f`` for ``f()``), or ``""``."""
+    callee = callee_of(call)
+    if callee is None:
+        return ""
+    if callee.type == "identifier":
+        return _ts.text(callee)
+    prop = callee.child_by_field_name("property") if callee.type == "member_expression" else None
+    return _ts.text(prop) if prop is not None else ""
+
+
+def is_durable_read(call: Node) -> bool:
+    """``x.getJSON(...)``, ``x.getDocument(...)`` and the other VBase / Master Data reads."""
+    callee = callee_of(call)
+    return (
+        callee is not None
+        and callee.type == "member_expression"
+        and method_of(call).lower() in DURABLE_READS
+    )
+
+
+def _worst(effects: list[Effect]) -> Effect | None:
+    errors = [e for e in effects if e.severity == "error"]
+    chosen = errors or effects
+    return chosen[0] if chosen else None
+
+
+@dataclass
+class _State:
+    guarded: bool
+    tainted: set[str]  # values that depend on a read keyed by this delivery
+    read: set[str] = field(default_factory=set)  # values that depend on any durable read
+
+    def but(self, guarded: bool) -> _State:
+        return _State(guarded, self.tainted, self.read)
+
+
+class _Walk:
+    """One walk over one function's statements, collecting unguarded effects into ``run``."""
+
+    def __init__(self, analyzer: Analyzer, module: Module, run: _Run) -> None:
+        self.a = analyzer
+        self.module = module
+        self.run = run
+        self.clients = analyzer.clients(module)
+        self.inlined: list[Node] = []
+
+    def closure(self, function: Node, state: _State) -> None:
+        """A callback runs in the state it is made in and sees the names around it.
+
+        ``items.map(item => ...)`` over read values passes read values to ``item``.
+        """
+        inner = _State(state.guarded, set(state.tainted), set(state.read))
+        call = function.parent.parent if function.parent is not None else None
+        callee = callee_of(call) if call is not None and call.type == "call_expression" else None
+        if callee is not None and callee.type == "member_expression":
+            receiver = callee.child_by_field_name("object")
+            if receiver is not None and any(
+                n.type == "identifier" and _ts.text(n) in state.read | state.tainted
+                for n in _ts.walk(receiver)
+            ):
+                params = function.child_by_field_name("parameters") or function.child_by_field_name(
+                    "parameter"
+                )
+                if params is not None:
+                    inner.read |= _names(params)
+        body = function.child_by_field_name("body")
+        if body is None:
+            return
+        if body.type == "statement_block":
+            self.block(body.named_children, inner)
+        else:
+            self.expr(body, inner)
+
+    def function(self, function: Node, guarded: bool, read: set[str] | None = None) -> None:
+        state = _State(guarded, set(), read or set())
+        body = function.child_by_field_name("body")
+        if body is None:
+            return
+        if body.type == "statement_block":
+            self.block(body.named_children, state)
+        else:
+            self.expr(body, state)
+
+    # --- statements -----------------------------------------------------------------------
+
+    def block(self, statements: Iterable[Node], state: _State) -> tuple[bool, bool]:
+        """Walk statements in order; return (guarded at the end, always exits)."""
+        guarded = state.guarded
+        for statement in statements:
+            guarded, exits = self.statement(statement, state.but(guarded))
+            if exits:
+                return guarded, True
+        return guarded, False
+
+    def statement(self, node: Node, state: _State) -> tuple[bool, bool]:
+        kind = node.type
+        if kind == "statement_block":
+            return self.block(node.named_children, state)
+        if kind == "if_statement":
+            return self.if_statement(node, state)
+        if kind in _EXITS:
+            for child in node.named_children:
+                self.expr(child, state)
+            return state.guarded, True
+        handler = self._STATEMENTS.get(kind)
+        if handler is not None:
+            return handler(self, node, state)
+        if kind in {"function_declaration", "class_declaration", "comment", "empty_statement"}:
+            return state.guarded, False
+        self.expr(node, state)
+        return state.guarded, False
+
+    def loop(self, node: Node, state: _State) -> tuple[bool, bool]:
+        for child in node.named_children:
+            if child.type == "statement_block" or child.type.endswith("_statement"):
+                self.statement(child, state)
+            else:
+                self.expr(child, state)
+        return state.guarded, False
+
+    def switch(self, node: Node, state: _State) -> tuple[bool, bool]:
+        value = node.child_by_field_name("value")
+        decides = value is not None and self.decides(value, state)
+        if value is not None:
+            self.expr(value, state)
+        body = node.child_by_field_name("body")
+        for case in body.named_children if body is not None else []:
+            inner = state.but(state.guarded or decides)
+            self.block(
+                [c for c in case.named_children if c.type.endswith(("statement", "block"))],
+                inner,
+            )
+        return state.guarded, False
+
+    def declaration(self, node: Node, state: _State) -> tuple[bool, bool]:
+        for declarator in node.named_children:
+            value = declarator.child_by_field_name("value")
+            name = declarator.child_by_field_name("name")
+            if value is None:
+                continue
+            if name is not None:
+                self.bind(name, value, state)
+            self.expr(value, state)
+        return state.guarded, False
+
+    _STATEMENTS: ClassVar[dict[str, Callable[[_Walk, Node, _State], tuple[bool, bool]]]] = {
+        **dict.fromkeys(_LOOPS, loop),
+        "try_statement": lambda self, node, state: self.try_statement(node, state),
+        "switch_statement": switch,
+        "lexical_declaration": declaration,
+        "variable_declaration": declaration,
+    }
+
+    def if_statement(self, node: Node, state: _State) -> tuple[bool, bool]:
+        condition = node.child_by_field_name("condition")
+        decides = condition is not None and self.decides(condition, state)
+        if condition is not None:
+            self.expr(condition, state)
+        inner = state.but(state.guarded or decides)
+        branches: list[tuple[bool, bool]] = []
+        consequence = node.child_by_field_name("consequence")
+        if consequence is not None:
+            branches.append(self.statement(consequence, inner))
+        alternative = node.child_by_field_name("alternative")
+        if alternative is not None:
+            rest = [c for c in alternative.named_children if c.type != "comment"]
+            branches.append(self.block(rest, inner))
+        else:
+            branches.append((state.guarded, False))
+        if all(exits for _, exits in branches):
+            return True, True
+        if decides and any(exits for _, exits in branches):
+            return True, False
+        return all(guarded for guarded, exits in branches if not exits), False
+
+    def try_statement(self, node: Node, state: _State) -> tuple[bool, bool]:
+        outcomes: list[tuple[bool, bool]] = []
+        body = node.child_by_field_name("body")
+        if body is not None:
+            outcomes.append(self.block(body.named_children, state))
+        handler = node.child_by_field_name("handler")
+        if handler is not None:
+            catch_body = handler.child_by_field_name("body")
+            if catch_body is not None:
+                outcomes.append(self.block(catch_body.named_children, state))
+        finalizer = node.child_by_field_name("finalizer")
+        if finalizer is not None:
+            for child in finalizer.named_children:
+                self.statement(child, state)
+        falls = [guarded for guarded, exits in outcomes if not exits]
+        if not falls:
+            return state.guarded, bool(outcomes)
+        return state.guarded or all(falls), False
+
+    # --- expressions ----------------------------------------------------------------------
+
+    def decides(self, node: Node, state: _State) -> bool:
+        """Whether an expression's value depends on durable state about this delivery.
+
+        That is a read keyed by the delivery (or a value derived from one), or a value read
+        with a fixed key compared with something local (``stored.cursor < from``).
+        """
+        read = local = False
+        for child in _ts.walk(node):
+            if child.type == "identifier":
+                name = _ts.text(child)
+                if name in state.tainted:
+                    return True
+                if name in state.read:
+                    read = True
+                elif self.is_local(child):
+                    local = True
+            if child.type == "call_expression" and self.reads(child):
+                return True
+        return read and local
+
+    def is_local(self, identifier: Node) -> bool:
+        """A name bound in the function (a parameter, a local), not a module constant."""
+        name = _ts.text(identifier)
+        if name in {"undefined", "ctx", "context", "null", "true", "false"}:
+            parent = identifier.parent
+            chain = member_chain(parent) if parent is not None else []
+            return "body" in chain[1:2]
+        return name not in self.a.module_names(self.module)
+
+    def bind(self, target: Node, value: Node, state: _State) -> None:
+        """Record the names ``target`` binds when ``value`` depends on a read."""
+        if self.decides(value, state):
+            state.tainted |= _names(target)
+        if any(
+            (n.type == "identifier" and _ts.text(n) in state.read)
+            or (n.type == "call_expression" and is_durable_read(n))
+            for n in _ts.walk(value)
+        ):
+            state.read |= _names(target)
+
+    def reads(self, call: Node) -> bool:
+        if self.a.keyed_read(self.module, call):
+            return True
+        callee = callee_of(call)
+        if callee is None:
+            return False
+        target = self.a.resolve(self.module, callee)
+        return target is not None and self.a.reads_durable(*target)
+
+    def expr(self, node: Node, state: _State) -> None:
+        kind = node.type
+        if kind in FUNCTION_TYPES:
+            self.closure(node, state)
+            return
+        if kind == "call_expression":
+            self.call(node, state)
+            return
+        if kind in {"binary_expression", "ternary_expression"} and self.branching(node, state):
+            return
+        if kind == "assignment_expression":
+            left = node.child_by_field_name("left")
+            right = node.child_by_field_name("right")
+            if left is not None and right is not None:
+                self.bind(left, right, state)
+        for child in node.named_children:
+            self.expr(child, state)
+
+    def branching(self, node: Node, state: _State) -> bool:
+        """``a && b``, ``a || b``, ``a ?? b``, ``c ? a : b``: what follows the test is guarded
+        when the test decides; returns False for other binary operators."""
+        if node.type == "binary_expression":
+            operator = node.child_by_field_name("operator")
+            if operator is None or _ts.text(operator) not in {"&&", "||", "??"}:
+                return False
+            test = node.child_by_field_name("left")
+        else:
+            test = node.child_by_field_name("condition")
+        decides = test is not None and self.decides(test, state)
+        for child in node.named_children:
+            inner = state if child == test else state.but(state.guarded or decides)
+            self.expr(child, inner)
+        return True
+
+    def mutation(self, call: Node, callee: Node | None, args: Node | None, state: _State) -> None:
+        """``list.push(read)`` makes ``list`` a read value too."""
+        if (
+            callee is not None
+            and callee.type == "member_expression"
+            and method_of(call) in {"push", "unshift", "set", "add"}
+            and args is not None
+        ):
+            receiver = callee.child_by_field_name("object")
+            if receiver is not None and unwrap(receiver).type == "identifier":
+                self.bind(unwrap(receiver), args, state)
+
+    def call(self, call: Node, state: _State) -> None:
+        callee = callee_of(call)
+        args = call.child_by_field_name("arguments")
+        if callee is not None:
+            self.expr(callee, state)
+        self.mutation(call, callee, args, state)
+        target = self.a.resolve(self.module, callee) if callee is not None else None
+        runner = target is not None and self.a.reads_durable(*target)
+        for arg in args.named_children if args is not None else []:
+            inner = state.but(True) if runner and unwrap(arg).type in FUNCTION_TYPES else state
+            self.expr(arg, inner)
+        if callee is not None and callee.type == "identifier" and _ts.text(callee) == "next":
+            self.run.next_states.append(state.guarded)
+            return
+        if state.guarded and not _passes_next(args):
+            return
+        effect = None if state.guarded else self.effect(call, state)
+        if effect is not None:
+            self.run.effects.append(effect)
+            return
+        if (
+            target is not None
+            and target[0] is self.module
+            and callee is not None
+            and callee.type == "identifier"
+        ):
+            if _passes_next(args) and target[1] not in self.inlined:
+                # A helper handed `next` is part of the middleware: walk it in place.
+                self.inlined.append(target[1])
+                self.function(target[1], state.guarded)
+                return
+            found = self.a.helper_effect(*target, self.read_params(target[1], args, state))
+            if found is not None:
+                self.run.effects.append(Effect(call, found.severity, found.why))
+
+    def read_params(self, function: Node, args: Node | None, state: _State) -> frozenset[str]:
+        """The helper's parameters that receive a value read from storage at this call."""
+        params = function.child_by_field_name("parameters")
+        if args is None or params is None:
+            return frozenset()
+        names = [p.child_by_field_name("pattern") for p in params.named_children]
+        out: set[str] = set()
+        for name, arg in zip(names, args.named_children, strict=False):
+            if name is not None and any(
+                n.type == "identifier" and _ts.text(n) in state.read | state.tainted
+                for n in _ts.walk(arg)
+            ):
+                out |= _names(name)
+        return frozenset(out)
+
+    def effect(self, call: Node, state: _State) -> Effect | None:
+        callee = callee_of(call)
+        if callee is None or callee.type != "member_expression":
+            return None
+        chain = member_chain(callee)
+        receiver = chain[:-1]
+        if not chain or not (
+            "clients" in receiver
+            or (receiver and (receiver[0] in self.clients or receiver[0] in HTTP_LIBRARIES))
+        ):
+            return None
+        method = chain[-1].lower()
+        args = call.child_by_field_name("arguments")
+        values = [a for a in args.named_children if a.type != "comment"] if args else []
+        etag = CONDITIONAL.get(method)
+        if etag is not None and len(values) > etag and _ts.text(values[etag]) != "undefined":
+            return None  # compare-and-set: a stale etag is refused (412)
+        if method.startswith(ERROR_VERBS) and not method.startswith(UPSERTS):
+            return Effect(call, "error", "repeats")
+        if method.startswith(WARNING_VERBS):
+            if any(
+                n.type == "identifier" and _ts.text(n) in state.read | state.tainted
+                for value in values
+                for n in _ts.walk(value)
+            ):
+                return Effect(call, "error", "derived")
+            why = "delete" if method.startswith(("delete", "remove", "cancel")) else "write"
+            return Effect(call, "warning", why)
+        return None
+
+
+def _passes_next(args: Node | None) -> bool:
+    return args is not None and any(
+        a.type == "identifier" and _ts.text(a) == "next" for a in args.named_children
+    )
+
+
+def _top_level_names(root: Node) -> set[str]:
+    """Names bound at a module's top level: imports, consts, functions, classes."""
+    names: set[str] = set()
+    for statement in root.named_children:
+        target = statement.child_by_field_name("declaration") or statement
+        if target.type == "import_statement":
+            names |= {
+                _ts.text(n)
+                for n in _ts.walk(target)
+                if n.type == "identifier" and n.parent is not None and n.parent.type != "string"
+            }
+        elif target.type in {"lexical_declaration", "variable_declaration"}:
+            for declarator in target.named_children:
+                name = declarator.child_by_field_name("name")
+                if name is not None:
+                    names |= _names(name)
+        else:
+            name = target.child_by_field_name("name")
+            if name is not None:
+                names.add(_ts.text(name))
+    return names
+
+
+def _names(pattern: Node) -> set[str]:
+    if pattern.type == "identifier":
+        return {_ts.text(pattern)}
+    names: set[str] = set()
+    for node in _ts.walk(pattern):
+        if node.type in {"shorthand_property_identifier_pattern", "identifier"}:
+            names.add(_ts.text(node))
+    return names
+
+
+def message(effect: Effect, short: str) -> str:
+    """The one-line message of an SC101 finding."""
+    if effect.why == "repeats":
+        return (
+            f"`{short}` creates, sends or adds something, and no read of stored state decides "
+            "before it whether this delivery was already handled: a duplicate delivery repeats it"
+        )
+    if effect.why == "derived":
+        return (
+            f"`{short}` writes a value computed from an earlier read, and nothing decides on "
+            "that read first: a duplicate or concurrent delivery loses or doubles the update"
+        )
+    if effect.why == "delete":
+        return (
+            f"`{short}` deletes with no check of stored state first: harmless to repeat only "
+            "if deleting what is already gone succeeds (no 404 that fails the event)"
+        )
+    return (
+        f"`{short}` writes with no check of stored state first: harmless to repeat only if it "
+        "writes the same absolute value every time (an upsert/PUT of payload data)"
+    )
+
+
+def report(module: Module, effect: Effect, short: str) -> Finding:
+    """Build the SC101 finding for an unguarded effect."""
+    return module.finding(effect.node, "SC101", effect.severity, message(effect, short))

@@ -1,0 +1,55 @@
+"""Small hand-written VTEX IO apps for the ``scaffold check`` tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from scaffold.check import check_app
+
+MANIFEST = {
+    "vendor": "acme",
+    "name": "checked",
+    "version": "0.1.0",
+    "builders": {"node": "7.x"},
+    "policies": [
+        {"name": "colossus-fire-event"},
+        {"name": "vbase-read-write"},
+        {"name": "ADMIN_DS"},
+    ],
+}
+
+
+def make_app(
+    root: Path,
+    handler: str,
+    files: dict[str, str] | None = None,
+    events: str = "{ handler }",
+    imports: str = "import { handler } from './events/handler'",
+) -> Path:
+    """Write an app whose event ``handler`` is ``node/events/handler.ts`` (``handler``)."""
+    (root / "node" / "events").mkdir(parents=True, exist_ok=True)
+    (root / "manifest.json").write_text(json.dumps(MANIFEST))
+    (root / "node" / "service.json").write_text(
+        json.dumps(
+            {
+                "memory": 256,
+                "events": {"handler": {"sender": "acme.checked", "topics": ["t"]}},
+            }
+        )
+    )
+    (root / "node" / "index.ts").write_text(
+        f"import {{ Service }} from '@vtex/api'\n{imports}\n\n"
+        f"export default new Service({{ events: {events} }})\n"
+    )
+    (root / "node" / "events" / "handler.ts").write_text(handler)
+    for rel, content in (files or {}).items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+    return root
+
+
+def rule_findings(root: Path, rule: str) -> list[tuple[str, int, str]]:
+    """(path, line, severity) of each finding of ``rule``."""
+    return [(f.path, f.line, f.severity) for f in check_app(root, select=[rule])]
