@@ -39,7 +39,7 @@ def check_policies(project: Project, manifest: JsonFile) -> list[Finding]:
         if module is None:
             continue
         for node in _ts.walk(module.root):
-            name = _used_name(node)
+            name = used_client(node)
             if name in missing:
                 first.setdefault(name, (module, node))
                 counts[name] = counts.get(name, 0) + 1
@@ -67,7 +67,8 @@ def _declared_policies(manifest: JsonFile) -> set[str]:
     return {str(item["name"]) for item in policies if isinstance(item, dict) and "name" in item}
 
 
-def _used_name(node: Node) -> str | None:
+def used_client(node: Node) -> str | None:
+    """The client a node uses (`x.vbase`, `{ masterdata } = ...`, `x.sendEvent`), if any."""
     if node.type == "member_expression":
         prop = node.child_by_field_name("property")
         return _ts.text(prop) if prop is not None else None

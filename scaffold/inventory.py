@@ -1,0 +1,690 @@
+"""``scaffold list`` / ``scaffold graph``: what an app's events, workers, publishers and routes are.
+
+The Service maps are read with the resolver ``scaffold check`` and the add-* commands use
+(:mod:`scaffold._service_map`), so the three can never disagree about what is registered.
+Everything here reads files through one function (``rel -> bytes | None``), so the same
+inventory describes an app on disk or an edit planned in a ChangeSet (the README graph block).
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from scaffold import _ts
+from scaffold._service_map import Resolver, Source
+from scaffold.errors import ProjectError
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+Reader = Callable[[str], "bytes | None"]
+Kind = Literal["event", "worker", "publisher", "route"]
+
+INDEX = "node/index.ts"
+SERVICE = "node/service.json"
+MANIFEST = "manifest.json"
+MARKER = b"// >>>"
+GRAPH_START = "<!-- scaffold:graph:start (scaffold add-*/remove-* rewrite this block) -->"
+GRAPH_END = "<!-- scaffold:graph:end -->"
+_MAX_FILES = 400
+
+
+@dataclass(frozen=True)
+class Item:
+    """One event handler, worker, publisher or route of the app.
+
+    Attributes:
+        id: The handler or route id (a publisher: its function name).
+        kind: ``event`` (another app's event), ``worker`` (the app's own event),
+            ``publisher`` or ``route``.
+        sender: Who sends the event (events and workers).
+        topics: The topics it consumes (events, workers) or publishes (publishers).
+        path: The route's path.
+        methods: The route's HTTP methods.
+        files: ``file:line`` of each function it runs, in order (middlewares first).
+        declared: Declared in node/service.json (None for publishers).
+        registered: In the map given to ``new Service`` (None: publishers, or the map
+            cannot be read there).
+        missing_policies: Manifest policies the code it runs needs and lacks.
+        publishes: Ids of the publishers its code reaches through imports.
+        marker: ``file:line`` of the ``// >>>`` side effect left to write, if any.
+    """
+
+    id: str
+    kind: Kind
+    sender: str | None = None
+    topics: tuple[str, ...] = ()
+    path: str | None = None
+    methods: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    declared: bool | None = None
+    registered: bool | None = None
+    missing_policies: tuple[str, ...] = ()
+    publishes: tuple[str, ...] = ()
+    marker: str | None = None
+
+    @property
+    def policies_ok(self) -> bool:
+        """True when the manifest has every policy its code needs."""
+        return not self.missing_policies
+
+    @property
+    def trigger(self) -> str:
+        """What makes it run, in a few words (``sender: topic`` or ``POST /path``)."""
+        if self.kind == "route":
+            return f"{'|'.join(self.methods) or '*'} {self.path or '?'}"
+        if self.kind == "publisher":
+            return f"-> {', '.join(self.topics) or '?'}"
+        return f"{self.sender or '?'}: {', '.join(self.topics) or '?'}"
+
+
+@dataclass
+class Inventory:
+    """An app's items and what could not be read.
+
+    Attributes:
+        app_id: ``vendor.name`` from manifest.json.
+        items: Events and workers, then routes, then publishers, each in map order.
+        problems: Why part of a map could not be read (as ``scaffold check`` says, SC003).
+    """
+
+    app_id: str
+    items: list[Item] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def of(self, *kinds: Kind) -> list[Item]:
+        """Return the items of these kinds, in order."""
+        return [item for item in self.items if item.kind in kinds]
+
+    def to_json(self) -> str:
+        """Return the inventory as JSON (what ``scaffold list --json`` prints)."""
+        items = []
+        for item in self.items:
+            data = asdict(item)
+            data["policies_ok"] = item.policies_ok
+            items.append(data)
+        return json.dumps({"app": self.app_id, "items": items, "problems": self.problems}, indent=2)
+
+
+class _Files:
+    """Parsed .ts files of the app, each read once, through a reader."""
+
+    def __init__(self, read: Reader) -> None:
+        self.read = read
+        self._cache: dict[str, Source | None] = {}
+
+    def load(self, rel: str) -> Source | None:
+        if rel not in self._cache:
+            data = self.read(rel) if not rel.startswith("..") else None
+            self._cache[rel] = Source.parse(rel, data) if data is not None else None
+        return self._cache[rel]
+
+    def imports(self, source: Source) -> list[str]:
+        """The app modules a file imports or re-exports (relative specifiers only)."""
+        out: list[str] = []
+        for statement in source.root.named_children:
+            if statement.type not in {"import_statement", "export_statement"}:
+                continue
+            spec_node = statement.child_by_field_name("source")
+            if spec_node is None:
+                continue
+            spec = "".join(_ts.text(p) for p in spec_node.named_children)
+            if not spec.startswith("."):
+                continue
+            base = posixpath.normpath(posixpath.join(posixpath.dirname(source.rel), spec))
+            for suffix in (".js", ".ts"):
+                base = base.removesuffix(suffix)
+            for rel in (f"{base}.ts", f"{base}/index.ts"):
+                if self.load(rel) is not None:
+                    out.append(rel)
+                    break
+        return out
+
+    def reach(self, starts: list[str]) -> list[str]:
+        """Every module reachable from ``starts`` through relative imports, in order met."""
+        seen: list[str] = []
+        stack = list(reversed(starts))
+        while stack and len(seen) < _MAX_FILES:
+            rel = stack.pop()
+            if rel in seen:
+                continue
+            source = self.load(rel)
+            if source is None:
+                continue
+            seen.append(rel)
+            stack.extend(reversed(self.imports(source)))
+        return seen
+
+
+def read_app(root: Path) -> Inventory:
+    """Read the inventory of the app at ``root`` from disk.
+
+    Args:
+        root: The app root (the folder holding manifest.json).
+
+    Returns:
+        The inventory.
+
+    Raises:
+        ProjectError: If manifest.json or node/service.json is missing or not JSON.
+    """
+
+    def read(rel: str) -> bytes | None:
+        try:
+            return (root / rel).read_bytes()
+        except OSError:
+            return None
+
+    return inventory(read, ts_files(root))
+
+
+def ts_files(root: Path) -> list[str]:
+    """The .ts files under ``root/node`` (tests and node_modules excluded), sorted.
+
+    Args:
+        root: The app root.
+
+    Returns:
+        Paths relative to ``root``.
+    """
+    node = root / "node"
+    if not node.is_dir():
+        return []
+    found = []
+    for path in node.rglob("*.ts"):
+        rel = path.relative_to(root).as_posix()
+        if "node_modules" not in rel.split("/") and not _is_test(rel):
+            found.append(rel)
+    return sorted(found)
+
+
+def inventory(read: Reader, listing: list[str] | None = None) -> Inventory:
+    """Read an app's events, workers, publishers and routes through ``read``.
+
+    Args:
+        read: Returns a file's bytes by path relative to the app root, or None.
+        listing: Every .ts file of the app, so publishers nobody imports yet are found too.
+
+    Returns:
+        The inventory.
+
+    Raises:
+        ProjectError: If manifest.json or node/service.json is missing or not JSON.
+    """
+    manifest = _json(read, MANIFEST)
+    service = _json(read, SERVICE)
+    app_id = f"{manifest.get('vendor', '')}.{manifest.get('name', '')}"
+    policies = {
+        str(p["name"])
+        for p in manifest.get("policies") or []
+        if isinstance(p, dict) and "name" in p
+    }
+    files = _Files(read)
+    out = Inventory(app_id)
+    index = files.load(INDEX)
+    reachable = files.reach([INDEX]) if index is not None else []
+    others = [rel for rel in listing or [] if rel not in reachable]
+    publishers = _publishers(files, [*reachable, *others])
+    names = {pub.id for pub in publishers}
+    for prop in ("events", "routes"):
+        declared = _section(service, prop)
+        found = _read_map(files, index, prop, out.problems)
+        registered, complete = found if found is not None else ({}, False)
+        for key in [*declared, *(k for k in registered if k not in declared)]:
+            fns, verbs = registered.get(key, ([], []))
+            decl = declared.get(key)
+            decl = decl if isinstance(decl, dict) else {}
+            pubs: list[str] = []
+            for fn in fns:
+                _calls(files, fn.source, fn.node, names, pubs, 0)
+            sender = decl.get("sender") if isinstance(decl.get("sender"), str) else None
+            path = decl.get("path") if isinstance(decl.get("path"), str) else None
+            kind: Kind = "route" if prop == "routes" else "event"
+            out.items.append(
+                Item(
+                    key,
+                    "worker" if kind == "event" and sender == app_id else kind,
+                    sender=sender if kind == "event" else None,
+                    topics=tuple(_topics(decl)) if kind == "event" else (),
+                    path=path if kind == "route" else None,
+                    methods=tuple(verbs),
+                    files=tuple(fn.ref for fn in fns),
+                    declared=key in declared,
+                    registered=True if key in registered else (False if complete else None),
+                    missing_policies=_missing_policies(
+                        files, files.reach([fn.source.rel for fn in fns]), policies
+                    ),
+                    publishes=tuple(pubs),
+                    marker=_marker(files, [fn.ref for fn in fns]),
+                )
+            )
+    for pub in publishers:
+        missing = _missing_policies(files, files.reach([pub.source.rel]), policies)
+        out.items.append(
+            Item(pub.id, "publisher", topics=pub.topics, files=pub.files, missing_policies=missing)
+        )
+    return out
+
+
+def _read_map(
+    files: _Files, index: Source | None, prop: str, problems: list[str]
+) -> tuple[dict[str, tuple[list[_Fn], list[str]]], bool] | None:
+    """Key -> (functions, HTTP verbs) of the Service's ``prop`` map, and whether it is complete."""
+    if index is None:
+        return None
+    resolver = Resolver[Source](files.load, prop)
+    found = resolver.service_map(index)
+    complete = _readable(found, prop, problems)
+    where = found.map[0] if found.map else index
+    registered: dict[str, tuple[list[_Fn], list[str]]] = {}
+    for entry in found.entries:
+        if entry.key is not None:
+            verbs: list[str] = []
+            fns = [fn for value in entry.values for fn in _functions(resolver, where, value, verbs)]
+            registered[entry.key] = (fns, verbs)
+    return registered, complete
+
+
+def _json(read: Reader, rel: str) -> dict[str, Any]:
+    data = read(rel)
+    if data is None:
+        raise ProjectError(f"{rel} is missing: is this a VTEX IO node app?")
+    try:
+        value = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ProjectError(f"{rel}: not valid JSON ({error}); fix it and run again") from None
+    if not isinstance(value, dict):
+        raise ProjectError(f"{rel}: expected a JSON object at the top level")
+    return value
+
+
+def _section(service: dict[str, Any], name: str) -> dict[str, Any]:
+    value = service.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _topics(declaration: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for name in ("topics", "keys"):
+        values = declaration.get(name)
+        for value in values if isinstance(values, list) else []:
+            if isinstance(value, str) and value not in out:
+                out.append(value)
+    return out
+
+
+def _readable(found: Any, prop: str, problems: list[str]) -> bool:
+    """Record what stops the map from being read; True when every key is known."""
+    if found.service is None:
+        if prop == "events":
+            problems.append(f"{INDEX}: no `new Service(...)` found")
+        return False
+    complete = True
+    for problem in found.problems:
+        line = problem.node.start_point[0] + 1
+        problems.append(f"{problem.file.rel}:{line}: {problem.reason}")
+        if problem.kind != "shape" or any(e.key is None for e in found.entries):
+            complete = False
+    if found.map is not None and found.map[1].type != "object":
+        complete = False
+    if found.map is None and found.options_spread is not None:
+        complete = False
+    return complete
+
+
+def _ref(source: Source, node: Node) -> str:
+    return f"{source.rel}:{node.start_point[0] + 1}"
+
+
+@dataclass(frozen=True)
+class _Fn:
+    """A function (or whatever a map value resolves to) and its file."""
+
+    source: Source
+    node: Node
+
+    @property
+    def ref(self) -> str:
+        return _ref(self.source, self.node)
+
+
+def _calls(
+    files: _Files, source: Source, node: Node, names: set[str], out: list[str], depth: int
+) -> None:
+    """Collect the publishers ``node`` calls, directly or through functions of its file."""
+    resolver = Resolver[Source](files.load)
+    for call in _ts.walk(node):
+        if call.type != "call_expression":
+            continue
+        callee = _ts.callee_name(call)
+        if callee in names:
+            if callee not in out:
+                out.append(callee)
+            continue
+        function = call.child_by_field_name("function")
+        if depth >= 3 or function is None or _ts.unwrap(function).type != "identifier":
+            continue
+        where, target = resolver.follow(source, function)
+        if target.id != node.id and target.type in _ts.FUNCTION_TYPES | {"function_declaration"}:
+            _calls(files, where, target, names, out, depth + 1)
+
+
+def _functions(
+    resolver: Resolver[Source], file: Source, value: Node, verbs: list[str]
+) -> list[_Fn]:
+    """``file:line`` of each function a map value runs; a ``method({...})`` gives its verbs."""
+    where, node = resolver.follow(file, value)
+    if node.type == "call_expression" and _ts.callee_name(node) == "method":
+        args = node.child_by_field_name("arguments")
+        obj = next((a for a in args.named_children if a.type == "object"), None) if args else None
+        refs: list[_Fn] = []
+        for member in obj.named_children if obj is not None else []:
+            if member.type == "pair":
+                key = member.child_by_field_name("key")
+                inner = member.child_by_field_name("value")
+                verb = _ts.key_text(key) if key is not None else None
+                if verb and inner is not None:
+                    verbs.append(verb.upper())
+                    inner = _ts.unwrap(inner)
+                    parts = inner.named_children if inner.type == "array" else [inner]
+                    for part in parts:
+                        refs += _functions(resolver, where, part, [])
+            elif member.type == "shorthand_property_identifier":
+                verbs.append(_ts.text(member).upper())
+                refs += _functions(resolver, where, member, [])
+        return refs
+    if node.type == "array":
+        return [r for part in node.named_children for r in _functions(resolver, where, part, verbs)]
+    return [_Fn(where, node)]
+
+
+@dataclass(frozen=True)
+class _Publisher:
+    id: str
+    topics: tuple[str, ...]
+    files: tuple[str, ...]
+    source: Source
+
+
+def _publishers(files: _Files, modules: list[str]) -> list[_Publisher]:
+    """Every function that calls ``*.sendEvent(app, topic, ...)``, with the topic it sends."""
+    out: dict[str, _Publisher] = {}
+    for rel in modules:
+        if _is_test(rel):
+            continue
+        source = files.load(rel)
+        if source is None:
+            continue
+        resolver = Resolver[Source](files.load)
+        for node in _ts.walk(source.root):
+            if node.type != "call_expression" or _ts.callee_name(node) != "sendEvent":
+                continue
+            args = node.child_by_field_name("arguments")
+            members = [a for a in args.named_children if a.type != "comment"] if args else []
+            topic = _string(resolver, source, members[1]) if len(members) > 1 else None
+            owner = _enclosing_name(node) or posixpath.splitext(posixpath.basename(rel))[0]
+            ref = _ref(source, node)
+            previous = out.get(owner)
+            topics = (previous.topics if previous else ()) + ((topic or "?"),)
+            out[owner] = _Publisher(
+                owner,
+                tuple(dict.fromkeys(topics)),
+                previous.files if previous else (ref,),
+                source,
+            )
+    return list(out.values())
+
+
+def _string(resolver: Resolver[Source], source: Source, node: Node) -> str | None:
+    _, found = resolver.follow(source, node)
+    if found.type == "string":
+        return "".join(_ts.text(p) for p in found.named_children)
+    if found.type == "template_string" and not any(
+        c.type == "template_substitution" for c in found.named_children
+    ):
+        return _ts.text(found)[1:-1]
+    return None
+
+
+def _enclosing_name(node: Node) -> str | None:
+    current = node.parent
+    while current is not None:
+        if current.type in {"function_declaration", "method_definition"}:
+            name = current.child_by_field_name("name")
+            return _ts.text(name) if name is not None else None
+        if current.type == "variable_declarator":
+            name = current.child_by_field_name("name")
+            return _ts.text(name) if name is not None else None
+        current = current.parent
+    return None
+
+
+def _is_test(rel: str) -> bool:
+    parts = rel.split("/")
+    return bool({"__tests__", "__mocks__"} & set(parts)) or rel.endswith(
+        (".test.ts", ".spec.ts", ".d.ts")
+    )
+
+
+def _missing_policies(files: _Files, modules: list[str], policies: set[str]) -> tuple[str, ...]:
+    from scaffold._rules.policies import NEEDS, used_client
+
+    needed: list[str] = []
+    for rel in modules:
+        source = files.load(rel)
+        if source is None or _is_test(rel):
+            continue
+        for node in _ts.walk(source.root):
+            name = used_client(node)
+            if name in NEEDS:
+                policy = NEEDS[name][0]
+                if policy not in policies and policy not in needed:
+                    needed.append(policy)
+    return tuple(needed)
+
+
+def _marker(files: _Files, refs: list[str]) -> str | None:
+    for rel in dict.fromkeys(ref.rsplit(":", 1)[0] for ref in refs):
+        data = files.read(rel)
+        if data is None:
+            continue
+        for number, line in enumerate(data.splitlines(), 1):
+            if line.lstrip().startswith(MARKER):
+                return f"{rel}:{number}"
+    return None
+
+
+# --- output -------------------------------------------------------------------------------
+
+
+def _mark(value: bool | None) -> str:
+    return {True: "yes", False: "NO", None: "?"}[value]
+
+
+def table(inv: Inventory) -> list[str]:
+    """Render the inventory as a plain-text table (what ``scaffold list`` prints).
+
+    Args:
+        inv: The inventory.
+
+    Returns:
+        The lines.
+    """
+    head = ("ID", "KIND", "TRIGGER", "HANDLER", "DECLARED", "REGISTERED", "POLICIES")
+    rows = [
+        (
+            item.id,
+            item.kind,
+            item.trigger,
+            item.files[-1] if item.files else "?",
+            "-" if item.declared is None else _mark(item.declared),
+            "-" if item.kind == "publisher" else _mark(item.registered),
+            "ok" if item.policies_ok else "missing " + ", ".join(item.missing_policies),
+        )
+        for item in inv.items
+    ]
+    if not rows:
+        return [f"{inv.app_id}: no events, workers, publishers or routes found"]
+    widths = [max(len(r[i]) for r in (head, *rows)) for i in range(len(head) - 1)]
+    lines = []
+    for row in (head, *rows):
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    lines += [f"note: {problem}" for problem in inv.problems]
+    return lines
+
+
+_ID = re.compile(r"[^A-Za-z0-9_]")
+
+
+def _node_id(prefix: str, name: str) -> str:
+    return f"{prefix}_{_ID.sub('_', name)}"
+
+
+@dataclass
+class _Graph:
+    nodes: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (label, shape)
+    edges: list[tuple[str, str, str]] = field(default_factory=list)  # (from, to, label)
+
+    def node(self, node_id: str, label: str, shape: str) -> str:
+        self.nodes.setdefault(node_id, (label, shape))
+        return node_id
+
+    def edge(self, a: str, b: str, label: str = "") -> None:
+        if (a, b, label) not in self.edges:
+            self.edges.append((a, b, label))
+
+
+def _build(inv: Inventory) -> _Graph:
+    """Other apps' events first (sender -> topic -> handler), then the app's own work
+    (route -> publisher -> topic -> worker)."""
+    g = _Graph()
+    published = {topic for pub in inv.of("publisher") for topic in pub.topics}
+    for item in inv.of("event"):
+        hid = g.node(_node_id("handler", item.id), _handler_label(item), "event")
+        sid = g.node(_node_id("app", item.sender or "unknown"), item.sender or "?", "app")
+        for topic in item.topics:
+            tid = g.node(_node_id("topic", topic), topic, "topic")
+            g.edge(sid, tid)
+            g.edge(tid, hid)
+    for item in inv.of("route"):
+        rid = g.node(_node_id("route", item.id), f"{item.trigger}<br/>{item.id}", "route")
+        for name in item.publishes:
+            g.edge(rid, _node_id("pub", name))
+    for publisher in inv.of("publisher"):
+        pid = g.node(_node_id("pub", publisher.id), f"{publisher.id}()", "publisher")
+        for topic in publisher.topics:
+            g.edge(pid, g.node(_node_id("topic", topic), topic, "topic"))
+    _workers(g, inv, published)
+    return g
+
+
+def _workers(g: _Graph, inv: Inventory, published: set[str]) -> None:
+    for item in inv.of("worker"):
+        hid = g.node(_node_id("handler", item.id), _handler_label(item), "worker")
+        for topic in item.topics:
+            tid = g.node(_node_id("topic", topic), topic, "topic")
+            if topic not in published:
+                g.edge(g.node(f"nopub_{tid}", "no publisher found", "warn"), tid)
+            g.edge(tid, hid)
+    for item in inv.of("event", "worker"):
+        for pub in item.publishes:
+            g.edge(_node_id("handler", item.id), _node_id("pub", pub))
+
+
+def _handler_label(item: Item) -> str:
+    label = f"{item.id}"
+    if item.declared is False:
+        label += "<br/>NOT DECLARED in service.json"
+    if item.registered is False:
+        label += "<br/>NOT REGISTERED in new Service"
+    return label
+
+
+_MERMAID_SHAPES = {
+    "app": ('["', '"]'),
+    "topic": ('(["', '"])'),
+    "event": ('["', '"]'),
+    "worker": ('[["', '"]]'),
+    "publisher": ('>"', '"]'),
+    "route": ('{{"', '"}}'),
+    "warn": ('["', '"]'),
+}
+
+
+def mermaid(inv: Inventory) -> str:
+    """Render the event topology as a Mermaid flowchart.
+
+    Senders -> topics -> handlers for other apps' events; routes -> publishers -> the app's
+    own topics -> workers for background work.
+
+    Args:
+        inv: The inventory.
+
+    Returns:
+        The diagram source (no code fence).
+    """
+    g = _build(inv)
+    lines = ["flowchart LR"]
+    if not g.nodes:
+        lines.append(f'  empty["{inv.app_id}: no events, workers or routes"]')
+    for node_id, (label, shape) in g.nodes.items():
+        left, right = _MERMAID_SHAPES[shape]
+        lines.append(f"  {node_id}{left}{_escape(label)}{right}")
+    for a, b, label in g.edges:
+        lines.append(f"  {a} -->{'|' + label + '|' if label else ''} {b}")
+    return "\n".join(lines) + "\n"
+
+
+def _escape(label: str) -> str:
+    return label.replace('"', "#quot;")
+
+
+_DOT_SHAPES = {
+    "app": "box",
+    "topic": "ellipse",
+    "event": "box",
+    "worker": "box3d",
+    "publisher": "cds",
+    "route": "hexagon",
+    "warn": "note",
+}
+
+
+def dot(inv: Inventory) -> str:
+    """Render the event topology as Graphviz DOT (same graph as :func:`mermaid`).
+
+    Args:
+        inv: The inventory.
+
+    Returns:
+        The DOT source.
+    """
+    g = _build(inv)
+    lines = [f"digraph {json.dumps(inv.app_id)} {{", "  rankdir=LR;"]
+    for node_id, (label, shape) in g.nodes.items():
+        text = json.dumps(label.replace("<br/>", "\n"))
+        lines.append(f"  {node_id} [label={text}, shape={_DOT_SHAPES[shape]}];")
+    for a, b, label in g.edges:
+        extra = f" [label={json.dumps(label)}]" if label else ""
+        lines.append(f"  {a} -> {b}{extra};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def readme_block(inv: Inventory) -> str:
+    """The README block between the graph markers, markers included.
+
+    Args:
+        inv: The inventory.
+
+    Returns:
+        The block, ending with a newline.
+    """
+    return f"{GRAPH_START}\n```mermaid\n{mermaid(inv)}```\n{GRAPH_END}\n"
