@@ -422,6 +422,9 @@ def finish(edit: Edit, *, dry_run: bool) -> Result:
     Returns:
         The result, with the unified diff of every file in ``diff``.
     """
+    from scaffold import _app_docs
+
+    _app_docs.refresh(edit)  # the app's README graph and CHANGELOG follow the code
     result = edit.result(dry_run=dry_run)
     result.diff = edit.changes.diff()
     if not dry_run and not result.unchanged:

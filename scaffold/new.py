@@ -9,6 +9,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from scaffold import _app_docs
 from scaffold._answers import AppAnswers
 from scaffold._paths import template_root
 from scaffold.errors import DestinationError, UserError
@@ -128,6 +129,7 @@ def create_app(
         ) from None
     try:
         render(answers, staging)
+        _app_docs.fill(staging)
         files = _would_write(staging)
         existing = {f for f in files if (dest / f).exists()}
         if not dry_run:

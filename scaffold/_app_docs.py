@@ -1,0 +1,204 @@
+"""Keep a generated app's README graph block and CHANGELOG (Unreleased) in step with its code.
+
+add-*/remove-* call :func:`refresh` once, at the end of their edit session; ``new`` calls
+:func:`fill` on the freshly rendered app. Both derive everything from the inventory (the one
+resolver of the Service maps), so the docs say what the code does. An app without the graph
+markers or without a CHANGELOG.md (a hand-written app) is left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scaffold._edit import Edit
+    from scaffold.inventory import Inventory, Item
+
+README = "README.md"
+CHANGELOG = "CHANGELOG.md"
+UNRELEASED = "## [Unreleased]"
+
+
+def changelog_line(item: Item) -> str:
+    """The CHANGELOG bullet that announces one item (Keep a Changelog style).
+
+    Args:
+        item: An inventory item.
+
+    Returns:
+        One Markdown bullet.
+    """
+    topics = "`, `".join(item.topics)
+    if item.kind == "event":
+        return f"- `{item.id}` event handler for `{item.sender}` / `{topics}`."
+    if item.kind == "worker":
+        return f"- `{item.id}` background worker for the app's own `{topics}` event."
+    if item.kind == "publisher":
+        return f"- `{item.id}` publisher of the app's own `{topics}` event."
+    return f"- `{item.trigger}` route (`{item.id}`)."
+
+
+def replace_block(readme: str, inv: Inventory) -> str:
+    """Return ``readme`` with the text between the graph markers redrawn (unchanged if none).
+
+    Args:
+        readme: The README text.
+        inv: The app's inventory.
+
+    Returns:
+        The new text.
+    """
+    from scaffold.inventory import GRAPH_END, GRAPH_START, readme_block
+
+    start = readme.find(GRAPH_START)
+    end = readme.find(GRAPH_END, start + 1)
+    if start < 0 or end < 0:
+        return readme
+    end += len(GRAPH_END)
+    if readme[end : end + 1] == "\n":
+        end += 1
+    return readme[:start] + readme_block(inv) + readme[end:]
+
+
+def update_changelog(text: str, before: Inventory, after: Inventory) -> str:
+    """Record in Unreleased what appeared (Added) and disappeared (Removed) between two states.
+
+    An entry that cancels an earlier one of the same Unreleased section (added then
+    removed, or the reverse) deletes it instead, so an undo restores the file.
+
+    Args:
+        text: CHANGELOG.md.
+        before: The inventory before the edit.
+        after: The inventory after it.
+
+    Returns:
+        The new text (unchanged without an ``## [Unreleased]`` section).
+    """
+    old = {(i.kind, i.id): changelog_line(i) for i in before.items}
+    new = {(i.kind, i.id): changelog_line(i) for i in after.items}
+    added = [line for key, line in new.items() if old.get(key) != line]
+    removed = [line for key, line in old.items() if new.get(key) != line]
+    if UNRELEASED not in text or not (added or removed):
+        return text
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = text.replace("\r\n", "\n").split("\n")
+    for line in removed:
+        lines = _remove_or_add(lines, line, drop_from="### Added", add_to="### Removed")
+    for line in added:
+        lines = _remove_or_add(lines, line, drop_from="### Removed", add_to="### Added")
+    return newline.join(lines)
+
+
+def _section(lines: list[str]) -> tuple[int, int]:
+    """Start and end (exclusive) of the Unreleased section's lines."""
+    start = lines.index(UNRELEASED)
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return start, end
+
+
+def _remove_or_add(lines: list[str], line: str, *, drop_from: str, add_to: str) -> list[str]:
+    """Delete ``line`` from the ``drop_from`` block of Unreleased, or else add it to ``add_to``."""
+    lines = lines[:]
+    start, end = _section(lines)
+    heading = _find(lines, drop_from, start, end)
+    if heading is not None:
+        stop = _block_end(lines, heading, end)
+        if line in lines[heading:stop]:
+            del lines[lines.index(line, heading, stop)]
+            stop -= 1
+            if not any(text.strip() for text in lines[heading + 1 : stop]):
+                blank_around = lines[heading - 1] == "" and lines[heading + 1 : heading + 2] == [""]
+                del lines[
+                    heading - 1 if blank_around else heading : heading + 2
+                    if blank_around
+                    else heading + 1
+                ]
+            return lines
+    heading = _find(lines, add_to, start, end)
+    if heading is None:
+        if add_to == "### Added":
+            at = start + 1
+        else:
+            at = max(i for i in range(start, end) if lines[i].strip()) + 1
+        lines[at:at] = ["", add_to, "", line]
+        return lines
+    stop = _block_end(lines, heading, end)
+    bullets = [i for i in range(heading + 1, stop) if lines[i].startswith("- ")]
+    at = bullets[-1] + 1 if bullets else heading + 1 + (lines[heading + 1 : heading + 2] == [""])
+    lines[at:at] = [line]
+    return lines
+
+
+def _find(lines: list[str], heading: str, start: int, end: int) -> int | None:
+    return next((i for i in range(start, end) if lines[i] == heading), None)
+
+
+def _block_end(lines: list[str], heading: int, end: int) -> int:
+    return next((i for i in range(heading + 1, end) if lines[i].startswith("#")), end)
+
+
+def refresh(edit: Edit) -> None:
+    """Plan the README graph block and CHANGELOG entries for what ``edit`` changes.
+
+    Args:
+        edit: The edit session, before its changes are applied.
+    """
+    from scaffold import inventory
+    from scaffold.errors import UserError
+
+    if not edit.changes.changes:
+        return
+    root = edit.root
+
+    def on_disk(rel: str) -> bytes | None:
+        try:
+            return (root / rel).read_bytes()
+        except OSError:
+            return None
+
+    listed = inventory.ts_files(root)
+    planned = set(listed)
+    for change in edit.changes.changes:
+        if change.rel.endswith(".ts"):
+            (planned.discard if change.kind == "delete" else planned.add)(change.rel)
+    try:
+        after = inventory.inventory(edit.read, sorted(planned))
+        before = inventory.inventory(on_disk, listed)
+    except UserError:
+        return
+    _rewrite(edit.read, edit.write, README, lambda text: replace_block(text, after))
+    _rewrite(edit.read, edit.write, CHANGELOG, lambda t: update_changelog(t, before, after))
+
+
+def fill(root: Path) -> None:
+    """Draw the README graph block of an app just rendered by ``new``.
+
+    Args:
+        root: The app folder.
+    """
+    from scaffold import inventory
+
+    path = root / README
+    if path.is_file():
+        text = path.read_text(encoding="utf-8")
+        path.write_text(replace_block(text, inventory.read_app(root)), encoding="utf-8")
+
+
+def _rewrite(
+    read: Callable[[str], bytes | None],
+    write: Callable[[str, bytes], None],
+    rel: str,
+    change: Callable[[str], str],
+) -> None:
+    data = read(rel)
+    if data is None:
+        return
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    new = change(text)
+    if new != text:
+        write(rel, new.encode("utf-8"))
