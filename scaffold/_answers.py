@@ -80,7 +80,7 @@ def default_for(key: str, known: Mapping[str, Any], dest: Path | None) -> Any:
     """
     if key == "name" and dest is not None:
         try:
-            return _names.validate_app_name(dest.name)
+            return _names.validate_app_name(dest.absolute().name)  # `new .` in my-app/
         except InvalidAnswerError:
             return None
     if key == "title" and known.get("name"):

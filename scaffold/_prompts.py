@@ -42,7 +42,7 @@ def ask(question: Question, default: Any) -> Any:
         try:
             coerce(question.key, value, source="the prompt")
         except InvalidAnswerError as error:
-            return str(error).replace(" in the prompt", "")
+            return _plain(str(error))
         return True
 
     if question.kind == "bool":
@@ -55,7 +55,7 @@ def ask(question: Question, default: Any) -> Any:
         prompt = questionary.text(
             question.prompt, default="" if default is None else str(default), validate=validate
         )
-    answer = prompt.unsafe_ask()
+    answer = _wrapping(prompt).unsafe_ask()
     if answer is None:
         raise KeyboardInterrupt
     return answer
@@ -81,13 +81,74 @@ def ask_text(message: str, validate: Callable[[str], object], default: str = "")
         try:
             validate(value.strip())
         except InvalidAnswerError as error:
-            return str(error)
+            return _plain(str(error))
         return True
 
-    answer = questionary.text(message, default=default, validate=check).unsafe_ask()
+    prompt = questionary.text(message, default=default, validate=check)
+    answer = _wrapping(prompt).unsafe_ask()
     if answer is None:
         raise KeyboardInterrupt
     return str(answer).strip()
+
+
+def ask_name(what: str, example: str) -> str:
+    """Ask for a handler, worker or topic name, validated like the command-line argument.
+
+    Args:
+        what: ``handler``, ``worker`` or ``topic``.
+        example: A sample answer shown in the question.
+
+    Returns:
+        The name as typed (stripped); the command converts it.
+    """
+    from scaffold._names import handler_id, topic_id
+
+    if what == "topic":
+        return ask_text(f"Topic to publish (e.g. {example}):", topic_id)
+    return ask_text(
+        f"{what.capitalize()} name (e.g. {example}):",
+        lambda value: handler_id(value, what=f"{what} name"),
+    )
+
+
+def ask_topics() -> list[str]:
+    """Ask for one or more topics: the first is required, an empty answer ends the list.
+
+    Returns:
+        The topics, in the order typed, without repeats.
+    """
+    from scaffold._names import validate_topic
+
+    topics = [ask_text("Topic (e.g. order-status-updated):", validate_topic)]
+    while True:
+        more = ask_text(
+            "Another topic (Enter when done):",
+            lambda value: validate_topic(value) if value else value,
+        )
+        if not more:
+            return topics
+        if more not in topics:
+            topics.append(more)
+
+
+def confirm(message: str) -> bool:
+    """Ask a yes/no question whose default is yes.
+
+    Args:
+        message: The question.
+
+    Returns:
+        The answer.
+
+    Raises:
+        KeyboardInterrupt: If the person cancels (Ctrl-C or Ctrl-D).
+    """
+    import questionary
+
+    answer = questionary.confirm(message, default=True).unsafe_ask()
+    if answer is None:
+        raise KeyboardInterrupt
+    return bool(answer)
 
 
 def ask_sender() -> str:
@@ -102,3 +163,30 @@ def ask_topic() -> str:
     from scaffold._names import validate_topic
 
     return ask_text("Topic (e.g. order-status-updated):", validate_topic)
+
+
+def _plain(message: str) -> str:
+    """A validation message as the person at the prompt should read it."""
+    for internal in (" (from the prompt)", " in the prompt"):
+        message = message.replace(internal, "")
+    return message
+
+
+def _wrapping(question: Any) -> Any:
+    """Let the validation message wrap over several lines instead of being cut at the edge.
+
+    prompt_toolkit's validation toolbar is one line high, so the end of a long message (the
+    "how to fix" part) was lost on an 80-column terminal.
+    """
+    from prompt_toolkit.filters import to_filter
+    from prompt_toolkit.layout.controls import FormattedTextControl
+
+    for window in question.application.layout.find_all_windows():
+        control = window.content
+        text = getattr(control, "text", None)
+        if isinstance(control, FormattedTextControl) and "ValidationToolbar" in getattr(
+            text, "__qualname__", ""
+        ):
+            window.height = None
+            window.wrap_lines = to_filter(True)
+    return question

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperCommand
 
 from scaffold import __version__
 from scaffold.errors import UserError
@@ -21,10 +22,12 @@ app = typer.Typer(
         "and add to them safely.\n\n"
         "\b\nExamples:\n"
         "  scaffold new order-sync --vendor acme --store vbase\n"
-        "  scaffold add-event order-created --sender vtex.orders-broadcast"
+        "  scaffold add-event order-status-changed --sender vtex.orders-broadcast"
         " --topic order-status-updated\n"
         "  scaffold add-worker sync-items\n"
-        "  scaffold check"
+        "  scaffold list && scaffold graph\n"
+        "  scaffold check\n\n"
+        "Documentation: scaffold docs TOPIC (guide, commands, patterns, check)."
     ),
     no_args_is_help=True,
     add_completion=True,
@@ -34,6 +37,34 @@ app = typer.Typer(
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Command(TyperCommand):
+    """Help that shows arguments by their metavar (``NAME``, ``[DIR]``), never a Python type."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:  # noqa: ARG002
+        pieces = ["[OPTIONS]"] if any(p.param_type_name == "option" for p in self.params) else []
+        for param in self.params:
+            if param.param_type_name == "argument":
+                label = param.metavar or (param.name or "").upper()
+                pieces.append(label if param.required else f"[{label}]")
+        return pieces
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        args, opts = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                label = param.metavar or (param.name or "").upper()
+                args.append((label, record[1]))
+            else:
+                opts.append(record)
+        for title, rows in (("Arguments", args), ("Options", opts)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
 
 
 def use_color() -> bool:
@@ -89,7 +120,7 @@ def _root(
     """Create VTEX IO node apps built around events and background workers."""
 
 
-@app.command()
+@app.command(cls=_Command)
 @user_errors
 def new(
     dest: Annotated[
@@ -175,22 +206,34 @@ def new(
         layers.append((f"--data-file {data_file}", _answers.read_data_file(data_file)))
     ask = _prompts.ask if _prompts.can_prompt() else None
     answers = _answers.resolve_answers(layers, dest=dest, use_defaults=defaults, ask=ask)
+    target = dest if dest is not None else Path(answers.name)
+    interactive = ask is not None and not defaults and not json_output
+
+    def confirm(files: list[str]) -> bool:
+        echo(f"\n{answers.app_id} ({answers.store}) in {target.absolute()}:")
+        for rel in files:
+            echo(f"  {rel}")
+        return _prompts.confirm(f"Create these {len(files)} files?")
+
     result = new_.create_app(
-        dest if dest is not None else Path(answers.name), answers, force=force, dry_run=dry_run
+        target, answers, force=force, dry_run=dry_run, confirm=confirm if interactive else None
     )
     if json_output:
         typer.echo(new_.summary_json(result))
         return
-    verb = "would create" if dry_run else "created"
-    for rel in result.created:
-        echo(f"  {verb} {rel}", fg="green")
+    if not interactive:
+        verb = "would create" if dry_run else "created"
+        for rel in result.created:
+            echo(f"  {verb} {rel}", fg="green")
     for rel in result.overwritten:
         echo(f"  {'would overwrite' if dry_run else 'overwrote'} {rel}", fg="yellow")
     if dry_run:
         echo(f"dry run: nothing written to {result.dest}")
         return
+    from scaffold import _next_steps
+
     echo(f"\nCreated {answers.app_id} in {result.dest}", fg="green")
-    echo("Next: cd into it, then `cd node && npm install && npm test`, and `vtex link`.")
+    _print_next(_next_steps.after_new(result.dest, answers.example))
 
 
 _CHECK_SEVERITY_COLOR: dict[str, str | None] = {"error": "red", "warning": "yellow", "info": None}
@@ -200,16 +243,7 @@ def _rule_list(values: list[str] | None) -> list[str]:
     return [part for value in values or [] for part in value.split(",") if part.strip()]
 
 
-@app.command(
-    epilog=(
-        "Examples:\n\n"
-        "  scaffold check                    # the app around the current folder\n\n"
-        "  scaffold check apps/sync --json   # machine-readable, for CI\n\n"
-        "  scaffold check --select SC101,SC103 --ignore payload-logged\n\n"
-        "Exit codes: 0 no errors (warnings/info allowed), 1 errors found or no app, "
-        "2 unknown rule in --select/--ignore. Rules: docs/check.md."
-    )
-)
+@app.command(cls=_Command)
 @user_errors
 def check(
     path: Annotated[
@@ -238,7 +272,7 @@ def check(
         ),
     ] = None,
 ) -> None:
-    """Lint a VTEX IO app against the events-and-workers review checklist.
+    """Lint an app against the events-and-workers checklist.
 
     \b
     Examples:
@@ -248,6 +282,7 @@ def check(
       scaffold check --ignore deprecated-event-keys
 
     Exit 1 when any error-level finding exists, 2 for an unknown rule, else 0.
+    Every rule, with examples and fixes: `scaffold docs check`.
     """
     from scaffold import check as check_
     from scaffold._project import find_app_root
@@ -270,6 +305,81 @@ def check(
         raise typer.Exit(1)
 
 
+AppPath = Annotated[
+    Path | None,
+    typer.Argument(
+        help="A folder inside the app (default: the current folder).",
+        metavar="DIR",
+        show_default=False,
+    ),
+]
+
+
+@app.command("list", cls=_Command)
+@user_errors
+def list_(
+    path: AppPath = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the inventory as JSON.")
+    ] = False,
+) -> None:
+    """List events, workers, publishers, routes and their wiring.
+
+    \b
+    Examples:
+      scaffold list                 # the app holding the current folder
+      scaffold list ./order-sync --json
+
+    DECLARED: in node/service.json. REGISTERED: in the map given to new Service (`?` when
+    that map cannot be read statically). POLICIES: the manifest has every policy the code
+    it runs needs. A NO means the runtime will not call it, or a call will fail.
+    """
+    from scaffold import inventory
+    from scaffold._project import find_app_root
+
+    inv = inventory.read_app(find_app_root(path if path is not None else Path.cwd()))
+    if json_output:
+        typer.echo(inv.to_json())
+        return
+    for line in inventory.table(inv):
+        echo(line)
+
+
+@app.command(cls=_Command)
+@user_errors
+def graph(
+    path: AppPath = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="mermaid|dot",
+            help="Diagram language.",
+            autocompletion=lambda: ["mermaid", "dot"],
+        ),
+    ] = "mermaid",
+) -> None:
+    """Draw the event topology as a Mermaid or DOT diagram.
+
+    Senders -> topics -> handlers; routes -> publishers -> the app's own topics -> workers.
+
+    \b
+    Examples:
+      scaffold graph                          # Mermaid; GitHub renders it in Markdown
+      scaffold graph --format dot | dot -Tsvg > graph.svg
+
+    The generated README carries this diagram; add-* and remove-* keep it current.
+    """
+    from scaffold import inventory
+    from scaffold._project import find_app_root
+
+    if fmt not in {"mermaid", "dot"}:
+        raise fail(f"invalid --format {fmt!r}: choose mermaid or dot", 2)
+    inv = inventory.read_app(find_app_root(path if path is not None else Path.cwd()))
+    typer.echo(inventory.mermaid(inv) if fmt == "mermaid" else inventory.dot(inv), nl=False)
+
+
 # --- add-event, add-worker, add-publisher, remove-event ---------------------------------
 
 AppDir = Annotated[
@@ -277,6 +387,7 @@ AppDir = Annotated[
     typer.Option(
         "--dir",
         "-C",
+        metavar="PATH",
         help="The app root (default: the folder holding manifest.json, from here upward).",
         show_default=False,
     ),
@@ -290,23 +401,26 @@ StoreOption = Annotated[
     str | None,
     typer.Option(
         "--store",
+        metavar="vbase|masterdata",
         help="Ledger backend if the app has no ledger (node/support/processing.ts) yet.",
         show_default=False,
+        autocompletion=lambda: ["vbase", "masterdata"],
     ),
 ]
 
 
-def _missing(flag: str, example: str, ask: Callable[[], str], *, yes: bool) -> str:
+def _missing(what: str, example: str, ask: Callable[[], Any], *, yes: bool) -> Any:
+    """Ask for a missing required value on a terminal; otherwise say how to pass it."""
     from scaffold import _prompts
     from scaffold.errors import MissingAnswerError
 
     if not yes and _prompts.can_prompt():
         return ask()
-    raise MissingAnswerError(f"missing {flag}: pass it (e.g. {flag} {example})")
+    raise MissingAnswerError(f"missing {what}: pass it (e.g. {example})")
 
 
 def _report(result: Any, *, json_output: bool) -> None:
-    """Print what an editing command did: diffs (dry run), files, notes or JSON."""
+    """Print what an editing command did: diffs (dry run), files, notes, next steps or JSON."""
     if json_output:
         typer.echo(result.to_json())
         return
@@ -328,21 +442,41 @@ def _report(result: Any, *, json_output: bool) -> None:
             echo(f"  {prefix}{verb} {rel}", fg="green" if verb == "create" else None)
     if result.dry_run:
         echo(f"dry run: nothing written to {result.root}")
+        return
+    from scaffold import _next_steps
+
+    _print_next(_next_steps.after_edit(result))
+
+
+def _print_next(lines: list[str]) -> None:
+    if lines:
+        echo("\nNext steps:")
+        for line in lines:
+            echo(f"  {line}")
 
 
 def _start(directory: Path | None) -> Path:
     return directory if directory is not None else Path.cwd()
 
 
-@app.command("add-event")
+@app.command("add-event", cls=_Command)
 @user_errors
 def add_event(
-    name: Annotated[str, typer.Argument(help="Handler name: kebab, snake or camel case.")],
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="NAME",
+            help="Handler name: kebab, snake or camel case (asked on a terminal if omitted).",
+            show_default=False,
+        ),
+    ] = None,
     sender: Annotated[
-        str | None, typer.Option(help="App that publishes the event: vendor.app-name.")
+        str | None,
+        typer.Option(metavar="APP", help="App that publishes the event: vendor.app-name."),
     ] = None,
     topic: Annotated[
-        list[str] | None, typer.Option("--topic", help="Topic to consume (repeatable).")
+        list[str] | None,
+        typer.Option("--topic", metavar="TOPIC", help="Topic to consume (repeatable)."),
     ] = None,
     store: StoreOption = None,
     directory: AppDir = None,
@@ -350,58 +484,97 @@ def add_event(
     yes: Yes = False,
     json_output: JsonOutput = False,
 ) -> None:
-    """Add a consumer of another app's event: handler, test, service.json, events map, policies.
+    """Add a consumer of another app's event.
+
+    Creates the handler and its test; declares it in service.json, registers it in the
+    events map, adds the policies it needs.
 
     \b
     Examples:
-      scaffold add-event order-status --sender vtex.orders-broadcast --topic order-status-updated
+      scaffold add-event order-status-changed \\
+          --sender vtex.orders-broadcast --topic order-status-updated
       scaffold add-event sku-changed --sender vtex.broadcaster --topic broadcaster.notification -n
       scaffold add-event partner-update --sender acme.partner --topic a --topic b -C apps/x
+      scaffold add-event                      # on a terminal: asks name, sender and topics
     """
     from scaffold import _edit, _prompts, events
 
     chosen = _edit.parse_store(store)
+    if name is None:
+        name = _missing(
+            "NAME",
+            "scaffold add-event order-status-changed --sender ... --topic ...",
+            lambda: _prompts.ask_name("handler", "order-status-changed"),
+            yes=yes,
+        )
     if sender is None:
-        sender = _missing("--sender", "vtex.orders-broadcast", _prompts.ask_sender, yes=yes)
+        sender = _missing(
+            "--sender", "--sender vtex.orders-broadcast", _prompts.ask_sender, yes=yes
+        )
     topics = list(topic or [])
     if not topics:
-        topics = [_missing("--topic", "order-status-updated", _prompts.ask_topic, yes=yes)]
+        topics = _missing("--topic", "--topic order-status-updated", _prompts.ask_topics, yes=yes)
     result = events.add_event(
         _start(directory), name, sender=sender, topics=topics, store=chosen, dry_run=dry_run
     )
     _report(result, json_output=json_output)
 
 
-@app.command("remove-event")
+@app.command("remove-event", cls=_Command)
 @user_errors
 def remove_event(
-    name: Annotated[str, typer.Argument(help="Handler name, as given to add-event.")],
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="NAME",
+            help="Handler name, as given to add-event (asked on a terminal if omitted).",
+            show_default=False,
+        ),
+    ] = None,
     directory: AppDir = None,
     dry_run: DryRun = False,
     yes: Yes = False,
     json_output: JsonOutput = False,
 ) -> None:
-    """Undo add-event: declaration, registration, import; the files if unedited.
+    """Undo add-event (the files too, if unedited).
+
+    Removes the declaration, the registration and its import; the handler and its test
+    only if they are still what scaffold wrote.
 
     \b
     Examples:
-      scaffold remove-event order-status
-      scaffold remove-event order-status -n   # show the diff first
+      scaffold remove-event order-status-changed
+      scaffold remove-event order-status-changed -n   # show the diff first
     """
-    from scaffold import events
+    from scaffold import _prompts, events
 
-    del yes  # nothing to ask: accepted so scripts can pass it to every command
+    if name is None:
+        name = _missing(
+            "NAME",
+            "scaffold remove-event order-status-changed",
+            lambda: _prompts.ask_name("handler", "order-status-changed"),
+            yes=yes,
+        )
     result = events.remove_event(_start(directory), name, dry_run=dry_run)
     _report(result, json_output=json_output)
 
 
-@app.command("add-worker")
+@app.command("add-worker", cls=_Command)
 @user_errors
 def add_worker(
-    name: Annotated[str, typer.Argument(help="Worker name: kebab, snake or camel case.")],
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="NAME",
+            help="Worker name: kebab, snake or camel case (asked on a terminal if omitted).",
+            show_default=False,
+        ),
+    ] = None,
     topic: Annotated[
         str | None,
-        typer.Option(help="The app's own topic it consumes (default: NAME-requested)."),
+        typer.Option(
+            metavar="TOPIC", help="The app's own topic it consumes (default: NAME-requested)."
+        ),
     ] = None,
     route: Annotated[
         bool,
@@ -422,7 +595,9 @@ def add_worker(
     yes: Yes = False,
     json_output: JsonOutput = False,
 ) -> None:
-    """Add a background worker on the app's own event, its publisher and job routes.
+    """Add a background worker on the app's own event.
+
+    Also adds its publisher and (batch) the job trigger and status routes.
 
     \b
     Examples:
@@ -430,9 +605,15 @@ def add_worker(
       scaffold add-worker sync-items --topic items-sync-requested --no-route
       scaffold add-worker reindex-product --no-batch --no-route   # one { id } per event
     """
-    from scaffold import _edit, workers
+    from scaffold import _edit, _prompts, workers
 
-    del yes  # every value has a default
+    if name is None:
+        name = _missing(
+            "NAME",
+            "scaffold add-worker sync-items",
+            lambda: _prompts.ask_name("worker", "sync-items"),
+            yes=yes,
+        )
     result = workers.add_worker(
         _start(directory),
         name,
@@ -445,30 +626,74 @@ def add_worker(
     _report(result, json_output=json_output)
 
 
-@app.command("add-publisher")
+@app.command("add-publisher", cls=_Command)
 @user_errors
 def add_publisher(
-    topic: Annotated[str, typer.Argument(help="The app's own topic to publish.")],
+    topic: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="TOPIC",
+            help="The app's own topic to publish (asked on a terminal if omitted).",
+            show_default=False,
+        ),
+    ] = None,
     store: StoreOption = None,
     directory: AppDir = None,
     dry_run: DryRun = False,
     yes: Yes = False,
     json_output: JsonOutput = False,
 ) -> None:
-    """Add a typed, ID-only publisher of one of the app's own topics.
+    """Add a typed, ID-only publisher of an own topic.
 
     \b
     Examples:
       scaffold add-publisher item-changed
       scaffold add-publisher item-changed -n --json
     """
-    from scaffold import _edit, publishers
+    from scaffold import _edit, _prompts, publishers
 
-    del yes  # nothing to ask
+    if topic is None:
+        topic = _missing(
+            "TOPIC",
+            "scaffold add-publisher item-changed",
+            lambda: _prompts.ask_name("topic", "item-changed"),
+            yes=yes,
+        )
     result = publishers.add_publisher(
         _start(directory), topic, store=_edit.parse_store(store), dry_run=dry_run
     )
     _report(result, json_output=json_output)
+
+
+@app.command(cls=_Command)
+@user_errors
+def docs(
+    topic: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="TOPIC",
+            help="guide, commands, patterns or check (default: list them).",
+            show_default=False,
+            autocompletion=lambda: ["guide", "commands", "patterns", "check"],
+        ),
+    ] = None,
+) -> None:
+    """Print the documentation installed with scaffold.
+
+    \b
+    Examples:
+      scaffold docs                # list the topics
+      scaffold docs check          # every lint rule, with examples and fixes
+      scaffold docs commands | less
+    """
+    from scaffold import _docs
+
+    if topic is None:
+        for name, summary in _docs.TOPICS.items():
+            echo(f"  {name:<10} {summary}")
+        echo("\nRead one with `scaffold docs TOPIC`.")
+        return
+    typer.echo(_docs.read(topic), nl=False)
 
 
 def main() -> None:

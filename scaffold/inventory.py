@@ -473,7 +473,8 @@ def _is_test(rel: str) -> bool:
 
 
 def _missing_policies(files: _Files, modules: list[str], policies: set[str]) -> tuple[str, ...]:
-    from scaffold._rules.policies import NEEDS, used_client
+    from scaffold._rules.policies import used_client
+    from scaffold._vtex import CLIENT_POLICIES as NEEDS
 
     needed: list[str] = []
     for rel in modules:

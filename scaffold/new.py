@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -13,6 +14,10 @@ from scaffold import _app_docs
 from scaffold._answers import AppAnswers
 from scaffold._paths import template_root
 from scaffold.errors import DestinationError, UserError
+
+
+class Cancelled(UserError):
+    """The person answered no to the final confirmation."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,12 @@ def check_destination(dest: Path, *, force: bool) -> None:
 
 
 def create_app(
-    dest: Path, answers: AppAnswers, *, force: bool = False, dry_run: bool = False
+    dest: Path,
+    answers: AppAnswers,
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    confirm: Callable[[list[str]], bool] | None = None,
 ) -> NewResult:
     """Render the app into ``dest``: all files or none.
 
@@ -105,9 +115,13 @@ def create_app(
         answers: Validated answers.
         force: Write into a non-empty folder, replacing files of the same name.
         dry_run: Render to a throwaway folder and report what would be written.
+        confirm: Shown the files about to be written; writes nothing unless it says yes.
 
     Returns:
         What was (or would be) created and overwritten.
+
+    Raises:
+        Cancelled: If ``confirm`` says no.
     """
     dest = dest.absolute()
     check_destination(dest, force=force)
@@ -132,6 +146,8 @@ def create_app(
         _app_docs.fill(staging)
         files = _would_write(staging)
         existing = {f for f in files if (dest / f).exists()}
+        if not dry_run and confirm is not None and not confirm(files):
+            raise Cancelled(f"nothing written: {dest} is as it was")
         if not dry_run:
             _move_into_place(staging, dest, files)
     finally:

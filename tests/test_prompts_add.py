@@ -42,6 +42,8 @@ def test_add_event_asks_sender_and_topic(app: Path, tmp_path: Path) -> None:
     child.sendline("vtex.orders-broadcast")
     child.expect(r"Topic \(e\.g\. order-status-updated\)")
     child.sendline("order-created")
+    child.expect(r"Another topic \(Enter when done\)")
+    child.sendline("")
     finish(child)
     assert events_of(app)["orderCreated"] == {
         "sender": "vtex.orders-broadcast",
@@ -61,6 +63,8 @@ def test_bad_sender_and_topic_are_rejected_at_the_prompt(app: Path, tmp_path: Pa
     child.expect("invalid topic 'has space'")
     child.send(CLEAR_LINE)
     child.sendline("broadcaster.notification")
+    child.expect("Another topic")
+    child.sendline("")
     finish(child)
     assert events_of(app)["orderCreated"] == {
         "sender": "vtex.broadcaster",
