@@ -95,3 +95,45 @@ def test_no_prompt_when_stdin_is_not_a_tty(tmp_path: Path) -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 1
+
+
+def test_new_shows_the_files_and_writes_nothing_when_declined(tmp_path: Path) -> None:
+    child = spawn(["app", "--vendor", "acme", "--store", "vbase", "--no-example"], tmp_path)
+    child.expect("App name")
+    child.sendline("")
+    child.expect("Title")
+    child.sendline("")
+    child.expect("description")
+    child.sendline("")
+    child.expect("acme.app \\(vbase\\) in ")
+    child.expect("node/service.json")
+    child.expect(r"Create these (\d+) files\?")
+    count = int(child.match.group(1))
+    child.send("n")
+    child.expect("nothing written")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1
+    assert not (tmp_path / "app").exists()
+    assert count > 10
+
+
+def test_new_dot_in_an_empty_folder_is_named_after_it(tmp_path: Path) -> None:
+    folder = tmp_path / "my-app"
+    folder.mkdir()
+    child = spawn([".", "--vendor", "acme", "--store", "vbase", "--no-example"], folder)
+    child.expect(r"App name \(e\.g\. order-sync\)")
+    child.sendline("")  # the default: the folder's name
+    child.expect("Title")
+    child.sendline("")
+    child.expect("description")
+    child.sendline("")
+    child.expect("Create these")
+    child.sendline("")
+    child.expect("Created acme.my-app")
+    child.expect("Next steps:")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    manifest = (folder / "manifest.json").read_text(encoding="utf-8")
+    assert '"name": "my-app"' in manifest

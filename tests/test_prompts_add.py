@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pexpect
@@ -70,3 +71,87 @@ def test_bad_sender_and_topic_are_rejected_at_the_prompt(app: Path, tmp_path: Pa
         "sender": "vtex.broadcaster",
         "topics": ["broadcaster.notification"],
     }
+
+
+def test_add_event_without_name_asks_it_and_several_topics(app: Path, tmp_path: Path) -> None:
+    child = spawn_scaffold(["add-event", "-C", str(app)], tmp_path)
+    child.expect(r"Handler name \(e\.g\. order-status-changed\)")
+    child.sendline("order/created")  # same rule as the argument: no path separators
+    child.expect("invalid handler name 'order/created'")
+    child.send(CLEAR_LINE)
+    child.sendline("order-created")
+    child.expect("Sender app")
+    child.sendline("vtex.orders-broadcast")
+    child.expect("Topic")
+    child.sendline("order-status-updated")
+    child.expect("Another topic")
+    child.sendline("bad topic")
+    child.expect("invalid topic 'bad topic'")
+    child.send(CLEAR_LINE)
+    child.sendline("order-created")
+    child.expect("Another topic")
+    child.sendline("order-created")  # a repeat is ignored
+    child.expect("Another topic")
+    child.sendline("")
+    finish(child)
+    assert events_of(app)["orderCreated"] == {
+        "sender": "vtex.orders-broadcast",
+        "topics": ["order-status-updated", "order-created"],
+    }
+
+
+def test_add_worker_and_remove_event_ask_the_name(app: Path, tmp_path: Path) -> None:
+    child = spawn_scaffold(["add-worker", "--no-batch", "--no-route", "-C", str(app)], tmp_path)
+    child.expect(r"Worker name \(e\.g\. sync-items\)")
+    child.sendline("reindex")
+    child.expect("create node/workers/reindex.ts")
+    child.expect("Next steps:")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "reindex" in events_of(app)
+
+    child = spawn_scaffold(["add-publisher", "-C", str(app)], tmp_path)
+    child.expect(r"Topic to publish \(e\.g\. item-changed\)")
+    child.sendline("item-changed")
+    child.expect("create node/publishers/itemChanged.ts")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+
+    add = spawn_scaffold(
+        ["add-event", "x", "--sender", "a.b", "--topic", "t", "-C", str(app)], tmp_path
+    )
+    add.expect(pexpect.EOF)
+    child = spawn_scaffold(["remove-event", "-C", str(app)], tmp_path)
+    child.expect("Handler name")
+    child.sendline("x")
+    child.expect("delete node/events/x.ts")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "x" not in events_of(app)
+
+
+def test_no_prompt_when_stdout_is_not_a_terminal(app: Path, tmp_path: Path) -> None:
+    # stdin is a terminal, stdout a pipe: asking would hide the question, so it is an error
+    child = pexpect.spawn(
+        "/bin/sh",
+        ["-c", f"{sys.executable} -m scaffold add-event -C {app} 2>&1 | cat"],
+        cwd=str(tmp_path),
+        encoding="utf-8",
+        timeout=20,
+    )
+    child.expect("missing NAME: pass it")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert "Handler name" not in str(child.before)
+    assert "orderCreated" not in events_of(app)
+
+
+def test_yes_never_prompts(app: Path, tmp_path: Path) -> None:
+    child = spawn_scaffold(["add-event", "-y", "-C", str(app)], tmp_path)
+    child.expect("missing NAME")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1
