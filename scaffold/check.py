@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from scaffold._rules._base import RULES, RULES_BY_ID, RULES_BY_NAME, Finding, Rule, Severity
 from scaffold._rules._source import Project
-from scaffold._rules.events_map import check_registration, read_events_map
-from scaffold._rules.handlers import check_handlers
+from scaffold._rules.events_map import check_imports, check_registration, read_events_map
+from scaffold._rules.handlers import check_handlers, check_secrets
 from scaffold._rules.policies import check_policies
 from scaffold._rules.service_json import check_service_json
 from scaffold.errors import ProjectError, UserError
@@ -104,7 +104,9 @@ def check_app(
         findings += check_service_json(service)
     events_map = read_events_map(project)
     findings += check_registration(service, events_map)
+    findings += check_imports(project, events_map)
     findings += check_handlers(project, events_map)
+    findings += check_secrets(project)
     if manifest is not None:
         findings += check_policies(project, manifest)
     findings += project.findings

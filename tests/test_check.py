@@ -334,7 +334,7 @@ def test_declared_policies_silence_sc201(tmp_path: Path) -> None:
 
 def test_service_json_shape_and_ranges() -> None:
     assert found(FIXTURES / "service-json", "SC301", "SC302", "SC303") == {
-        ("node/service.json", 2, 3, "SC303", "error"),  # memory 2048
+        ("node/service.json", 2, 3, "SC303", "warning"),  # memory 2048: above the docs
         ("node/service.json", 3, 3, "SC303", "error"),  # timeout 0
         ("node/service.json", 4, 3, "SC303", "error"),  # workers 5
         ("node/service.json", 5, 3, "SC302", "warning"),  # replicas
@@ -352,6 +352,9 @@ def test_service_json_shape_and_ranges() -> None:
         ({"workers": "2"}, {"SC303"}),
         ({"timeout": 60, "memory": 1024, "workers": 4, "deterministicVary": True}, set()),
         ({"events": ["a"]}, {"SC303"}),
+        ({"cpu": {"type": "shared", "value": 50, "scalingPercentage": 80}}, set()),
+        ({"memory": 1536}, {"SC303"}),
+        ({"memory": 0}, {"SC303"}),
         ({"events": {"orderCreated": None, "syncOrder": {}}}, {"SC303"}),
     ],
 )

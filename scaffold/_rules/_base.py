@@ -80,6 +80,13 @@ RULES: tuple[Rule, ...] = (
         "Write the events map as an object literal (inline, a const, or an imported const).",
     ),
     Rule(
+        "SC004",
+        "missing-module",
+        "error",
+        "node/index.ts (or the events map's module) imports a relative module that does not exist.",
+        "Create the module, or fix the import path.",
+    ),
+    Rule(
         "SC101",
         "missing-idempotency-guard",
         "error",
@@ -109,6 +116,20 @@ RULES: tuple[Rule, ...] = (
         "Log ids and metadata (e.g. { orderId }), not the whole body.",
     ),
     Rule(
+        "SC105",
+        "floating-promise",
+        "error",
+        "Handler code starts async work without awaiting it (incl. forEach(async ...)).",
+        "`await` (or `return`) the promise; use for...of or await Promise.all(items.map(...)).",
+    ),
+    Rule(
+        "SC106",
+        "secret-logged",
+        "error",
+        "A credential (auth token, Authorization header, password, app key) is logged.",
+        "Log that the credential is present, never its value.",
+    ),
+    Rule(
         "SC201",
         "missing-policy",
         "error",
@@ -133,7 +154,7 @@ RULES: tuple[Rule, ...] = (
         "SC303",
         "invalid-service-value",
         "error",
-        "A service.json value is out of range or of the wrong type.",
+        "A service.json value is out of range or of the wrong type (memory above 1024: warning).",
         "Use workers 1-4 (integer), timeout 1-60, memory 1-1024, objects for events/routes.",
     ),
 )

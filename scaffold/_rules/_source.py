@@ -151,8 +151,10 @@ class Project:
         module: Module | None = None
         try:
             raw = path.read_bytes()
-        except OSError:
+        except OSError as error:
             raw = None
+            if path.exists():
+                self.unreadable(self.rel(path), error)
         if raw is not None:
             source = raw.removeprefix(_ts.BOM)
             module = Module(path, self.rel(path), source, _ts.parse(source))
@@ -168,6 +170,13 @@ class Project:
                 )
         self._modules[path] = module
         return module
+
+    def unreadable(self, rel: str, error: OSError) -> None:
+        """Record that a file exists but cannot be read (an SC000 error, once per file)."""
+        why = error.strerror or type(error).__name__
+        finding = Finding(rel, 1, 1, "SC000", "error", f"cannot read this file ({why})")
+        if finding not in self.findings:
+            self.findings.append(finding)
 
     def ts_files(self, *folders: str) -> list[Path]:
         """List the .ts files under ``node/<folder>`` (or all of ``node/``), tests excluded.
@@ -202,7 +211,9 @@ class Project:
         try:
             text = path.read_bytes().decode("utf-8-sig")
             data = json.loads(text)
-        except OSError:
+        except OSError as error:
+            if path.exists():
+                self.unreadable(rel, error)
             return None
         except UnicodeDecodeError as error:
             self.findings.append(

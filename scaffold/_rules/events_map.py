@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scaffold import _ts
@@ -179,3 +180,45 @@ def _read_entries(
                 where, function = resolver.follow(module, value)
                 if function.type in FUNCTION_TYPES:
                     result.handlers.append(Handler(entry.key, where, function))
+
+
+_EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".json", "/index.ts", "/index.tsx", "/index.js")
+
+
+def check_imports(project: Project, events_map: EventsMap) -> list[Finding]:
+    """SC004: relative imports of node/index.ts and of the events map's modules must exist.
+
+    Args:
+        project: The app.
+        events_map: The registered handlers (their keys name the modules holding the map).
+
+    Returns:
+        One finding per import whose module is missing.
+    """
+    index = project.module(project.node / "index.ts")
+    modules = {module.rel: module for module, _ in events_map.keys.values()}
+    if index is not None:
+        modules[index.rel] = index
+    findings: list[Finding] = []
+    for rel in sorted(modules):
+        module = modules[rel]
+        seen: set[int] = set()
+        for imported in _ts.imports(module.root):
+            statement = imported.statement
+            if statement.start_byte in seen or not imported.source.startswith("."):
+                continue
+            seen.add(statement.start_byte)
+            base = module.path.parent / imported.source
+            if base.is_file() or any(Path(f"{base}{ext}").is_file() for ext in _EXTENSIONS):
+                continue
+            source = statement.child_by_field_name("source") or statement
+            findings.append(
+                module.finding(
+                    source,
+                    "SC004",
+                    "error",
+                    f"`{imported.source}` does not exist (no .ts, .js or index.ts there): "
+                    "the app does not build and its handlers never run",
+                )
+            )
+    return findings

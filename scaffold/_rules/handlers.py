@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from scaffold import _ts
-from scaffold._rules import idempotency
+from scaffold._rules import calls, idempotency
 from scaffold._rules.idempotency import Analyzer
 from scaffold._service_map import Resolver
 from scaffold._ts import FUNCTION_TYPES, callee_name, key_text, member_chain, unwrap
@@ -30,7 +30,9 @@ REQUEST_ONLY = frozenset(
 )
 LOGGER_NAMES = frozenset({"logger", "console", "log"})
 # In a catch, a (non-log) call or assignment whose text matches this records the failure.
-RECORDS_FAILURE = re.compile(r"fail|error|reject|status|dead.?letter|retry", re.IGNORECASE)
+RECORDS_FAILURE = re.compile(r"fail|reject|status|dead.?letter|retry", re.IGNORECASE)
+# A call named like this (logError, handleError, sendError) reports at best: like a log.
+REPORTS_ERROR = re.compile(r"error", re.IGNORECASE)
 # Ledger calls that record a failure before rejecting: a .catch on them swallows nothing.
 RECORDING_RUNNERS = frozenset({"runonce"})
 _FAILURE_KEYS = frozenset({"status", "error", "failed", "failure", "reason"})
@@ -63,12 +65,33 @@ def check_handlers(project: Project, events_map: EventsMap) -> list[Finding]:
         findings.extend(_sc101(analyzer, members))
     for rel in sorted(set(whole) | set(registered)):
         module = whole.get(rel) or registered[rel][0]
-        scopes = [module.root] if rel in whole else list(registered[rel][1].values())
+        scopes = (
+            [module.root] if rel in whole else _with_helpers(module, registered[rel][1].values())
+        )
         if rel not in registered:
             for function in _exported_functions(module):
                 findings.extend(_sc101(analyzer, [(module, function)]))
-        findings.extend(_check_module(module, scopes))
+        findings.extend(_check_module(module, scopes, analyzer))
     return findings
+
+
+def _with_helpers(module: Module, functions: Iterable[Node]) -> list[Node]:
+    """The functions and the same-file functions they call, transitively."""
+    local = _local_functions(module)
+    out: dict[tuple[int, int], Node] = {}
+    todo = list(functions)
+    while todo:
+        function = todo.pop()
+        span = (function.start_byte, function.end_byte)
+        if span in out:
+            continue
+        out[span] = function
+        todo.extend(
+            local[_ts.text(node)]
+            for node in _ts.walk(function)
+            if node.type == "identifier" and _ts.text(node) in local
+        )
+    return list(out.values())
 
 
 def _analyzer(project: Project) -> Analyzer:
@@ -123,17 +146,36 @@ def _sc101(analyzer: Analyzer, members: list[tuple[Module, Node]]) -> list[Findi
     ]
 
 
-def _check_module(module: Module, scopes: list[Node]) -> list[Finding]:
+def _check_module(module: Module, scopes: list[Node], analyzer: Analyzer) -> list[Finding]:
     ctx = _ctx_names(module)
     findings: list[Finding] = []
     nodes = [node for scope in scopes for node in _ts.walk(scope)]
     bodies = _body_names(module, ctx)
+    clients = analyzer.clients(module)
+
+    def is_async(where: Module, callee: Node) -> bool:
+        target = analyzer.resolve(where, callee)
+        return target is not None and calls.is_async_declaration(target[1])
+
     for node in nodes:
         findings.extend(_request_only(module, node, ctx))
         findings.extend(_swallowed(module, node))
         if node.type == "call_expression" and _is_log_call(node):
             findings.extend(_payload_logged(module, node, ctx, bodies))
+        elif node.type == "expression_statement" and _inside_function(node):
+            found = calls.floating(module, node, clients, is_async)
+            if found is not None:
+                findings.append(found)
     return findings
+
+
+def _inside_function(node: Node) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.type in FUNCTION_TYPES:
+            return True
+        parent = parent.parent
+    return False
 
 
 # --- SC101 -----------------------------------------------------------------------------------
@@ -315,6 +357,16 @@ def _swallowed(module: Module, node: Node) -> list[Finding]:
         if receiver is not None and _records_own_failure(unwrap(receiver)):
             return []
         body = handlers[0].child_by_field_name("body")
+        if body is not None and receiver is not None and _fallback_on_read(receiver, body):
+            return [
+                module.finding(
+                    where,
+                    "SC103",
+                    "warning",
+                    f"a failed read falls back to `{_short(body)}` on any error: fine for an "
+                    "optional value; rethrow errors other than the one you expect",
+                )
+            ]
     if body is None:
         return []
     verdict = _catch_verdict(body)
@@ -326,8 +378,18 @@ def _swallowed(module: Module, node: Node) -> list[Finding]:
                 where,
                 "SC103",
                 "warning",
-                "this catch only logs the error: rethrow it or record the failure "
+                "this catch only logs or reports the error: rethrow it or record the failure "
                 "(e.g. markFailed) so it is retried or visible",
+            )
+        ]
+    if body.type != "statement_block" and body.type not in {"undefined", "null"}:
+        return [
+            module.finding(
+                where,
+                "SC103",
+                "error",
+                f"this catch turns every error into a value (`{_short(body)}`): handle "
+                "only the failure you expect (e.g. a 412) and rethrow the rest",
             )
         ]
     return [
@@ -338,6 +400,20 @@ def _swallowed(module: Module, node: Node) -> list[Finding]:
             "this catch swallows the error: it neither rethrows nor records the failure",
         )
     ]
+
+
+_READ_VERBS = ("get", "info", "list", "search", "find", "fetch", "read", "load", "query")
+_FALLBACKS = frozenset({"null", "undefined", "array", "object", "false", "true", "string"})
+
+
+def _fallback_on_read(receiver: Node, body: Node) -> bool:
+    """``x.getY().catch(() => null)``: a read that defaults to a literal on failure."""
+    receiver = unwrap(receiver)
+    if receiver.type != "call_expression" or unwrap(body).type not in _FALLBACKS:
+        return False
+    callee = receiver.child_by_field_name("function")
+    name = member_chain(callee)[-1:] if callee is not None else []
+    return bool(name) and name[0].lower().startswith(_READ_VERBS)
 
 
 def _records_own_failure(node: Node) -> bool:
@@ -355,11 +431,18 @@ def _catch_verdict(body: Node) -> str:
                 logged = True
             elif _records_failure(node):
                 return "ok"
+            elif _reports_error(node):
+                logged = True
         elif node.type in {"assignment_expression", "augmented_assignment_expression"}:
             left = node.child_by_field_name("left")
             if left is not None and RECORDS_FAILURE.search(_ts.text(left)):
                 return "ok"
     return "log" if logged else "silent"
+
+
+def _reports_error(call: Node) -> bool:
+    callee = call.child_by_field_name("function")
+    return callee is not None and bool(REPORTS_ERROR.search(_ts.text(callee)))
 
 
 def _records_failure(call: Node) -> bool:
@@ -464,3 +547,28 @@ def _is_accessed(node: Node) -> bool:
 def _short(node: Node) -> str:
     text = " ".join(_ts.text(node).split())
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+# --- SC106 -----------------------------------------------------------------------------------
+
+
+def check_secrets(project: Project) -> list[Finding]:
+    """SC106 over every non-test .ts file under node/ (routes and clients leak secrets too).
+
+    Args:
+        project: The app.
+
+    Returns:
+        At most one finding per log call.
+    """
+    findings: list[Finding] = []
+    for path in project.ts_files():
+        module = project.module(path)
+        if module is None:
+            continue
+        for node in _ts.walk(module.root):
+            if node.type == "call_expression" and _is_log_call(node):
+                found = calls.secret_logged(module, node)
+                if found is not None:
+                    findings.append(found)
+    return findings

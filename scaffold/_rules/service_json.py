@@ -23,6 +23,7 @@ TOP_LEVEL = frozenset(
         "workers",
         "deterministicVary",
         "stack",
+        "cpu",
     }
 )
 EVENT_KEYS = frozenset(
@@ -48,6 +49,10 @@ RANGES: dict[str, tuple[int, int, bool]] = {
 }
 
 
+# VTEX's own apps ship up to 1536 MB; above the documented 1024 is a warning up to this.
+MEMORY_SHIPPED = 4096
+
+
 def check_service_json(service: JsonFile) -> list[Finding]:
     """Check keys, deprecated ``keys`` and value ranges of node/service.json.
 
@@ -62,7 +67,17 @@ def check_service_json(service: JsonFile) -> list[Finding]:
         return [service.finding((), "SC303", "error", "service.json must be a JSON object")]
     findings = _unknown(service, (), data, TOP_LEVEL, "top-level")
     for key, (low, high, integer) in RANGES.items():
-        if key in data and not _in_range(data[key], low, high, integer):
+        if key == "memory" and _in_range(data.get(key), high + 1, MEMORY_SHIPPED, integer):
+            findings.append(
+                service.finding(
+                    (key,),
+                    "SC303",
+                    "warning",
+                    f"`memory` is {data[key]!r}: VTEX documents at most {high} MB (some VTEX "
+                    "apps ship more); ask VTEX before relying on it",
+                )
+            )
+        elif key in data and not _in_range(data[key], low, high, integer):
             kind = "an integer" if integer else "a number"
             findings.append(
                 service.finding(
