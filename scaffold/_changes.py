@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import errno
 import os
 import re
+import signal
 import stat
 import tempfile
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Literal
 
 from scaffold.errors import ProjectError, ScaffoldError
@@ -53,7 +58,24 @@ class ChangeSet:
 
     def _key(self, path: Path) -> Path:
         path = path if path.is_absolute() else self.root / path
-        return Path(os.path.normpath(path))
+        key = Path(os.path.normpath(path))
+        self._check_inside(key)
+        return key
+
+    def _check_inside(self, path: Path) -> None:
+        """Refuse a path that leaves the root, itself or through a symlink on its way."""
+        try:
+            real = path.resolve()
+            inside = real.is_relative_to(self.root.resolve())
+        except (OSError, RuntimeError) as error:  # a symlink loop, a name too long
+            raise ProjectError(
+                f"cannot follow {self._rel(path)}: {getattr(error, 'strerror', None) or error}"
+            ) from None
+        if not inside:
+            raise ProjectError(
+                f"{self._rel(path)} leads outside the app (to {real}, through a symlink); "
+                "scaffold only edits files inside the app: replace the link with the file"
+            )
 
     def _rel(self, path: Path) -> str:
         try:
@@ -63,7 +85,7 @@ class ChangeSet:
 
     def _snapshot(self, path: Path) -> None:
         if path not in self._before:
-            self._before[path] = _read(path)
+            self._before[path] = _read(path, self._rel(path))
 
     def read(self, path: Path) -> bytes | None:
         """Return a file's bytes as planned so far (falls back to the disk).
@@ -78,7 +100,7 @@ class ChangeSet:
         key = self._key(path)
         if key in self._after:
             return self._after[key]
-        return _read(key)
+        return _read(key, self._rel(key))
 
     def write(self, path: Path, data: bytes) -> None:
         """Plan to write ``data`` to ``path`` (creating it and its folders if needed).
@@ -145,12 +167,24 @@ class ChangeSet:
                 be written.
         """
         changes = self.changes
+        if not changes:
+            return []
+        with _locked(self.root), _signals_deferred() as received:
+            done = self._apply(changes, received)
+        return done
+
+    def _precheck(self, changes: list[Change]) -> None:
         for change in changes:
-            if _read(change.path) != change.before:
+            _check_writable(change, self.root)
+        for change in changes:
+            if _read(change.path, change.rel) != change.before:
                 raise ProjectError(
                     f"{change.rel} changed on disk while scaffold was planning; "
                     "nothing was written, run the command again"
                 )
+
+    def _apply(self, changes: list[Change], received: list[int]) -> list[Change]:
+        self._precheck(changes)
         made_dirs: list[Path] = []
         temps: dict[Path, Path] = {}
         done: list[Change] = []
@@ -166,6 +200,9 @@ class ChangeSet:
                     temps[change.path].replace(change.path)
                     del temps[change.path]
                 done.append(change)
+            if received:  # a signal arrived while writing: back to the old state, then stop
+                _rollback(done, temps, made_dirs)
+                return []
         except OSError as error:
             _rollback(done, temps, made_dirs)
             shown = self._rel(Path(error.filename)) if error.filename else "a file"
@@ -178,13 +215,123 @@ class ChangeSet:
         return done
 
 
-def _read(path: Path) -> bytes | None:
+def _mode(path: Path) -> int | None:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _check_folders(path: Path, rel: str) -> None:
+    """Refuse a file whose folders cannot be entered (no ``x`` bit), even for root."""
+    parts = rel.split("/")[:-1]
+    folder = path.parent
+    for depth in range(len(parts), 0, -1):
+        mode = _mode(folder)
+        if mode is not None and not mode & 0o111:
+            shown = "/".join(parts[:depth])
+            raise ProjectError(
+                f"cannot enter {shown}/: it has no execute (search) permission; "
+                f"fix it with `chmod u+x {shown}` and run again"
+            )
+        folder = folder.parent
+
+
+def _read(path: Path, rel: str) -> bytes | None:
+    """Return a file's bytes (``None``: no file), refusing what the user cannot read.
+
+    Permission bits are checked as written, not as the process could bypass them: scaffold
+    running as root must not read (and then rewrite) a file its owner made unreadable.
+    """
+    _check_folders(path, rel)
+    mode = _mode(path)
+    if mode is not None and path.is_file() and not mode & 0o444:
+        raise ProjectError(
+            f"cannot read {rel}: it has no read permission; fix it with `chmod u+r {rel}` "
+            "and run again"
+        )
     try:
         return path.read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     except IsADirectoryError:
-        raise ProjectError(f"{path} is a folder, expected a file") from None
+        raise ProjectError(f"{rel} is a folder, expected a file") from None
+    except OSError as error:
+        raise ProjectError(f"cannot read {rel}: {error.strerror}; nothing was changed") from None
+
+
+def _check_writable(change: Change, root: Path) -> None:
+    """Refuse to change a read-only file, or to create or delete one in a read-only folder."""
+    if change.kind == "modify":
+        mode = _mode(change.path)
+        if mode is not None and not mode & 0o222:
+            raise ProjectError(
+                f"{change.rel} is read-only; nothing was written: make it writable "
+                f"(`chmod u+w {change.rel}`) or leave it out"
+            )
+    folder = change.path.parent
+    while not folder.exists() and folder != root:
+        folder = folder.parent
+    mode = _mode(folder)
+    if mode is not None and not mode & 0o222:
+        shown = folder.relative_to(root).as_posix() if folder != root else "the app folder"
+        raise ProjectError(
+            f"{shown} is read-only; nothing was written: make it writable "
+            f"(`chmod u+w {shown}`) and run again"
+        )
+
+
+@contextlib.contextmanager
+def _locked(root: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the app folder itself, or refuse at once.
+
+    ``flock`` on the folder's own descriptor: no lock file is left in the person's tree,
+    and the lock goes away with the process, however it ends.
+    """
+    import fcntl
+
+    fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            if error.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise
+            raise ProjectError(
+                f"another scaffold command is changing {root} right now; nothing was written: "
+                "wait for it to finish and run again"
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[list[int]]:
+    """Hold SIGINT/SIGTERM/SIGHUP while files are renamed; deliver them afterwards.
+
+    The body sees the signals received so far (the list it is given) and rolls its writes
+    back when there is one, so the app is left as it was; the signal is then raised again
+    with the handlers that were in place (Ctrl-C becomes ``KeyboardInterrupt``, a SIGTERM
+    ends the process). Outside the main thread signals cannot be caught, so nothing is held.
+    """
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+
+    def hold(signum: int, _frame: FrameType | None) -> None:
+        received.append(signum)
+
+    wanted = [signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)]
+    previous = {sig: signal.signal(sig, hold) for sig in dict.fromkeys(wanted)}
+    try:
+        yield received
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if received:
+            signal.raise_signal(received[0])
 
 
 def _make_parents(folder: Path) -> list[Path]:

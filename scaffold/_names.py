@@ -12,6 +12,23 @@ _TOPIC = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _SENDER = re.compile(r"^[a-z][a-z0-9]*\.[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 _HANDLER_INPUT = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+# Names typed in kebab-case or snake_case (one separator, never doubled or trailing); together
+# with the camelCase/PascalCase id itself, the only inputs converted without losing anything.
+_PLAIN_INPUT = (
+    re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$"),
+    re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$"),
+)
+
+# Length limits. VTEX's toolbelt checks names only against `[\w_-]+` (vtex/toolbelt
+# src/api/manifest/ManifestValidator.ts, no length), so these are ours, chosen from what the
+# names become: the vendor is the VTEX account, a DNS label in `{account}.myvtex.com`, so at
+# most 63 characters (RFC 1035 2.3.4); the app name gets the same bound so `vendor.name` stays
+# a usable identifier; handler ids and topics become file names (`node/__tests__/<id>.test.ts`,
+# plus the `.<file>.XXXXXXXX.tmp` scaffold writes first), so 64 keeps them far below the
+# 255-byte NAME_MAX of every common filesystem. docs/reliability.md lists them.
+MAX_VENDOR = 63
+MAX_APP_NAME = 63
+MAX_IDENT = 64
 
 # ECMAScript reserved words, strict-mode reserved words and TypeScript's own, plus
 # names that would shadow globals a handler module relies on.
@@ -40,12 +57,35 @@ def validate_app_name(value: str) -> str:
     Raises:
         InvalidAnswerError: If the name breaks the VTEX rule.
     """
+    _check_length("app name", value, MAX_APP_NAME, "order-sync")
     if not _APP_NAME.fullmatch(value):
         raise InvalidAnswerError(
-            f"invalid app name {value!r}: use lowercase letters, digits and single hyphens, "
+            f"invalid app name {_shown(value)}: use lowercase letters, digits and single hyphens, "
             "starting with a letter (e.g. order-sync)"
         )
     return value
+
+
+def _shown(value: str) -> str:
+    """``repr`` of a value, cut short so an error stays one readable line.
+
+    A character outside ASCII (a Cyrillic ``о`` that looks like ``o``) is named with its code
+    point, since it is invisible in the value itself.
+    """
+    shown = repr(value) if len(value) <= 40 else repr(value[:20]) + f"... ({len(value)} chars)"
+    odd = next((ch for ch in value if not ch.isascii() or not ch.isprintable()), None)
+    if odd is not None:
+        shown += f" (has {odd!r}, U+{ord(odd):04X}, which is not a plain ASCII character)"
+    return shown
+
+
+def _check_length(what: str, value: str, limit: int, example: str) -> None:
+    if not value:
+        raise InvalidAnswerError(f"empty {what}: give one (e.g. {example})")
+    if len(value) > limit:
+        raise InvalidAnswerError(
+            f"{what} {_shown(value)} is too long: {len(value)} characters, at most {limit}"
+        )
 
 
 def validate_vendor(value: str) -> str:
@@ -60,9 +100,10 @@ def validate_vendor(value: str) -> str:
     Raises:
         InvalidAnswerError: If the vendor breaks the VTEX rule.
     """
+    _check_length("vendor", value, MAX_VENDOR, "acme")
     if not _VENDOR.fullmatch(value):
         raise InvalidAnswerError(
-            f"invalid vendor {value!r}: use lowercase letters and digits only, "
+            f"invalid vendor {_shown(value)}: use lowercase letters and digits only, "
             "starting with a letter (e.g. acme)"
         )
     return value
@@ -80,9 +121,10 @@ def validate_topic(value: str) -> str:
     Raises:
         InvalidAnswerError: If the topic is empty or has characters VTEX does not route.
     """
+    _check_length("topic", value, MAX_IDENT, "order-status-updated")
     if not _TOPIC.fullmatch(value):
         raise InvalidAnswerError(
-            f"invalid topic {value!r}: use letters, digits, '.', '_' and '-' "
+            f"invalid topic {_shown(value)}: use letters, digits, '.', '_' and '-' "
             "(e.g. order-status-updated)"
         )
     return value
@@ -100,9 +142,15 @@ def validate_sender(value: str) -> str:
     Raises:
         InvalidAnswerError: If the sender is not ``vendor.app-name``.
     """
+    vendor, _, name = value.partition(".")
+    if len(vendor) > MAX_VENDOR or len(name) > MAX_APP_NAME:
+        raise InvalidAnswerError(
+            f"sender {_shown(value)} is too long: its vendor is at most {MAX_VENDOR} "
+            f"characters and its app name at most {MAX_APP_NAME}"
+        )
     if not _SENDER.fullmatch(value):
         raise InvalidAnswerError(
-            f"invalid sender {value!r}: use the publishing app's 'vendor.app-name' "
+            f"invalid sender {_shown(value)}: use the publishing app's 'vendor.app-name' "
             "(e.g. vtex.orders-broadcast), without a version"
         )
     return value
@@ -173,12 +221,22 @@ def handler_id(value: str, *, what: str = "handler name") -> str:
     Raises:
         InvalidAnswerError: If the name has path separators, odd characters or is reserved.
     """
+    _check_length(what, value, MAX_IDENT, "order-created")
     if not _HANDLER_INPUT.fullmatch(value):
         raise InvalidAnswerError(
-            f"invalid {what} {value!r}: use letters, digits, '-' or '_', starting with a "
+            f"invalid {what} {_shown(value)}: use letters, digits, '-' or '_', starting with a "
             "letter, no path separators (e.g. order-created)"
         )
     ident = camel(value)
+    plain = value in (ident, ident[:1].upper() + ident[1:]) or any(
+        pattern.fullmatch(value) for pattern in _PLAIN_INPUT
+    )
+    if not plain:
+        styles = " or ".join(dict.fromkeys((kebab(ident), ident)))
+        raise InvalidAnswerError(
+            f"ambiguous {what} {value!r}: it would silently become {ident!r}; type it in one "
+            f"plain style: kebab-case, snake_case or camelCase (e.g. {styles})"
+        )
     if ident in RESERVED:
         raise InvalidAnswerError(
             f"invalid {what} {value!r}: {ident!r} is a reserved word in TypeScript or in the "
@@ -187,6 +245,21 @@ def handler_id(value: str, *, what: str = "handler name") -> str:
             )
         )
     return ident
+
+
+def normalised(value: str, ident: str, *, what: str = "handler id") -> str | None:
+    """Say which id a typed name became, when it is not the name as typed.
+
+    Args:
+        value: The name as typed.
+        ident: The id :func:`handler_id` returned for it.
+        what: What the id is, for the sentence.
+
+    Returns:
+        ``"using handler id orderCreated (from 'order-created')"``, or ``None`` when the
+        name was typed as the id itself.
+    """
+    return None if value == ident else f"using {what} {ident} (from {value!r})"
 
 
 def default_title(name: str) -> str:

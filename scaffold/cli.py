@@ -87,8 +87,18 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+ABORTED = "aborted, nothing was written"
+
+
 def user_errors(func: F) -> F:
-    """Turn a ``UserError`` into one line on stderr and exit 1; Ctrl-C into exit 130."""
+    """Turn a ``UserError`` into one line on stderr and exit 1.
+
+    Ctrl-C (``KeyboardInterrupt``) and Ctrl-D at a prompt (``EOFError``) are one behaviour:
+    the same line and exit 130, since both mean "stop" and nothing was written yet (a signal
+    during a write rolls the write back first, see ``_changes.ChangeSet.apply``). An
+    ``OSError`` that no core module turned into a ``UserError`` (a disk that fails, a path the
+    OS refuses) is still one line, never a traceback.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -96,10 +106,31 @@ def user_errors(func: F) -> F:
             return func(*args, **kwargs)
         except UserError as error:
             raise fail(str(error)) from None
-        except KeyboardInterrupt:
-            raise fail("aborted, nothing was written", 130) from None
+        except (KeyboardInterrupt, EOFError):
+            raise fail(ABORTED, 130) from None
+        except OSError as error:
+            where = f" ({error.filename})" if error.filename else ""
+            raise fail(f"{error.strerror or error}{where}; nothing was changed") from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _note_normalised(name: str, *, what: str, json_output: bool) -> None:
+    """Say which id a handler name becomes when it is not typed as that id.
+
+    With ``--json`` the summary's ``name`` is that id, and stdout stays one document.
+    """
+    if json_output:
+        return
+    from scaffold import _names
+    from scaffold.errors import InvalidAnswerError
+
+    try:
+        note = _names.normalised(name, _names.handler_id(name, what=what))
+    except InvalidAnswerError:
+        return  # the command refuses it with the full message
+    if note:
+        echo(f"note: {note}", err=True)
 
 
 def _version(value: bool) -> None:
@@ -507,6 +538,7 @@ def add_event(
             lambda: _prompts.ask_name("handler", "order-status-changed"),
             yes=yes,
         )
+    _note_normalised(name, what="handler name", json_output=json_output)
     if sender is None:
         sender = _missing(
             "--sender", "--sender vtex.orders-broadcast", _prompts.ask_sender, yes=yes
@@ -555,6 +587,7 @@ def remove_event(
             lambda: _prompts.ask_name("handler", "order-status-changed"),
             yes=yes,
         )
+    _note_normalised(name, what="handler name", json_output=json_output)
     result = events.remove_event(_start(directory), name, dry_run=dry_run)
     _report(result, json_output=json_output)
 
@@ -614,6 +647,7 @@ def add_worker(
             lambda: _prompts.ask_name("worker", "sync-items"),
             yes=yes,
         )
+    _note_normalised(name, what="worker name", json_output=json_output)
     result = workers.add_worker(
         _start(directory),
         name,
