@@ -48,6 +48,8 @@ QUESTIONS: tuple[Question, ...] = (
     ),
 )
 KEYS = tuple(q.key for q in QUESTIONS)
+MAX_TEXT = 300
+"""Longest title or description accepted: one line in the admin, not a document."""
 
 
 @dataclass(frozen=True)
@@ -123,8 +125,21 @@ def coerce(key: str, value: Any, *, source: str) -> Any:
         return value
     if key == "title" and not value:
         raise InvalidAnswerError(f"empty title in {source}: give a short human title")
-    if "\n" in value:
-        raise InvalidAnswerError(f"invalid {key} in {source}: use a single line")
+    return _plain_line(key, value, source=source)
+
+
+def _plain_line(key: str, value: str, *, source: str) -> str:
+    """Refuse text that is not one line of printable characters, or is too long."""
+    odd = next((ch for ch in value if not ch.isprintable()), None)
+    if odd is not None:  # newlines, tabs, escapes, U+2028: one plain line of text only
+        raise InvalidAnswerError(
+            f"invalid {key} in {source}: it holds the control character U+{ord(odd):04X}; "
+            "use a single line of plain text"
+        )
+    if len(value) > MAX_TEXT:
+        raise InvalidAnswerError(
+            f"{key} in {source} is too long: {len(value)} characters, at most {MAX_TEXT}"
+        )
     return value
 
 
@@ -177,7 +192,12 @@ def read_data_file(path: Path) -> dict[str, Any]:
     import yaml  # copier depends on PyYAML; YAML is a superset of JSON
 
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        raise InvalidAnswerError(
+            f"cannot read --data-file {path}: byte {error.start} is not UTF-8; "
+            "save the file as UTF-8"
+        ) from None
     except OSError as error:
         raise InvalidAnswerError(
             f"cannot read --data-file {path}: {error.strerror}; check the path"

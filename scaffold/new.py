@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -89,9 +90,23 @@ def check_destination(dest: Path, *, force: bool) -> None:
     Raises:
         DestinationError: If the destination cannot be used.
     """
-    if dest.exists() and not dest.is_dir():
+    too_long = next((part for part in dest.parts if len(os.fsencode(part)) > 255), None)
+    if too_long is not None:
+        raise DestinationError(
+            f"destination folder name {too_long[:20]!r}... is too long "
+            f"({len(os.fsencode(too_long))} bytes, at most 255): pick a shorter one"
+        )
+    try:
+        is_dir = dest.is_dir()
+        exists = is_dir or dest.exists()
+        not_empty = is_dir and any(dest.iterdir())
+    except OSError as error:
+        raise DestinationError(
+            f"cannot use {dest}: {error.strerror}; pick another destination"
+        ) from None
+    if exists and not is_dir:
         raise DestinationError(f"{dest} exists and is not a folder: pick another destination")
-    if dest.is_dir() and any(dest.iterdir()) and not force:
+    if not_empty and not force:
         raise DestinationError(
             f"{dest} is not empty: pick a new folder, or pass --force to write into it"
         )
@@ -126,6 +141,7 @@ def create_app(
     dest = dest.absolute()
     check_destination(dest, force=force)
     parent = dest.parent
+    made = [p for p in (parent, *parent.parents) if not p.exists()]  # deepest first
     if dry_run:
         parent = Path(tempfile.gettempdir())
     else:
@@ -138,6 +154,7 @@ def create_app(
     try:
         staging = Path(tempfile.mkdtemp(prefix=".scaffold-new-", dir=parent))
     except OSError as error:
+        _remove_empty(made)
         raise DestinationError(
             f"cannot write in {parent}: {error.strerror}; pick a writable destination"
         ) from None
@@ -150,8 +167,11 @@ def create_app(
             raise Cancelled(f"nothing written: {dest} is as it was")
         if not dry_run:
             _move_into_place(staging, dest, files)
-    finally:
+    except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        _remove_empty(made)  # folders made for DEST's parent go too: nothing is left behind
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
     return NewResult(
         dest=dest,
         answers=answers,
@@ -159,6 +179,12 @@ def create_app(
         overwritten=tuple(f for f in files if f in existing),
         dry_run=dry_run,
     )
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def _move_into_place(staging: Path, dest: Path, files: list[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -12,6 +13,9 @@ PUBLISHER_TEMPLATE = "templates/components/publisher/publisher.ts.jinja"
 TEST_TEMPLATE = "templates/components/publisher/publisher.test.ts.jinja"
 
 Kind = Literal["job", "single"]
+
+# The topic constant the publisher template writes: `export const ITEM_CHANGED = 'item-changed'`.
+_TOPIC_CONST = re.compile(rb"^export const [A-Z0-9_]+ = '([^'\n]*)'", re.MULTILINE)
 
 
 def publisher_file(topic_camel: str) -> str:
@@ -50,6 +54,13 @@ def plan_publisher(edit: c.Edit, topic: str, kind: Kind) -> dict[str, object]:
             raise ConflictError(
                 f"{module} already publishes {topic} with a {shape} payload ({other}); "
                 "pick another --topic, or the matching --batch/--no-batch"
+            )
+        published = _TOPIC_CONST.search(edit.read(module) or b"")
+        if published is not None and published.group(1).decode() != topic:
+            raise ConflictError(
+                f"{module} already publishes topic {published.group(1).decode()!r}, and "
+                f"{topic!r} would get the same file name; pick a topic that differs in more "
+                "than punctuation or case"
             )
         edit.notes.append(f"kept {module}: it differs from the template (edited by hand?)")
     edit.create_test(test, TEST_TEMPLATE, variables)
