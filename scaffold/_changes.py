@@ -243,14 +243,14 @@ def _read(path: Path, rel: str) -> bytes | None:
     Permission bits are checked as written, not as the process could bypass them: scaffold
     running as root must not read (and then rewrite) a file its owner made unreadable.
     """
-    _check_folders(path, rel)
-    mode = _mode(path)
-    if mode is not None and path.is_file() and not mode & 0o444:
-        raise ProjectError(
-            f"cannot read {rel}: it has no read permission; fix it with `chmod u+r {rel}` "
-            "and run again"
-        )
     try:
+        _check_folders(path, rel)
+        mode = _mode(path)
+        if mode is not None and path.is_file() and not mode & 0o444:
+            raise ProjectError(
+                f"cannot read {rel}: it has no read permission; fix it with `chmod u+r {rel}` "
+                "and run again"
+            )
         return path.read_bytes()
     except (FileNotFoundError, NotADirectoryError):
         return None

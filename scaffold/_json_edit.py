@@ -149,11 +149,50 @@ class _Scanner:
                 raise ScaffoldError(f"JSON scanner: expected ',' at byte {self.pos - 1}")
 
 
+class _DuplicateKeyError(Exception):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKeyError(key)
+        out[key] = value
+    return out
+
+
+def _line_col(data: bytes, pos: int) -> str:
+    line = data.count(b"\n", 0, pos) + 1
+    column = pos - (data.rfind(b"\n", 0, pos) + 1) + 1
+    return f"{line}:{column}"
+
+
+def _duplicate_at(data: bytes) -> int:
+    """Byte offset of the first repeated key (its second occurrence)."""
+    for node in _nodes(_Scanner(data).value()):
+        seen: set[str] = set()
+        for key, start in zip(node.keys, node.key_starts, strict=True):
+            if key in seen:
+                return start
+            seen.add(key)
+    return 0  # pragma: no cover - json found one, so the scanner does too
+
+
 def _load(data: bytes, name: str) -> Any:
+    """Parse strict JSON; a repeated key is an error (parsers silently keep the last one)."""
     try:
-        return json.loads(data.decode("utf-8-sig"))
+        return json.loads(data.decode("utf-8-sig"), object_pairs_hook=_no_duplicates)
     except UnicodeDecodeError as error:
-        raise ProjectError(f"{name}: not UTF-8 ({error.reason}); fix it and run again") from None
+        where = _line_col(data, error.start + (len(BOM) if data.startswith(BOM) else 0))
+        raise ProjectError(
+            f"{name}:{where}: not UTF-8 ({error.reason}); save it as UTF-8 and run again"
+        ) from None
+    except _DuplicateKeyError as error:
+        raise ProjectError(
+            f"{name}:{_line_col(data, _duplicate_at(data))}: key {error.args[0]!r} appears "
+            "twice in one object (only the last one counts); remove one and run again"
+        ) from None
     except json.JSONDecodeError as error:
         raise ProjectError(
             f"{name}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}); "
