@@ -188,24 +188,25 @@ class ChangeSet:
         made_dirs: list[Path] = []
         temps: dict[Path, Path] = {}
         done: list[Change] = []
+        current: Change | None = None  # what the error message names: the file, not its temp
         try:
-            for change in changes:
-                if change.after is not None:
-                    made_dirs.extend(_make_parents(change.path.parent))
-                    temps[change.path] = _temp_copy(change.path, change.after)
-            for change in changes:
-                if change.after is None:
-                    change.path.unlink()
+            for current in changes:
+                if current.after is not None:
+                    made_dirs.extend(_make_parents(current.path.parent))
+                    temps[current.path] = _temp_copy(current.path, current.after)
+            for current in changes:
+                if current.after is None:
+                    current.path.unlink()
                 else:
-                    temps[change.path].replace(change.path)
-                    del temps[change.path]
-                done.append(change)
+                    temps[current.path].replace(current.path)
+                    del temps[current.path]
+                done.append(current)
             if received:  # a signal arrived while writing: back to the old state, then stop
                 _rollback(done, temps, made_dirs)
                 return []
         except OSError as error:
             _rollback(done, temps, made_dirs)
-            shown = self._rel(Path(error.filename)) if error.filename else "a file"
+            shown = current.rel if current is not None else "a file"
             raise ProjectError(
                 f"cannot write {shown}: {error.strerror}; nothing was changed"
             ) from None
