@@ -87,18 +87,21 @@ def test_temp_file_write_fails(app: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
 # --- real processes --------------------------------------------------------------------------
 
-# Runs scaffold with a pause after the first rename of apply, announced by a marker file.
+# Runs scaffold with a pause after the first rename of apply: it writes MARKER, then waits
+# until RELEASE exists (at most 60 s).
 PAUSING = """
 import pathlib, sys, time
-marker, pause, args = pathlib.Path(sys.argv[1]), float(sys.argv[2]), sys.argv[3:]
+marker, release, args = sys.argv[1], sys.argv[2], sys.argv[3:]
 real = pathlib.Path.replace
 count = []
 def replace(self, target):
     out = real(self, target)
     count.append(target)
     if len(count) == 1:
-        marker.write_text("renamed one file")
-        time.sleep(pause)
+        pathlib.Path(marker).write_text("renamed one file")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not pathlib.Path(release).exists():
+            time.sleep(0.02)
     return out
 pathlib.Path.replace = replace
 sys.argv = ["scaffold", *args]
@@ -107,10 +110,10 @@ main()
 """
 
 
-def start_pausing(marker: Path, pause: float, args: list[str]) -> subprocess.Popen[str]:
+def start_pausing(marker: Path, release: Path, args: list[str]) -> subprocess.Popen[str]:
     env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [sys.executable, "-c", PAUSING, str(marker), str(pause), *args],
+        [sys.executable, "-c", PAUSING, str(marker), str(release), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -131,10 +134,13 @@ def test_signal_during_apply_leaves_the_old_state(app: Path, tmp_path: Path, nam
     sig = signal.Signals[name]
     before = tree_state(app)
     marker = tmp_path / "marker"
-    process = start_pausing(marker, 1.0, [*ADD, "-C", str(app)])
+    release = tmp_path / "release"
+    process = start_pausing(marker, release, [*ADD, "-C", str(app)])
     wait_for(marker, process)
     assert tree_state(app) != before  # caught in the middle: one file is already renamed
     process.send_signal(sig)
+    time.sleep(0.2)  # let it be delivered while the process still holds its first rename
+    release.touch()
     _, stderr = process.communicate(timeout=60)
     if sig == signal.SIGINT:
         assert process.returncode == 130
@@ -147,7 +153,8 @@ def test_signal_during_apply_leaves_the_old_state(app: Path, tmp_path: Path, nam
 
 def test_second_run_is_refused_while_the_first_writes(app: Path, tmp_path: Path) -> None:
     marker = tmp_path / "marker"
-    first = start_pausing(marker, 2.0, [*ADD, "-C", str(app)])
+    release = tmp_path / "release"
+    first = start_pausing(marker, release, [*ADD, "-C", str(app)])
     wait_for(marker, first)
     second = subprocess.run(
         [sys.executable, "-m", "scaffold", "add-worker", "syncStock", "-C", str(app)],
@@ -158,6 +165,7 @@ def test_second_run_is_refused_while_the_first_writes(app: Path, tmp_path: Path)
         timeout=60,
         check=False,
     )
+    release.touch()
     first.communicate(timeout=60)
     assert first.returncode == 0
     assert second.returncode == 1
