@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 __all__ = [
+    "FORMATS",
     "RULES",
     "Finding",
     "Rule",
@@ -31,7 +32,10 @@ __all__ = [
     "UnknownRuleError",
     "check_app",
     "format_finding",
+    "format_github",
     "format_json",
+    "format_rules",
+    "format_sarif",
     "format_summary",
     "format_text",
     "has_errors",
@@ -211,3 +215,122 @@ def format_json(findings: list[Finding]) -> str:
         ],
         indent=2,
     )
+
+
+FORMATS = ("text", "json", "github", "sarif")
+_GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
+_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def _escape(value: str, *, prop: bool = False) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return value.replace(":", "%3A").replace(",", "%2C") if prop else value
+
+
+def format_github(findings: list[Finding], prefix: str = "") -> str:
+    """Render findings as GitHub Actions workflow commands (annotations on the pull request).
+
+    Args:
+        findings: Findings from :func:`check_app`.
+        prefix: The app root relative to the repository root (``apps/sync/``), so that the
+            annotations land on the right files; ``""`` when the app is the repository.
+
+    Returns:
+        One ``::error file=...,line=...,col=...,title=...::message`` line per finding.
+    """
+    lines = []
+    for f in findings:
+        rule = RULES_BY_ID[f.rule]
+        props = ",".join(
+            f"{key}={_escape(str(value), prop=True)}"
+            for key, value in (
+                ("file", prefix + f.path),
+                ("line", f.line),
+                ("col", f.column),
+                ("title", f"{rule.id} {rule.name}"),
+            )
+        )
+        lines.append(f"::{_GITHUB_LEVEL[f.severity]} {props}::{_escape(f.message)}")
+    return "\n".join(lines)
+
+
+def format_sarif(findings: list[Finding], prefix: str = "", version: str = "") -> str:
+    """Render findings as a SARIF 2.1.0 log (GitHub code scanning, editors).
+
+    Args:
+        findings: Findings from :func:`check_app`.
+        prefix: The app root relative to the repository root (``apps/sync/``), or ``""``.
+        version: The scaffold version, recorded as the tool's version.
+
+    Returns:
+        The JSON text, indented by 2.
+    """
+    index = {rule.id: i for i, rule in enumerate(RULES)}
+    driver: dict[str, object] = {
+        "name": "scaffold check",
+        "rules": [
+            {
+                "id": rule.id,
+                "name": rule.name,
+                "shortDescription": {"text": rule.summary},
+                "help": {"text": rule.fix},
+                "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+            }
+            for rule in RULES
+        ],
+    }
+    if version:
+        driver["version"] = version
+    results = [
+        {
+            "ruleId": f.rule,
+            "ruleIndex": index[f.rule],
+            "level": _SARIF_LEVEL[f.severity],
+            "message": {"text": f.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": prefix + f.path, "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": f.line, "startColumn": f.column},
+                    }
+                }
+            ],
+        }
+        for f in findings
+    ]
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {"tool": {"driver": driver}, "results": results, "columnKind": "unicodeCodePoints"}
+        ],
+    }
+    return json.dumps(log, indent=2)
+
+
+def format_rules(as_json: bool = False) -> str:
+    """Render the rule catalogue: id, name, severity and what it looks for, one rule a line.
+
+    Args:
+        as_json: A JSON array of ``{id, name, severity, summary, fix}`` instead of text.
+
+    Returns:
+        The text.
+    """
+    if as_json:
+        return json.dumps(
+            [
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "severity": r.severity,
+                    "summary": r.summary,
+                    "fix": r.fix,
+                }
+                for r in RULES
+            ],
+            indent=2,
+        )
+    width = max(len(rule.name) for rule in RULES)
+    return "\n".join(f"{r.id}  {r.name:<{width}}  {r.severity:<7}  {r.summary}" for r in RULES)

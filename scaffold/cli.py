@@ -7,13 +7,16 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from typer.core import TyperCommand
 
 from scaffold import __version__
 from scaffold.errors import UserError
+
+if TYPE_CHECKING:
+    from scaffold._rules._base import Finding
 
 app = typer.Typer(
     name="scaffold",
@@ -285,9 +288,16 @@ def check(
             show_default=False,
         ),
     ] = None,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="Print the findings as a JSON array.")
-    ] = False,
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            metavar="text|json|github|sarif",
+            help="Output: text, a JSON array, GitHub Actions annotations, or SARIF 2.1.0.",
+            autocompletion=lambda: ["text", "json", "github", "sarif"],
+        ),
+    ] = "text",
+    json_output: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     select: Annotated[
         list[str] | None,
         typer.Option(
@@ -302,22 +312,35 @@ def check(
             "--ignore", metavar="RULES", help="Skip these rules: ids or names, comma-separated."
         ),
     ] = None,
+    list_rules: Annotated[
+        bool,
+        typer.Option("--list-rules", help="Print every rule (id, name, severity) and exit."),
+    ] = False,
 ) -> None:
     """Lint an app against the events-and-workers checklist.
 
     \b
     Examples:
       scaffold check                          # the app holding the current folder
-      scaffold check ./order-sync --json      # machine-readable, for CI annotations
+      scaffold check ./order-sync --json      # machine-readable
+      scaffold check --format github          # annotations in a GitHub Actions job
+      scaffold check --format sarif > check.sarif   # for code scanning
       scaffold check --select SC101,SC103     # only idempotency and swallowed errors
       scaffold check --ignore deprecated-event-keys
+      scaffold check --list-rules
 
-    Exit 1 when any error-level finding exists, 2 for an unknown rule, else 0.
+    Exit 1 when any error-level finding exists, 2 for an unknown rule or format, else 0.
     Every rule, with examples and fixes: `scaffold docs check`.
     """
     from scaffold import check as check_
     from scaffold._project import find_app_root
 
+    fmt = "json" if json_output else output_format.strip().lower()
+    if fmt not in check_.FORMATS:
+        raise fail(f"unknown --format {output_format!r}: use one of {', '.join(check_.FORMATS)}", 2)
+    if list_rules:
+        typer.echo(check_.format_rules(as_json=fmt == "json"))
+        return
     selected, ignored = _rule_list(select), _rule_list(ignore)
     try:
         check_.resolve_rules(selected, ignored)
@@ -325,15 +348,38 @@ def check(
         raise fail(str(error), 2) from None
     root = find_app_root(path if path is not None else Path.cwd())
     findings = check_.check_app(root, select=selected or None, ignore=ignored)
-    if json_output:
+    _print_findings(fmt, findings, root)
+    if check_.has_errors(findings):
+        raise typer.Exit(1)
+
+
+def _print_findings(fmt: str, findings: list[Finding], root: Path) -> None:
+    from scaffold import check as check_
+
+    if fmt == "json":
         typer.echo(check_.format_json(findings))
+    elif fmt == "github":
+        if findings:
+            typer.echo(check_.format_github(findings, _repo_prefix(root)))
+    elif fmt == "sarif":
+        typer.echo(check_.format_sarif(findings, _repo_prefix(root), __version__))
     else:
         for finding in findings:
             echo(check_.format_finding(finding), fg=_CHECK_SEVERITY_COLOR[finding.severity])
         for line in check_.format_summary(findings):
             echo(line)
-    if check_.has_errors(findings):
-        raise typer.Exit(1)
+
+
+def _repo_prefix(root: Path) -> str:
+    """The app root relative to the current folder (``apps/sync/``), or ``""``.
+
+    GitHub resolves annotation and SARIF paths from the repository root, where CI runs.
+    """
+    try:
+        rel = root.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return ""
+    return "" if rel == Path() else rel.as_posix() + "/"
 
 
 AppPath = Annotated[

@@ -126,7 +126,7 @@ RULES: tuple[Rule, ...] = (
         "SC106",
         "secret-logged",
         "error",
-        "A credential (auth token, Authorization header, password, app key) is logged.",
+        "A credential (auth token, Authorization header, app token, password) is logged.",
         "Log that the credential is present, never its value.",
     ),
     Rule(
