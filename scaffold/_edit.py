@@ -421,10 +421,22 @@ def finish(edit: Edit, *, dry_run: bool) -> Result:
 
     Returns:
         The result, with the unified diff of every file in ``diff``.
+
+    Raises:
+        ProjectError: If git would ignore a file the edit creates (it would not be
+            committed, and the app would not build elsewhere).
     """
     from scaffold import _app_docs
 
     _app_docs.refresh(edit)  # the app's README graph and CHANGELOG follow the code
+    created = [change.rel for change in edit.changes.changes if change.kind == "create"]
+    ignored = _project.ignore_rules(edit.root, created)
+    if ignored:
+        rel, rule = next(iter(ignored.items()))
+        raise ProjectError(
+            f"{rel} would be ignored by git ({rule}), so the app would not build from a "
+            "clone; narrow that rule (or re-include the folder with a `!` rule) and run again"
+        )
     result = edit.result(dry_run=dry_run)
     result.diff = edit.changes.diff()
     if not dry_run and not result.unchanged:

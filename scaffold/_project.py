@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import re
 from collections.abc import Callable
@@ -407,3 +408,102 @@ def _strip_json_comments(text: str) -> str:
         r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', lambda m: m.group(1) or "", text, flags=re.S
     )
     return re.sub(r",(\s*[}\]])", r"\1", out)
+
+
+# --- git-ignore rules ---------------------------------------------------------------------
+
+
+def ignore_rules(root: Path, rels: list[str]) -> dict[str, str]:
+    """Tell which of ``rels`` git would ignore, and by which rule.
+
+    Asks git (``git check-ignore``: every source of rules, global excludes included) when
+    ``root`` is in a work tree; otherwise reads the ``.gitignore`` files from ``root`` down.
+
+    Args:
+        root: The app root.
+        rels: Paths relative to ``root`` (files that do not exist yet are fine).
+
+    Returns:
+        ``{rel: "<source>:<line>: <pattern>"}`` for each ignored path.
+    """
+    if not rels:
+        return {}
+    found = _git_check_ignore(root, rels)
+    return found if found is not None else _gitignore_files(root, rels)
+
+
+def _git_check_ignore(root: Path, rels: list[str]) -> dict[str, str] | None:
+    """``git check-ignore -v``; ``None`` when there is no git or no repository."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "check-ignore", "-v", "-z", "--stdin"],
+            input=b"\0".join(rel.encode() for rel in rels) + b"\0",
+            capture_output=True,
+            check=False,
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if done.returncode not in (0, 1):
+        return None  # 128: not a git repository
+    fields = done.stdout.split(b"\0")
+    out: dict[str, str] = {}
+    for i in range(0, len(fields) - 3, 4):
+        source, line, pattern, path = (f.decode("utf-8", "replace") for f in fields[i : i + 4])
+        if source and not pattern.startswith("!"):
+            shown = Path(source)
+            if shown.is_absolute():
+                shown = Path(os.path.relpath(shown, root))
+            out[path] = f"{shown.as_posix()}:{line}: {pattern}"
+    return out
+
+
+def _gitignore_files(root: Path, rels: list[str]) -> dict[str, str]:
+    """Match ``rels`` against the ``.gitignore`` files of ``root`` and its subfolders.
+
+    Like git, a file inside an ignored folder is ignored whatever later rules say.
+    """
+    out: dict[str, str] = {}
+    specs: dict[str, tuple[Any, list[str]] | None] = {}
+    for rel in rels:
+        parts = rel.split("/")
+        for end in range(1, len(parts) + 1):
+            path = "/".join(parts[:end]) + ("/" if end < len(parts) else "")
+            rule = _ignored_by_files(root, path, specs)
+            if rule is not None:
+                out[rel] = rule
+                break
+    return out
+
+
+def _ignored_by_files(
+    root: Path, path: str, specs: dict[str, tuple[Any, list[str]] | None]
+) -> str | None:
+    """The rule that ignores ``path`` (a folder ends with ``/``), deepest file last."""
+    import pathspec
+
+    parts = path.rstrip("/").split("/")
+    verdict: tuple[bool, str] | None = None
+    for depth in range(len(parts)):
+        folder = "/".join(parts[:depth])
+        if folder not in specs:
+            ignore = root / folder / ".gitignore"
+            lines = (
+                ignore.read_text(encoding="utf-8", errors="replace").splitlines()
+                if ignore.is_file()
+                else None
+            )
+            specs[folder] = (
+                (pathspec.GitIgnoreSpec.from_lines(lines), lines) if lines is not None else None
+            )
+        found = specs[folder]
+        if found is None:
+            continue
+        spec, lines = found
+        result = spec.check_file(path[len(folder) + 1 :] if folder else path)
+        if result.include is not None and result.index is not None:
+            shown = (Path(folder) / ".gitignore").as_posix()
+            verdict = (result.include, f"{shown}:{result.index + 1}: {lines[result.index].strip()}")
+    return verdict[1] if verdict is not None and verdict[0] else None

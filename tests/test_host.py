@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from scaffold._project import Clients, read_clients, read_test_setup
+from scaffold._project import Clients, ignore_rules, read_clients, read_test_setup
+from scaffold.errors import ProjectError
+from scaffold.events import add_event
+from tests.helpers import make_app, snapshot
+
+
+@pytest.fixture(scope="session")
+def gen_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("generated")
 
 
 def tree(root: Path, files: dict[str, str]) -> Path:
@@ -158,3 +167,54 @@ def test_test_setup_is_read_from_package_and_tsconfig(
     setup = read_test_setup(reader(tree(tmp_path, files)))
     assert setup.ready is ready
     assert why in setup.reason
+
+
+VTEX_GITIGNORE = (
+    "yarn-error.log\nnode_modules/\ndocs/_book/\n.tmp\n.idea\nnpm-debug.log\n.build/\nlib\n"
+)
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+
+
+@pytest.mark.parametrize("repo", [True, False], ids=["git", "no-repo"])
+def test_ignore_rules_name_the_rule_like_git(tmp_path: Path, repo: bool) -> None:
+    root = tree(tmp_path / "app", {".gitignore": VTEX_GITIGNORE, "node/.gitignore": "gen/\n"})
+    if repo:
+        _git(root, "init", "-q")
+    rels = ["node/lib/processing.ts", "node/support/processing.ts", "node/gen/x.ts", "a.log"]
+    assert ignore_rules(root, rels) == {
+        "node/lib/processing.ts": ".gitignore:8: lib",
+        "node/gen/x.ts": "node/.gitignore:1: gen/",
+    }
+
+
+def test_a_file_in_an_ignored_folder_stays_ignored_without_git(tmp_path: Path) -> None:
+    root = tree(tmp_path, {".gitignore": "lib\n!node/lib/keep.ts\n"})
+    assert ignore_rules(root, ["node/lib/keep.ts"]) == {"node/lib/keep.ts": ".gitignore:1: lib"}
+
+
+@pytest.mark.parametrize("repo", [True, False], ids=["git", "no-repo"])
+def test_add_event_refuses_to_create_an_ignored_file(
+    tmp_path: Path, gen_cache: Path, repo: bool
+) -> None:
+    app = make_app("no-events", tmp_path / "app", gen_cache)
+    (app / ".gitignore").write_text("node_modules/\nsupport\n", encoding="utf-8")
+    if repo:
+        _git(app, "init", "-q")
+    before = snapshot(app)
+    with pytest.raises(
+        ProjectError, match=r"node/support/.* ignored by git \(\.gitignore:2: support\)"
+    ):
+        add_event(app, "order-paid", sender="vtex.orders-broadcast", topics=["order-paid"])
+    assert snapshot(app) == before
+
+
+def test_vtex_gitignore_does_not_stop_add_event(tmp_path: Path, gen_cache: Path) -> None:
+    app = make_app("no-events", tmp_path / "app", gen_cache)
+    (app / ".gitignore").write_text(VTEX_GITIGNORE, encoding="utf-8")
+    _git(app, "init", "-q")
+    result = add_event(app, "order-paid", sender="vtex.orders-broadcast", topics=["order-paid"])
+    assert "node/support/processing.ts" in result.created
+    assert ignore_rules(app, result.created) == {}
