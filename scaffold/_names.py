@@ -44,6 +44,17 @@ RESERVED = frozenset(
     """.split()
 )
 
+# Names the runtime or the test runner owns: a module-level declaration with one of these
+# names is a TypeScript error (``exports``, ``require``...) or hides what the code needs.
+GLOBALS = frozenset(
+    """
+    exports require module global globalThis process console Buffer setTimeout setImmediate
+    clearTimeout __dirname __filename metrics jest describe it test expect beforeAll
+    beforeEach afterAll afterEach Promise Error Object Array JSON Map Set Date Math String
+    Number Boolean Symbol Record Partial Readonly Context State
+    """.split()
+)
+
 
 def validate_app_name(value: str) -> str:
     """Return ``value`` if it is a valid VTEX app name, else raise.

@@ -19,7 +19,7 @@ def handler_file(ident: str) -> str:
 
 def test_file(ident: str) -> str:
     """Return the consumer's test, relative to the app root."""
-    return f"node/__tests__/{ident}.test.ts"
+    return f"node/__tests__/events/{ident}.test.ts"
 
 
 def clean_topics(topics: list[str]) -> list[str]:
@@ -96,6 +96,8 @@ def add_event(
             f"declared in {_vtex.SERVICE}; pick another name or declare it there by hand"
         )
     variables = _names.component_vars(ident, sender=sender, topics=topics)
+    for template in (HANDLER_TEMPLATE, TEST_TEMPLATE):
+        edit.check_names(template, variables, "handler name", name)
     if not edit.create(module, edit.render(HANDLER_TEMPLATE, variables)):
         if ident not in declared:
             raise ConflictError(

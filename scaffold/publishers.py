@@ -45,8 +45,10 @@ def plan_publisher(edit: c.Edit, topic: str, kind: Kind) -> dict[str, object]:
     variables = _names.component_vars(
         topic=topic, vendor=edit.app.vendor, app_name=edit.app.name, kind=kind
     )
+    for template in (PUBLISHER_TEMPLATE, TEST_TEMPLATE):
+        edit.check_names(template, variables, "topic", topic)
     module = publisher_file(str(variables["topic_camel"]))
-    test = f"node/__tests__/{variables['topic_camel']}.test.ts"
+    test = f"node/__tests__/publishers/{variables['topic_camel']}.test.ts"
     if not edit.create(module, edit.render(PUBLISHER_TEMPLATE, variables)):
         other: Kind = "single" if kind == "job" else "job"
         if edit.read(module) == edit.render(PUBLISHER_TEMPLATE, {**variables, "kind": other}):

@@ -133,10 +133,12 @@ def _plan_files(
     """Plan the worker, its test and (with ``route``) the job routes and their test."""
     module = worker_file(ident)
     worker, test = BATCH if batch else SINGLE
-    templates = [(module, worker), (f"node/__tests__/{ident}.test.ts", test)]
+    templates = [(module, worker), (f"node/__tests__/workers/{ident}.test.ts", test)]
     if route:
         templates.append((f"node/routes/{ident}Jobs.ts", ROUTES[0]))
-        templates.append((f"node/__tests__/{ident}Jobs.test.ts", ROUTES[1]))
+        templates.append((f"node/__tests__/routes/{ident}Jobs.test.ts", ROUTES[1]))
+    for _rel, template in templates:
+        edit.check_names(template, variables, "worker name", ident)
     for rel, template in templates:
         if "__tests__" in rel:
             edit.create_test(rel, template, variables)

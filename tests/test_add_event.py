@@ -25,7 +25,7 @@ def test_changes_only_insert_lines(app: Path) -> None:
     result = add_event(app, "payment-approved", **ORDERS)  # type: ignore[arg-type]
     after = snapshot(app)
     assert "node/events/paymentApproved.ts" in result.created
-    assert "node/__tests__/paymentApproved.test.ts" in result.created
+    assert "node/__tests__/events/paymentApproved.test.ts" in result.created
     for rel in result.modified:
         removed, added = changed_lines(before[rel], after[rel])
         assert only_insertions(removed, added), rel
@@ -67,7 +67,7 @@ def test_remove_after_add_restores_the_edited_files(app: Path) -> None:
     assert not removed.notes
     assert set(removed.deleted) == {
         "node/events/paymentApproved.ts",
-        "node/__tests__/paymentApproved.test.ts",
+        "node/__tests__/events/paymentApproved.test.ts",
     }
     for rel in removed.modified:
         assert after[rel] == before[rel], rel
@@ -158,7 +158,7 @@ def test_hand_edited_handler_is_kept(tmp_path: Path, gen_cache: Path) -> None:
     result = remove_event(app, "payment-approved")
     assert handler.exists()
     assert any("kept node/events/paymentApproved.ts" in n for n in result.notes)
-    assert not (app / "node/__tests__/paymentApproved.test.ts").exists()
+    assert not (app / "node/__tests__/events/paymentApproved.test.ts").exists()
 
 
 # --- CLI -----------------------------------------------------------------------------
@@ -256,6 +256,6 @@ def test_hand_written_app_gets_the_ledger_support_but_no_route_helpers(
         "node/__tests__/fakes.ts",
         "node/__tests__/processing.test.ts",
         "node/events/paymentApproved.ts",
-        "node/__tests__/paymentApproved.test.ts",
+        "node/__tests__/events/paymentApproved.test.ts",
     } <= set(result.created)
     assert not (app / "node/support/http.ts").exists()

@@ -17,7 +17,7 @@ def test_add_publisher(style: str, tmp_path: Path, gen_cache: Path) -> None:
     app = make_app(style, tmp_path / "app", gen_cache)
     result = add_publisher(app, "item-changed")
     assert "node/publishers/itemChanged.ts" in result.created
-    assert "node/__tests__/itemChanged.test.ts" in result.created
+    assert "node/__tests__/publishers/itemChanged.test.ts" in result.created
     text = (app / "node/publishers/itemChanged.ts").read_text()
     assert "export async function publishItemChanged(" in text and "id: string" in text
     policies = json.loads((app / "manifest.json").read_text(encoding="utf-8-sig"))["policies"]

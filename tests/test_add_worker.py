@@ -27,7 +27,7 @@ def test_batch_worker_with_routes(app: Path) -> None:
     after = snapshot(app)
     for rel in (
         "node/workers/exportOrders.ts",
-        "node/__tests__/exportOrders.test.ts",
+        "node/__tests__/workers/exportOrders.test.ts",
         "node/publishers/exportOrdersRequested.ts",
         "node/routes/exportOrdersJobs.ts",
     ):

@@ -22,12 +22,12 @@ EXAMPLE = {
         "templates/components/consumer/handler.ts.jinja",
         CONSUMER,
     ),
-    "node/__tests__/orderStatusUpdated.test.ts": (
+    "node/__tests__/events/orderStatusUpdated.test.ts": (
         "templates/components/consumer/handler.test.ts.jinja",
         CONSUMER,
     ),
     "node/workers/syncItems.ts": ("templates/components/worker/worker.ts.jinja", WORKER),
-    "node/__tests__/syncItems.test.ts": (
+    "node/__tests__/workers/syncItems.test.ts": (
         "templates/components/worker/worker.test.ts.jinja",
         WORKER,
     ),
@@ -35,12 +35,12 @@ EXAMPLE = {
         "templates/components/publisher/publisher.ts.jinja",
         WORKER,
     ),
-    "node/__tests__/itemsSyncRequested.test.ts": (
+    "node/__tests__/publishers/itemsSyncRequested.test.ts": (
         "templates/components/publisher/publisher.test.ts.jinja",
         WORKER,
     ),
     "node/routes/syncItemsJobs.ts": ("templates/components/routes/jobs.ts.jinja", WORKER),
-    "node/__tests__/syncItemsJobs.test.ts": (
+    "node/__tests__/routes/syncItemsJobs.test.ts": (
         "templates/components/routes/jobs.test.ts.jinja",
         WORKER,
     ),

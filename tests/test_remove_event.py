@@ -16,7 +16,7 @@ def test_remove_the_example_consumer(tmp_path: Path, gen_cache: Path) -> None:
     result = remove_event(app, "order-status-updated")
     assert set(result.deleted) == {
         "node/events/orderStatusUpdated.ts",
-        "node/__tests__/orderStatusUpdated.test.ts",
+        "node/__tests__/events/orderStatusUpdated.test.ts",
     }
     assert "orderStatusUpdated" not in (app / "node/events/index.ts").read_text()
     assert "orderStatusUpdated" not in (app / "node/service.json").read_text()

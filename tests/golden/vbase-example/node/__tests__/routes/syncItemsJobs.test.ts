@@ -1,8 +1,8 @@
-import { getRecord } from '../support/processing'
-import { ITEMS_SYNC_REQUESTED } from '../publishers/itemsSyncRequested'
-import { syncItemsJob, syncItemsJobs } from '../routes/syncItemsJobs'
-import { JOBS_SCOPE, createSyncItemsHandler } from '../workers/syncItems'
-import { createTestApp } from './fakes'
+import { getRecord } from '../../support/processing'
+import { ITEMS_SYNC_REQUESTED } from '../../publishers/itemsSyncRequested'
+import { syncItemsJob, syncItemsJobs } from '../../routes/syncItemsJobs'
+import { JOBS_SCOPE, createSyncItemsHandler } from '../../workers/syncItems'
+import { createTestApp } from '../fakes'
 
 const next = async () => undefined
 

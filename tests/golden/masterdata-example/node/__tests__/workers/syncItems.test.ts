@@ -1,7 +1,7 @@
-import { DEFAULT_MAX_ATTEMPTS, getRecord } from '../support/processing'
-import type { JobItem } from '../workers/syncItems'
-import { JOBS_SCOPE, createSyncItemsHandler, itemScope } from '../workers/syncItems'
-import { createTestApp } from './fakes'
+import { DEFAULT_MAX_ATTEMPTS, getRecord } from '../../support/processing'
+import type { JobItem } from '../../workers/syncItems'
+import { JOBS_SCOPE, createSyncItemsHandler, itemScope } from '../../workers/syncItems'
+import { createTestApp } from '../fakes'
 
 const own = { sender: 'acme.order-sync', key: 'items-sync-requested' }
 

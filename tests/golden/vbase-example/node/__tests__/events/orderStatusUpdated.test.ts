@@ -1,7 +1,7 @@
-import type { OrderStatusUpdatedPayload } from '../events/orderStatusUpdated'
-import { ORDER_STATUS_UPDATED_SCOPE, createOrderStatusUpdatedHandler, keyOf } from '../events/orderStatusUpdated'
-import { BusyError, claim, getRecord, payloadFingerprint } from '../support/processing'
-import { createTestApp, sleep } from './fakes'
+import type { OrderStatusUpdatedPayload } from '../../events/orderStatusUpdated'
+import { ORDER_STATUS_UPDATED_SCOPE, createOrderStatusUpdatedHandler, keyOf } from '../../events/orderStatusUpdated'
+import { BusyError, claim, getRecord, payloadFingerprint } from '../../support/processing'
+import { createTestApp, sleep } from '../fakes'
 
 const payload: OrderStatusUpdatedPayload = {
   orderId: '1234567890-01',

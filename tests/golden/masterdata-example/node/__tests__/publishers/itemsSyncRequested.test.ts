@@ -3,8 +3,8 @@ import {
   MAX_ITEMS_PER_JOB,
   isItemsSyncRequestedPayload,
   publishItemsSyncRequested,
-} from '../publishers/itemsSyncRequested'
-import { createTestApp } from './fakes'
+} from '../../publishers/itemsSyncRequested'
+import { createTestApp } from '../fakes'
 
 describe('publishItemsSyncRequested', () => {
   it('sends the payload as-is on the items-sync-requested topic, as this app', async () => {
