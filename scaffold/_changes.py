@@ -55,6 +55,8 @@ class ChangeSet:
         self.root = root.absolute()
         self._before: dict[Path, bytes | None] = {}
         self._after: dict[Path, bytes | None] = {}
+        # A delete also removes the folders it leaves empty (the undo of a create).
+        self.remove_empty_folders = True
 
     def _key(self, path: Path) -> Path:
         path = path if path.is_absolute() else self.root / path
@@ -197,6 +199,8 @@ class ChangeSet:
             for current in changes:
                 if current.after is None:
                     current.path.unlink()
+                    if self.remove_empty_folders:
+                        _remove_empty_parents(current.path.parent, self.root)
                 else:
                     temps[current.path].replace(current.path)
                     del temps[current.path]
@@ -335,6 +339,16 @@ def _signals_deferred() -> Iterator[list[int]]:
             signal.raise_signal(received[0])
 
 
+def _remove_empty_parents(folder: Path, root: Path) -> None:
+    """Remove ``folder`` and its parents up to ``root`` while they are empty (undo's tidy-up)."""
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
 def _make_parents(folder: Path) -> list[Path]:
     missing: list[Path] = []
     current = folder
@@ -377,6 +391,7 @@ def _rollback(done: list[Change], temps: dict[Path, Path], made_dirs: list[Path]
             if change.before is None:
                 change.path.unlink(missing_ok=True)
             else:
+                change.path.parent.mkdir(parents=True, exist_ok=True)  # a delete may have tidied it
                 _temp_copy(change.path, change.before).replace(change.path)
         except OSError as error:  # pragma: no cover - the disk failed twice
             raise ScaffoldError(

@@ -8,6 +8,8 @@ for the person. Nothing touches the disk until the caller applies ``edit.changes
 from __future__ import annotations
 
 import json
+import os
+import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,21 +20,27 @@ from scaffold import _json_edit, _names, _project
 from scaffold._changes import ChangeSet
 from scaffold._vtex import (
     DEFAULT_STORE,
+    FIRE_POLICY,
     HTTP_HELPERS,
     INDEX,
+    LOGS_POLICY,
     MANIFEST,
     PROCESSING,
     SERVICE,
+    STORE_POLICIES,
     STORES,
     Store,
 )
 from scaffold.errors import ConflictError, ProjectError
 
+PROCESSING_TEST = "node/__tests__/processing.test.ts"
+FAKES = "node/__tests__/fakes.ts"
+
 # (template, file) of the support code every handler imports; http.ts serves the routes.
 SUPPORT_FILES: tuple[tuple[str, str], ...] = (
     ("templates/components/support/processing.ts.jinja", PROCESSING),
-    ("templates/components/support/processing.test.ts.jinja", "node/__tests__/processing.test.ts"),
-    ("templates/components/support/fakes.ts.jinja", "node/__tests__/fakes.ts"),
+    ("templates/components/support/processing.test.ts.jinja", PROCESSING_TEST),
+    ("templates/components/support/fakes.ts.jinja", FAKES),
     ("templates/components/support/http.ts.jinja", HTTP_HELPERS),
 )
 
@@ -111,6 +119,10 @@ class Edit:
         self.message: str | None = None
         self.command = command
         self.name = name
+        # `scaffold new` made this app: it owns the support files, both service.json
+        # sections and its (possibly empty) folders, so undo leaves those alone.
+        self.generated = (self.root / ".copier-answers.yml").is_file()
+        self.changes.remove_empty_folders = not self.generated
         if not self.app.vendor or not self.app.name:
             raise ProjectError("manifest.json: `vendor` and `name` are required; add them")
 
@@ -314,6 +326,119 @@ class Edit:
                 self.create(rel, self.render(template, {"store": store}))
         return store
 
+    # --- undo -------------------------------------------------------------------------
+
+    def delete_if_ours(self, rel: str, renders: list[bytes]) -> None:
+        """Plan deleting ``rel`` if it is exactly one of ``renders``; else keep it, saying so.
+
+        Args:
+            rel: Path relative to the app root.
+            renders: What scaffold would have written there (one per possible variant).
+        """
+        current = self.read(rel)
+        if current is None:
+            return
+        if current in renders:
+            self.changes.delete(Path(rel))
+        else:
+            self.notes.append(f"kept {rel}: it differs from what scaffold wrote (edited by hand?)")
+
+    def node_sources(self) -> dict[str, bytes]:
+        """Every ``.ts`` file under ``node/`` as planned so far (node_modules aside)."""
+        names: set[str] = set()
+        for folder, dirs, files in os.walk(self.root / "node"):
+            dirs[:] = [d for d in dirs if d != "node_modules" and not d.startswith(".")]
+            base = Path(folder).relative_to(self.root).as_posix()
+            names.update(f"{base}/{name}" for name in files if name.endswith(".ts"))
+        names |= {c.rel for c in self.changes.changes if c.rel.endswith(".ts")}
+        out: dict[str, bytes] = {}
+        for rel in sorted(names):
+            data = self.read(rel)
+            if data is not None:
+                out[rel] = data
+        return out
+
+    def imported_by(self, target: str, sources: dict[str, bytes]) -> list[str]:
+        """The files among ``sources`` that import the module ``target`` (``node/x/y.ts``).
+
+        Args:
+            target: The module's path relative to the app root.
+            sources: Files to look in, from :meth:`node_sources`.
+
+        Returns:
+            Their paths.
+        """
+        base = target.removesuffix(".ts")
+        out = []
+        for rel, data in sources.items():
+            if rel == target:
+                continue
+            for spec in _IMPORT_SPEC.findall(data):
+                text = spec.decode("utf-8", "replace")
+                if not text.startswith("."):
+                    continue
+                resolved = posixpath.normpath(posixpath.join(posixpath.dirname(rel), text))
+                if resolved.removesuffix(".ts").removesuffix(".js") in {base, f"{base}/index"}:
+                    out.append(rel)
+                    break
+        return out
+
+    def prune_unused(self) -> None:
+        """Plan removing support files and policies that nothing in the app uses any more.
+
+        Support files go only in an app ``scaffold new`` did not make (a generated app
+        owns them), only when no other module imports them, and only if they are exactly
+        what scaffold writes. A policy goes when it is one the add-* commands add and no
+        module (tests aside) uses what needs it; the knowledge is the policy check's.
+        """
+        if not self.generated:
+            self._prune_support()
+        self._prune_policies()
+
+    def _prune_support(self) -> None:
+        templates = {rel: template for template, rel in SUPPORT_FILES}
+
+        def unused(rel: str, *, besides: tuple[str, ...] = ()) -> bool:
+            users = self.imported_by(rel, self.node_sources())
+            return self.read(rel) is not None and not [u for u in users if u not in besides]
+
+        def drop(rel: str) -> None:
+            self.delete_if_ours(rel, [self.render(templates[rel], {"store": s}) for s in STORES])
+
+        if unused(HTTP_HELPERS):
+            drop(HTTP_HELPERS)
+        if unused(PROCESSING, besides=(PROCESSING_TEST, FAKES)) and self.read(PROCESSING_TEST):
+            drop(PROCESSING_TEST)
+        if unused(FAKES):
+            drop(FAKES)
+        if unused(PROCESSING):
+            drop(PROCESSING)
+
+    def _prune_policies(self) -> None:
+        sources = {
+            rel: data for rel, data in self.node_sources().items() if "/__tests__/" not in rel
+        }
+        text = b"\n".join(sources.values())
+        needed = {
+            FIRE_POLICY["name"]: b".sendEvent(" in text,
+            "vbase-read-write": bool(re.search(rb"\bvbase\b", text)),
+            "ADMIN_DS": bool(re.search(rb"\bmasterdata\b", text)),
+            LOGS_POLICY["name"]: bool(re.search(rb"\blogger\b", text)),
+        }
+        data = self.require(MANIFEST, "the app manifest")
+        parsed = _json_edit.get(data, (), name=MANIFEST)
+        # NOTE: append_item adds a missing `policies` last; one the app had elsewhere stays.
+        last = isinstance(parsed, dict) and list(parsed)[-1:] == ["policies"]
+        ours = [FIRE_POLICY, LOGS_POLICY, *(p for store in STORES for p in STORE_POLICIES[store])]
+        for policy in reversed(ours):
+            name = str(policy["name"])
+            need = needed.get(name, needed["ADMIN_DS"])  # outbound-access serves Master Data
+            if not need:
+                data = _json_edit.remove_item(
+                    data, ("policies",), policy, prune_empty=last, name=MANIFEST
+                )
+        self.write(MANIFEST, data)
+
     # --- the Service maps -------------------------------------------------------------
 
     def _locate(self, prop: Literal["events", "routes"], hint: str) -> Any:
@@ -364,6 +489,33 @@ class Edit:
         source = self.require(location.file, "the map's module")
         spec = _ts_edit.relative_import(location.file, module_file)
         self.write(location.file, _ts_edit.remove_handler(source, location, key, key, spec))
+
+    def drop_handler(self, prop: Literal["events", "routes"], key: str, module_file: str) -> None:
+        """Plan removing ``key`` from a Service map and from service.json (add's inverse).
+
+        A map's option goes with its last key only if it has the shape add-* creates inline
+        in ``new Service``, and a service.json section only if it is the file's last key
+        (where add-* puts one it creates); an empty map the app already had elsewhere
+        (``events: {}``) stays, in both files.
+
+        Args:
+            prop: ``events`` or ``routes``.
+            key: The handler or route id.
+            module_file: The module that exports it, relative to the app root.
+        """
+
+        if self.registered(prop, key, module_file):
+            self.unregister(prop, key, module_file)
+        if key not in self.declared(prop):
+            return
+        # NOTE: set_key appends a section it creates as the last key of service.json; one
+        # the app already had elsewhere stays, even empty.
+        service = self.service()
+        last = not self.generated and isinstance(service, dict) and list(service)[-1:] == [prop]
+        data = self.require(SERVICE, "the service declaration")
+        self.write(
+            SERVICE, _json_edit.remove_key(data, (prop,), key, prune_empty=last, name=SERVICE)
+        )
 
     # --- result -----------------------------------------------------------------------
 
@@ -420,6 +572,9 @@ _IDENTIFIER_NODES = frozenset(
         "shorthand_property_identifier_pattern",
     }
 )
+
+
+_IMPORT_SPEC = re.compile(rb"""(?:from|import|require\()\s*['"]([^'"]+)['"]""")
 
 
 def _identifiers(source: bytes) -> set[str]:

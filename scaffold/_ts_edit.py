@@ -511,7 +511,11 @@ def add_handler(
         edits += _insert_member(doc, obj, render)
     else:
         existing = next((m for m in _ts.members(obj) if _member_key(doc, m) == key), None)
-        if existing is None:
+        if existing is None and _empty_inline_map(doc, obj, location.prop):
+            # NOTE: `events: {}` written in new Service stays on its line (`{ key }`), so
+            # remove_handler can tell it from an option add_handler created, and keep it.
+            edits.append((obj.start_byte + 1, obj.children[-1].start_byte, f" {member_text} "))
+        elif existing is None:
             edits += _insert_member(doc, obj, lambda _indent: member_text)
         elif not _member_is(doc, existing, import_name):
             raise ConflictError(
@@ -520,6 +524,30 @@ def add_handler(
             )
     edits += _add_import(doc, import_name, import_path)
     return doc.apply(edits) if edits else source
+
+
+def _created_by_add(doc: _Doc, obj: Node, options: Node) -> bool:
+    """Whether a one-key map inline in ``new Service`` has the shape add_handler creates.
+
+    add_handler appends a new option last: on its own lines in multi-line options, as
+    ``prop: { key }`` in one-line options; a map the app had as ``{}`` it fills in place,
+    on one line. So a multi-line map, or the last option of one-line options, was created.
+    """
+    if b"\n" in doc.body[obj.start_byte : obj.end_byte]:
+        return True
+    one_line = b"\n" not in doc.body[options.start_byte : options.end_byte]
+    members = _ts.members(options)
+    return one_line and bool(members) and obj.parent is not None and members[-1].id == obj.parent.id
+
+
+def _empty_inline_map(doc: _Doc, obj: Node, prop: str) -> bool:
+    """``obj`` is an empty, one-line ``{}`` given inline as ``prop`` to ``new Service``."""
+    return (
+        not _ts.members(obj)
+        and not any(c.type == "comment" for c in obj.children)
+        and b"\n" not in doc.body[obj.start_byte : obj.end_byte]
+        and _service_events_pair(doc, obj, prop) is not None
+    )
 
 
 def _service_events_pair(doc: _Doc, obj: Node, prop: str = "events") -> tuple[Node, Node] | None:
@@ -578,7 +606,13 @@ def remove_handler(
         return source
     inline = _service_events_pair(doc, obj, location.prop)
     has_comments = any(c.type == "comment" for c in obj.children)
-    if prune_empty and inline is not None and len(members) == 1 and not has_comments:
+    if (
+        prune_empty
+        and inline is not None
+        and len(members) == 1
+        and not has_comments
+        and (_created_by_add(doc, obj, inline[1]))
+    ):
         edits = _remove_member(doc, inline[1], inline[0])
     else:
         edits = _remove_member(doc, obj, member)

@@ -614,10 +614,11 @@ def remove_event(
     yes: Yes = False,
     json_output: JsonOutput = False,
 ) -> None:
-    """Undo add-event (the files too, if unedited).
+    """Undo add-event exactly (the files too, if unedited).
 
     Removes the declaration, the registration and its import; the handler and its test
-    only if they are still what scaffold wrote.
+    only if they are still what scaffold wrote; support files and policies add-event
+    brought when nothing uses them any more.
 
     \b
     Examples:
@@ -656,11 +657,13 @@ def add_worker(
         ),
     ] = None,
     route: Annotated[
-        bool,
+        bool | None,
         typer.Option(
-            "--route/--no-route", help="Add the trigger (202) and job status routes (batch only)."
+            "--route/--no-route",
+            help="Add the trigger (202) and job status routes (default: with --batch).",
+            show_default=False,
         ),
-    ] = True,
+    ] = None,
     batch: Annotated[
         bool,
         typer.Option(
@@ -742,6 +745,52 @@ def add_publisher(
     result = publishers.add_publisher(
         _start(directory), topic, store=_edit.parse_store(store), dry_run=dry_run
     )
+    _report(result, json_output=json_output)
+
+
+@app.command("remove-worker", cls=_Command)
+@user_errors
+def remove_worker(
+    name: Annotated[str, typer.Argument(help="Worker name, as given to add-worker.")],
+    directory: AppDir = None,
+    dry_run: DryRun = False,
+    yes: Yes = False,
+    json_output: JsonOutput = False,
+) -> None:
+    """Undo add-worker: worker, job routes, publisher, and what only they used.
+
+    \b
+    Examples:
+      scaffold remove-worker sync-items
+      scaffold remove-worker sync-items -n   # show the diff first
+    """
+    from scaffold import workers
+
+    del yes  # nothing to ask
+    result = workers.remove_worker(_start(directory), name, dry_run=dry_run)
+    _report(result, json_output=json_output)
+
+
+@app.command("remove-publisher", cls=_Command)
+@user_errors
+def remove_publisher(
+    topic: Annotated[str, typer.Argument(help="The topic, as given to add-publisher.")],
+    directory: AppDir = None,
+    dry_run: DryRun = False,
+    yes: Yes = False,
+    json_output: JsonOutput = False,
+) -> None:
+    """Undo add-publisher: the publisher, its test, and what only they used.
+
+    \b
+    Examples:
+      scaffold remove-publisher item-changed
+      scaffold remove-publisher item-changed -n
+    """
+    from scaffold import publishers
+
+    del yes  # nothing to ask
+    result = publishers.remove_publisher(_start(directory), topic, dry_run=dry_run)
     _report(result, json_output=json_output)
 
 

@@ -116,11 +116,14 @@ def add_event(
 
 
 def remove_event(start: Path, name: str, *, dry_run: bool = False) -> c.Result:
-    """Undo :func:`add_event`: the declaration, the registration and its import.
+    """Undo :func:`add_event` exactly: declaration, registration, files, support, policies.
 
     The handler and its test are deleted only if they are byte-identical to what the
     component renders for the declared sender and topics; otherwise they are kept and a
-    note says so. Policies and shared support files stay (other code may need them).
+    note says so. Support files and policies that add-* brings go too when nothing in the
+    app uses them any more (see :meth:`scaffold._edit.Edit.prune_unused`). A consumer of
+    the app's own event that add-event made (``node/events/<id>.ts``) is removed like any
+    other; a worker is refused (``remove-worker``).
 
     Args:
         start: A folder inside the app.
@@ -132,7 +135,7 @@ def remove_event(start: Path, name: str, *, dry_run: bool = False) -> c.Result:
 
     Raises:
         InvalidAnswerError: If the name is invalid.
-        ConflictError: If the id names a worker (sender is the app itself).
+        ConflictError: If the id names a worker.
         ProjectError: If the app cannot be read or edited safely.
     """
     ident = _names.handler_id(name)
@@ -140,10 +143,11 @@ def remove_event(start: Path, name: str, *, dry_run: bool = False) -> c.Result:
     module, test = handler_file(ident), test_file(ident)
     declared = edit.declared("events")
     declaration = declared.get(ident)
-    if isinstance(declaration, dict) and declaration.get("sender") == edit.app.app_id:
+    worker = f"node/workers/{ident}.ts"
+    if edit.read(module) is None and edit.read(worker) is not None:
         raise ConflictError(
-            f"{ident!r} is a worker (its sender is this app, {edit.app.app_id}); remove-event "
-            "only removes consumers of other apps' events: remove the worker by hand"
+            f"{ident!r} is a worker ({worker}), not a consumer: run "
+            f"`scaffold remove-worker {ident}`"
         )
     registered = edit.registered("events", ident, module)
     if declaration is None and not registered:
@@ -153,43 +157,16 @@ def remove_event(start: Path, name: str, *, dry_run: bool = False) -> c.Result:
             f"events map (declared events: {known})"
         )
         return c.finish(edit, dry_run=dry_run)
-    if registered:
-        edit.unregister("events", ident, module)
-    if declaration is not None:
-        pruned = not edit.registered("events", ident, module) and _map_is_gone(edit, module)
-        data = edit.require(_vtex.SERVICE, "the service declaration")
-        from scaffold import _json_edit
-
-        edit.write(
-            _vtex.SERVICE,
-            _json_edit.remove_key(data, ("events",), ident, prune_empty=pruned, name=_vtex.SERVICE),
-        )
+    edit.drop_handler("events", ident, module)
+    if isinstance(declaration, dict) and c.topics_of(declaration):
         variables = _names.component_vars(
-            ident,
-            sender=str(declaration.get("sender", "")),
-            topics=c.topics_of(declaration),
+            ident, sender=str(declaration.get("sender", "")), topics=c.topics_of(declaration)
         )
-        for rel, template in ((module, HANDLER_TEMPLATE), (test, TEST_TEMPLATE)):
-            current = edit.read(rel)
-            if current is None:
-                continue
-            if variables["topics"] and current == edit.render(template, variables):
-                edit.changes.delete(Path(rel))
-            else:
-                edit.notes.append(f"kept {rel}: it differs from what scaffold wrote")
+        edit.delete_if_ours(module, [edit.render(HANDLER_TEMPLATE, variables)])
+        edit.delete_if_ours(test, [edit.render(TEST_TEMPLATE, variables)])
+    else:
+        for rel in (module, test):
+            if edit.read(rel) is not None:
+                edit.notes.append(f"kept {rel}: service.json does not say what scaffold wrote")
+    edit.prune_unused()
     return c.finish(edit, dry_run=dry_run)
-
-
-def _map_is_gone(edit: c.Edit, module: str) -> bool:
-    """True when the Service no longer has an ``events`` option (it was inline and emptied).
-
-    service.json then loses its empty ``events`` too, mirroring the TypeScript: what
-    ``add-event`` created in both files goes away in both.
-    """
-    from scaffold import _ts_edit
-
-    index = edit.require(_vtex.INDEX, "the entry point")
-    location = _ts_edit.locate_events(
-        index, edit.read, index_file=_vtex.INDEX, hint=_ts_edit.manual_hint("x", "x", module)
-    )
-    return bool(location.missing)

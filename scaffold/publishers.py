@@ -23,7 +23,9 @@ def publisher_file(topic_camel: str) -> str:
     return f"node/publishers/{topic_camel}.ts"
 
 
-def plan_publisher(edit: c.Edit, topic: str, kind: Kind) -> dict[str, object]:
+def plan_publisher(
+    edit: c.Edit, topic: str, kind: Kind, *, hint: str = "pick another topic"
+) -> dict[str, object]:
     """Plan a publisher of ``topic`` and its test into ``edit``.
 
     An existing publisher is kept: if it is exactly what the other ``kind`` renders, that
@@ -33,6 +35,7 @@ def plan_publisher(edit: c.Edit, topic: str, kind: Kind) -> dict[str, object]:
         edit: The edit to plan into.
         topic: The topic.
         kind: ``job`` (``{ jobId, itemIds }``) or ``single`` (``{ id }``).
+        hint: How to fix a conflict, naming only flags the calling command has.
 
     Returns:
         The template variables used.
@@ -54,8 +57,7 @@ def plan_publisher(edit: c.Edit, topic: str, kind: Kind) -> dict[str, object]:
         if edit.read(module) == edit.render(PUBLISHER_TEMPLATE, {**variables, "kind": other}):
             shape = "{ id }" if other == "single" else "{ jobId, itemIds }"
             raise ConflictError(
-                f"{module} already publishes {topic} with a {shape} payload ({other}); "
-                "pick another --topic, or the matching --batch/--no-batch"
+                f"{module} already publishes {topic} with a {shape} payload ({other}); {hint}"
             )
         published = _TOPIC_CONST.search(edit.read(module) or b"")
         if published is not None and published.group(1).decode() != topic:
@@ -95,4 +97,44 @@ def add_publisher(
     plan_publisher(edit, topic, "single")
     edit.ensure_support(store, routes=False)
     edit.add_policies([_vtex.FIRE_POLICY])
+    return c.finish(edit, dry_run=dry_run)
+
+
+def remove_publisher(start: Path, topic: str, *, dry_run: bool = False) -> c.Result:
+    """Undo :func:`add_publisher` exactly: the publisher, its test, and what they alone used.
+
+    Args:
+        start: A folder inside the app.
+        topic: The topic, as given to add-publisher.
+        dry_run: Plan and diff only.
+
+    Returns:
+        What changed (``unchanged`` when there was nothing to remove).
+
+    Raises:
+        InvalidAnswerError: If the topic is invalid.
+        ConflictError: If other code still imports the publisher.
+        ProjectError: If the app cannot be read or edited safely.
+    """
+    from scaffold.errors import ConflictError
+
+    topic = topic.strip()
+    _names.topic_id(topic)
+    edit = c.Edit(start, "remove-publisher", topic)
+    base = _names.component_vars(topic=topic, vendor=edit.app.vendor, app_name=edit.app.name)
+    module = publisher_file(str(base["topic_camel"]))
+    test = f"node/__tests__/publishers/{base['topic_camel']}.test.ts"
+    if edit.read(module) is None:
+        edit.message = f"nothing to remove: there is no {module}"
+        return c.finish(edit, dry_run=dry_run)
+    users = [u for u in edit.imported_by(module, edit.node_sources()) if u != test]
+    if users:
+        raise ConflictError(
+            f"{module} is still imported by {', '.join(users)}; remove that code first "
+            "(for a worker's publisher: `scaffold remove-worker NAME`)"
+        )
+    kinds = [{**base, "kind": kind} for kind in ("single", "job")]
+    edit.delete_if_ours(module, [edit.render(PUBLISHER_TEMPLATE, v) for v in kinds])
+    edit.delete_if_ours(test, [edit.render(TEST_TEMPLATE, v) for v in kinds])
+    edit.prune_unused()
     return c.finish(edit, dry_run=dry_run)

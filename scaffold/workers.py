@@ -38,7 +38,7 @@ def add_worker(
     name: str,
     *,
     topic: str | None = None,
-    route: bool = True,
+    route: bool | None = None,
     batch: bool = True,
     store: _vtex.Store | None = None,
     dry_run: bool = False,
@@ -49,7 +49,7 @@ def add_worker(
         start: A folder inside the app.
         name: The worker name (kebab, snake or camel case).
         topic: Its topic (default ``<name-kebab>-requested``).
-        route: Add the trigger + status routes (batch workers only).
+        route: Add the trigger + status routes (batch workers only; default: ``batch``).
         batch: A batch worker (``{ jobId, itemIds }``) or a single-unit one (``{ id }``).
         store: The ledger backend for a new ``support/processing.ts`` (default vbase).
         dry_run: Plan and diff only.
@@ -63,10 +63,12 @@ def add_worker(
         ProjectError: If the app cannot be read or edited safely.
     """
     ident = _names.handler_id(name, what="worker name")
+    if route is None:
+        route = batch
     if route and not batch:
         raise InvalidAnswerError(
-            "--no-batch has no job routes: pass --no-route too, and publish the event "
-            "with the generated publisher from your own code"
+            "--route needs a batch worker (the job routes report per-item status): drop "
+            "--route, or --no-batch"
         )
     topic = (topic or default_topic(ident)).strip()
     _names.topic_id(topic)
@@ -81,7 +83,12 @@ def add_worker(
         )
     routes = {f"{ident}Jobs": "", f"{ident}Job": "/:jobId"} if route else {}
     variables = {
-        **plan_publisher(edit, topic, "job" if batch else "single"),
+        **plan_publisher(
+            edit,
+            topic,
+            "job" if batch else "single",
+            hint="pick another --topic, or " + ("pass --no-batch" if batch else "drop --no-batch"),
+        ),
         **_names.component_vars(ident, topic=topic, vendor=edit.app.vendor, app_name=edit.app.name),
     }
     base = f"/_v/{edit.app.name}/{variables['handler_kebab']}/jobs"
@@ -151,3 +158,67 @@ def _plan_files(
                 "worker name, or move that file away"
             )
         edit.notes.append(f"kept {rel}: it differs from the template (edited by hand?)")
+
+
+def remove_worker(start: Path, name: str, *, dry_run: bool = False) -> c.Result:
+    """Undo :func:`add_worker` exactly: the worker, its routes, its publisher and the rest.
+
+    Files are deleted only if byte-identical to what the components render (batch or
+    single-unit); the publisher only if nothing else imports it. Support files and policies
+    go when nothing in the app uses them any more.
+
+    Args:
+        start: A folder inside the app.
+        name: The worker name (kebab, snake or camel case).
+        dry_run: Plan and diff only.
+
+    Returns:
+        What changed (``unchanged`` when there was nothing to remove).
+
+    Raises:
+        InvalidAnswerError: If the name is invalid.
+        ConflictError: If the id names a consumer (``remove-event``).
+        ProjectError: If the app cannot be read or edited safely.
+    """
+    from scaffold.publishers import PUBLISHER_TEMPLATE, TEST_TEMPLATE, publisher_file
+
+    ident = _names.handler_id(name, what="worker name")
+    edit = c.Edit(start, "remove-worker", ident)
+    module = worker_file(ident)
+    declared = edit.declared("events")
+    declaration = declared.get(ident)
+    consumer = f"node/events/{ident}.ts"
+    if edit.read(module) is None and edit.read(consumer) is not None:
+        raise ConflictError(
+            f"{ident!r} is a consumer ({consumer}), not a worker: run "
+            f"`scaffold remove-event {ident}`"
+        )
+    registered = edit.registered("events", ident, module)
+    if declaration is None and not registered and edit.read(module) is None:
+        edit.message = f"nothing to remove: there is no worker {ident!r}"
+        return c.finish(edit, dry_run=dry_run)
+    topics = c.topics_of(declaration)
+    topic = topics[0] if topics else default_topic(ident)
+    edit.drop_handler("events", ident, module)
+    routes_module = f"node/routes/{ident}Jobs.ts"
+    for route_id in (f"{ident}Jobs", f"{ident}Job"):
+        edit.drop_handler("routes", route_id, routes_module)
+    base = _names.component_vars(ident, topic=topic, vendor=edit.app.vendor, app_name=edit.app.name)
+    kinds = [{**base, "kind": kind} for kind in ("job", "single")]
+    test = f"node/__tests__/workers/{ident}.test.ts"
+    edit.delete_if_ours(module, [edit.render(t, kinds[0]) for t in (BATCH[0], SINGLE[0])])
+    edit.delete_if_ours(test, [edit.render(t, kinds[0]) for t in (BATCH[1], SINGLE[1])])
+    edit.delete_if_ours(routes_module, [edit.render(ROUTES[0], kinds[0])])
+    edit.delete_if_ours(
+        f"node/__tests__/routes/{ident}Jobs.test.ts", [edit.render(ROUTES[1], kinds[0])]
+    )
+    publisher = publisher_file(str(base["topic_camel"]))
+    publisher_test = f"node/__tests__/publishers/{base['topic_camel']}.test.ts"
+    users = [u for u in edit.imported_by(publisher, edit.node_sources()) if u != publisher_test]
+    if users and edit.read(publisher) is not None:
+        edit.notes.append(f"kept {publisher}: {', '.join(users)} still imports it")
+    else:
+        edit.delete_if_ours(publisher, [edit.render(PUBLISHER_TEMPLATE, v) for v in kinds])
+        edit.delete_if_ours(publisher_test, [edit.render(TEST_TEMPLATE, v) for v in kinds])
+    edit.prune_unused()
+    return c.finish(edit, dry_run=dry_run)

@@ -59,24 +59,18 @@ def test_dry_run_changes_nothing(app: Path) -> None:
     assert all(text.startswith("--- ") for text in result.diff.values())
 
 
-def test_remove_after_add_restores_the_edited_files(app: Path) -> None:
+def test_remove_after_add_restores_every_byte(app: Path) -> None:
     before = snapshot(app)
     added = add_event(app, "payment-approved", **ORDERS)  # type: ignore[arg-type]
     removed = remove_event(app, "payment-approved")
-    after = snapshot(app)
     assert not removed.notes
-    assert set(removed.deleted) == {
+    assert {
         "node/events/paymentApproved.ts",
         "node/__tests__/events/paymentApproved.test.ts",
-    }
-    for rel in removed.modified:
-        assert after[rel] == before[rel], rel
-    # What stays: the policies and the shared support files other handlers may need.
-    changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
-    assert changed <= {"manifest.json", *added.created} - set(removed.deleted)
-    ledger = "node/support/processing.ts"
-    if (app / ledger).exists() and ledger not in added.created:
-        assert after == before
+    } <= set(removed.deleted)
+    # Support files and policies go too when add-event brought them and nothing uses them.
+    assert set(removed.deleted) == set(added.created)
+    assert snapshot(app) == before
 
 
 def test_conflicting_sender_or_topic_is_refused(app: Path) -> None:

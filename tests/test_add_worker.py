@@ -78,10 +78,17 @@ def test_single_worker(tmp_path: Path, gen_cache: Path) -> None:
     assert "isProductChangedPayload" in (app / "node/workers/reindex.ts").read_text()
 
 
-def test_single_worker_with_route_is_refused(tmp_path: Path, gen_cache: Path) -> None:
+def test_single_worker_has_no_routes_unless_asked_then_refused(
+    tmp_path: Path, gen_cache: Path
+) -> None:
     app = make_app("generated", tmp_path / "app", gen_cache)
-    with pytest.raises(InvalidAnswerError, match="--no-route"):
-        add_worker(app, "reindex", batch=False)
+    before = snapshot(app)
+    with pytest.raises(InvalidAnswerError, match="--route needs a batch worker"):
+        add_worker(app, "reindex", batch=False, route=True)
+    assert snapshot(app) == before
+    result = add_worker(app, "reindex", batch=False)
+    assert not [rel for rel in result.created if "/routes/" in rel]
+    assert "reindexJobs" not in (app / "node/service.json").read_text()
 
 
 def test_conflicts(tmp_path: Path, gen_cache: Path) -> None:
@@ -101,9 +108,12 @@ def test_cli(runner: CliRunner, tmp_path: Path, gen_cache: Path) -> None:
     result = runner.invoke(cli, ["add-worker", "export-orders", "-C", str(app)])
     assert result.exit_code == 0, result.output
     assert "create node/workers/exportOrders.ts" in result.output
-    bad = runner.invoke(cli, ["add-worker", "x", "--no-batch", "-C", str(app)])
+    single = runner.invoke(cli, ["add-worker", "x", "--no-batch", "-C", str(app)])
+    assert single.exit_code == 0, single.output
+    assert "routes/" not in single.output
+    bad = runner.invoke(cli, ["add-worker", "y", "--no-batch", "--route", "-C", str(app)])
     assert bad.exit_code == 1
-    assert bad.stderr.startswith("error: --no-batch has no job routes")
+    assert bad.stderr.startswith("error: --route needs a batch worker")
 
 
 @pytest.mark.node

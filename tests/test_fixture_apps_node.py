@@ -75,5 +75,10 @@ def test_fixture_typechecks_and_passes_jest_after_every_add_command(
     summary = re.search(r"Tests:\s+(\d+) passed, (\d+) total", tested.stderr)
     assert summary is not None, tested.stderr
     assert summary.group(1) == summary.group(2)
-    for suite in ("paymentApproved", "rebuildIndex", "rebuildIndexJobs", "catalogExported"):
+    for suite in (
+        "events/paymentApproved",
+        "workers/rebuildIndex",
+        "routes/rebuildIndexJobs",
+        "publishers/catalogExported",
+    ):
         assert f"PASS __tests__/{suite}.test.ts" in tested.stderr

@@ -180,7 +180,7 @@ IMPORT_B = "import { b } from './events/b'\n"
         ("{\n    a }", "{\n    a,\n    b }"),
         ("{\n    a: [validate, a],\n  }", "{\n    a: [validate, a],\n    b,\n  }"),
         ("{\n    async a(ctx) {\n      return ctx\n    },\n  }", None),
-        ("{}", "{\n    b,\n  }"),
+        ("{}", "{ b }"),
     ],
 )
 def test_object_shapes(events: str, expected: str | None) -> None:
