@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -50,11 +51,33 @@ class Module:
     source: bytes
     tree: Tree
     _suppressed: dict[int, frozenset[str]] | None = field(default=None, repr=False)
+    _index: dict[str, list[Node]] | None = field(default=None, repr=False)
 
     @property
     def root(self) -> Node:
         """The ``program`` node."""
         return self.tree.root_node
+
+    def nodes(self, *types: str) -> list[Node]:
+        """Every node of these types in the file, in document order (indexed on first use).
+
+        Each rule used to walk every tree again; one walk per file serves them all.
+
+        Args:
+            types: tree-sitter node types, e.g. ``"call_expression"``.
+
+        Returns:
+            The nodes, outer before inner when they start at the same byte.
+        """
+        if self._index is None:
+            index: dict[str, list[Node]] = {}
+            for node in _ts.walk(self.root):
+                index.setdefault(node.type, []).append(node)
+            self._index = index
+        if len(types) == 1:
+            return self._index.get(types[0], [])
+        found = [node for kind in types for node in self._index.get(kind, [])]
+        return sorted(found, key=lambda n: (n.start_byte, -n.end_byte))
 
     def position(self, node: Node) -> tuple[int, int]:
         """Return the 1-based line and character column where ``node`` starts.
@@ -100,9 +123,7 @@ class Module:
         """
         if self._suppressed is None:
             self._suppressed = {}
-            for node in _ts.walk(self.root):
-                if node.type != "comment":
-                    continue
+            for node in self.nodes("comment"):
                 match = _SUPPRESS.search(_ts.text(node))
                 if match is None:
                     continue
@@ -190,13 +211,17 @@ class Project:
         bases = [self.node / name for name in folders] if folders else [self.node]
         found: set[Path] = set()
         for base in bases:
-            if base.is_dir():
-                found.update(
-                    path
-                    for path in base.rglob("*.ts")
-                    if path.is_file() and not is_test_file(path.relative_to(self.node))
-                )
+            for folder, dirs, files in os.walk(base, onerror=self._unlistable):
+                dirs[:] = sorted(d for d in dirs if d not in _TEST_PARTS and not d.startswith("."))
+                for name in files:
+                    path = Path(folder, name)
+                    if name.endswith(".ts") and not is_test_file(path.relative_to(self.node)):
+                        found.add(path)
         return sorted(found)
+
+    def _unlistable(self, error: OSError) -> None:
+        if error.filename and Path(error.filename).exists():
+            self.unreadable(self.rel(Path(error.filename)), error)
 
     def json(self, rel: str) -> JsonFile | None:
         """Read a JSON file; invalid JSON yields an SC000 error and None.

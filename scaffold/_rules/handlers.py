@@ -146,10 +146,23 @@ def _sc101(analyzer: Analyzer, members: list[tuple[Module, Node]]) -> list[Findi
     ]
 
 
+_CHECKED_NODES = (
+    "member_expression",
+    "variable_declarator",
+    "catch_clause",
+    "call_expression",
+    "expression_statement",
+)
+
+
 def _check_module(module: Module, scopes: list[Node], analyzer: Analyzer) -> list[Finding]:
     ctx = _ctx_names(module)
     findings: list[Finding] = []
-    nodes = [node for scope in scopes for node in _ts.walk(scope)]
+    kinds = _CHECKED_NODES
+    if scopes == [module.root]:
+        nodes = module.nodes(*kinds)
+    else:
+        nodes = [node for scope in scopes for node in _ts.walk(scope) if node.type in kinds]
     bodies = _body_names(module, ctx)
     clients = analyzer.clients(module)
 
@@ -184,7 +197,7 @@ def _inside_function(node: Node) -> bool:
 def _client_names(module: Module) -> set[str]:
     """Names destructured from clients: ``{ vbase } = ctx.clients``, ``{ clients: { x } }``."""
     names: set[str] = set()
-    for node in _ts.walk(module.root):
+    for node in module.nodes("pair_pattern", "variable_declarator"):
         if node.type == "pair_pattern":
             key = node.child_by_field_name("key")
             value = node.child_by_field_name("value")
@@ -270,9 +283,7 @@ def _top_level(module: Module) -> Iterable[Node]:
 def _ctx_names(module: Module) -> set[str]:
     """``ctx``, ``context`` and every first parameter typed as some ``...Context``."""
     names = {"ctx", "context"}
-    for node in _ts.walk(module.root):
-        if node.type != "formal_parameters":
-            continue
+    for node in module.nodes("formal_parameters"):
         params = [p for p in node.named_children if p.type != "comment"]
         if not params:
             continue
@@ -470,7 +481,7 @@ def _is_log_call(call: Node) -> bool:
 def _body_names(module: Module, ctx: set[str]) -> set[str]:
     """Names bound directly to the payload: ``const b = ctx.body``, ``const { body } = ctx``."""
     names: set[str] = set()
-    for node in _ts.walk(module.root):
+    for node in module.nodes("variable_declarator"):
         if node.type != "variable_declarator":
             continue
         name = node.child_by_field_name("name")
@@ -566,8 +577,8 @@ def check_secrets(project: Project) -> list[Finding]:
         module = project.module(path)
         if module is None:
             continue
-        for node in _ts.walk(module.root):
-            if node.type == "call_expression" and _is_log_call(node):
+        for node in module.nodes("call_expression"):
+            if _is_log_call(node):
                 found = calls.secret_logged(module, node)
                 if found is not None:
                     findings.append(found)

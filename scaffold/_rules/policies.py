@@ -38,7 +38,9 @@ def check_policies(project: Project, manifest: JsonFile) -> list[Finding]:
         module = project.module(path)
         if module is None:
             continue
-        for node in _ts.walk(module.root):
+        for node in module.nodes(
+            "member_expression", "shorthand_property_identifier_pattern", "pair_pattern"
+        ):
             name = used_client(node)
             if name in missing:
                 first.setdefault(name, (module, node))
