@@ -13,15 +13,12 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from scaffold._rules._base import RULES, RULES_BY_ID, RULES_BY_NAME, Finding, Rule, Severity
-from scaffold._rules._source import Project
-from scaffold._rules.events_map import check_imports, check_registration, read_events_map
-from scaffold._rules.handlers import check_handlers, check_secrets
-from scaffold._rules.policies import check_policies
-from scaffold._rules.service_json import check_service_json
 from scaffold.errors import ProjectError, UserError
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from scaffold._rules._source import Project
 
 __all__ = [
     "FORMATS",
@@ -94,6 +91,12 @@ def check_app(
         UnknownRuleError: If ``select`` or ``ignore`` names an unknown rule.
         ProjectError: If ``root`` has no manifest.json or no node/service.json.
     """
+    from scaffold._rules._source import Project
+    from scaffold._rules.events_map import check_imports, check_registration, read_events_map
+    from scaffold._rules.handlers import check_handlers, check_secrets
+    from scaffold._rules.policies import check_policies
+    from scaffold._rules.service_json import check_service_json
+
     enabled = resolve_rules(select, ignore)
     for required in ("manifest.json", "node/service.json"):
         if not (root / required).is_file():

@@ -316,6 +316,10 @@ def check(
         bool,
         typer.Option("--list-rules", help="Print every rule (id, name, severity) and exit."),
     ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option("--no-cache", help="Check again even if nothing changed since the last run."),
+    ] = False,
 ) -> None:
     """Lint an app against the events-and-workers checklist.
 
@@ -347,10 +351,32 @@ def check(
     except check_.UnknownRuleError as error:
         raise fail(str(error), 2) from None
     root = find_app_root(path if path is not None else Path.cwd())
-    findings = check_.check_app(root, select=selected or None, ignore=ignored)
+    findings = _checked(root, selected, ignored, use_cache=not no_cache)
     _print_findings(fmt, findings, root)
     if check_.has_errors(findings):
         raise typer.Exit(1)
+
+
+def _checked(root: Path, select: list[str], ignore: list[str], *, use_cache: bool) -> list[Finding]:
+    """Check the app, or replay the cached result of an unchanged app (see _check_cache)."""
+    from dataclasses import asdict
+
+    from scaffold import _check_cache
+    from scaffold import check as check_
+    from scaffold._rules._base import Finding
+
+    rules = check_.resolve_rules(select, ignore)
+    key = _check_cache.key(root, rules, __version__) if use_cache else ""
+    cached = _check_cache.load(root, key) if use_cache else None
+    if cached is not None:
+        try:
+            return [Finding(**item) for item in cached]
+        except TypeError:
+            pass  # written by another version of Finding: check again
+    findings = check_.check_app(root, select=select or None, ignore=ignore)
+    if use_cache:
+        _check_cache.save(root, key, [asdict(f) for f in findings])
+    return findings
 
 
 def _print_findings(fmt: str, findings: list[Finding], root: Path) -> None:

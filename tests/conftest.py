@@ -15,6 +15,8 @@ def _hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No user config, no colour, a private HOME: results must not depend on the machine."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home" / ".cache"))
+    monkeypatch.delenv("SCAFFOLD_CACHE_DIR", raising=False)
     monkeypatch.setenv("COPIER_SETTINGS_PATH", str(tmp_path / "home" / "no-copier-settings.yml"))
     monkeypatch.setenv("NO_COLOR", "1")
 

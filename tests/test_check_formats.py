@@ -119,3 +119,31 @@ def test_pre_commit_hook_runs_the_installed_command() -> None:
     assert pattern.search("manifest.json")
     assert not pattern.search("react/index.tsx")
     assert 'scaffold = "scaffold.cli:main"' in (REPO / "pyproject.toml").read_text()
+
+
+def test_cli_replays_an_unchanged_app_from_the_cache(
+    runner: CliRunner, bad_app: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = runner.invoke(app, ["check", str(bad_app), "--json"])
+    assert first.exit_code == 1
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("checked again although nothing changed")
+
+    monkeypatch.setattr("scaffold.check.check_app", refuse)
+    again = runner.invoke(app, ["check", str(bad_app), "--json"])
+    assert (again.exit_code, again.output) == (first.exit_code, first.output)
+    assert isinstance(
+        runner.invoke(app, ["check", str(bad_app), "--no-cache"]).exception, Exception
+    )
+    selected = runner.invoke(app, ["check", str(bad_app), "--select", "SC104"])
+    assert isinstance(selected.exception, AssertionError)  # other rules: another key
+
+
+def test_cache_misses_when_a_file_changes(runner: CliRunner, bad_app: Path) -> None:
+    first = runner.invoke(app, ["check", str(bad_app), "--json"])
+    assert [d["rule"] for d in json.loads(first.output)] == ["SC101", "SC105", "SC104"]
+    handler = bad_app / "node" / "events" / "handler.ts"
+    handler.write_text("export async function handler(ctx: any) { return ctx.body.id }\n")
+    again = runner.invoke(app, ["check", str(bad_app), "--json"])
+    assert (again.exit_code, json.loads(again.output)) == (0, [])

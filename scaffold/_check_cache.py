@@ -1,0 +1,117 @@
+"""A cache of ``scaffold check`` results per app, keyed by what the result depends on.
+
+The key covers the scaffold code that produced the result (each module's size and mtime), the
+rules selected, and the path, size and mtime of every file the rules can read (manifest.json
+and every ``.ts``/``.json`` under node/, node_modules and dot folders left out). Any change to
+any of them is a miss. A hit costs a few hundred ``stat`` calls and one small JSON read, and
+loads neither tree-sitter nor the rules. The cache is best effort: a folder that cannot be
+read or written means no cache, never an error. Only this module's stdlib imports are loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+_PACKAGE = Path(__file__).resolve().parent
+_SKIP = {"node_modules"}
+
+
+def cache_dir() -> Path:
+    """``$SCAFFOLD_CACHE_DIR``, else ``$XDG_CACHE_HOME/scaffold/check``, else ``~/.cache/...``.
+
+    Returns:
+        The folder (it may not exist yet).
+    """
+    explicit = os.environ.get("SCAFFOLD_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME")
+    return (Path(base) if base else Path("~/.cache").expanduser()) / "scaffold" / "check"
+
+
+def key(root: Path, rules: frozenset[str], version: str) -> str:
+    """Return the cache key of checking ``root`` with ``rules``.
+
+    Args:
+        root: The app root.
+        rules: The selected rule ids.
+        version: The scaffold version.
+
+    Returns:
+        A hex digest.
+    """
+    digest = hashlib.sha256()
+    digest.update(f"{version}\0{','.join(sorted(rules))}\0{root.resolve()}\0".encode())
+    _stat_tree(digest, _PACKAGE, (".py",), _PACKAGE)
+    _stat_file(digest, root / "manifest.json", root)
+    _stat_tree(digest, root / "node", (".ts", ".json"), root)
+    return digest.hexdigest()
+
+
+def _stat_tree(digest: Any, base: Path, suffixes: tuple[str, ...], rel_to: Path) -> None:
+    for folder, dirs, files in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP and not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(suffixes):
+                _stat_file(digest, Path(folder, name), rel_to)
+
+
+def _stat_file(digest: Any, path: Path, rel_to: Path) -> None:
+    try:
+        stat = path.stat()
+    except OSError:
+        digest.update(f"{path.relative_to(rel_to)}\0missing\0".encode())
+        return
+    digest.update(
+        f"{path.relative_to(rel_to)}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_mode}\0".encode()
+    )
+
+
+def _entry(root: Path) -> Path:
+    name = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:32]
+    return cache_dir() / f"{name}.json"
+
+
+def load(root: Path, cache_key: str) -> list[dict[str, Any]] | None:
+    """Return the cached findings (as dicts) of ``root`` for ``cache_key``, or None.
+
+    Args:
+        root: The app root.
+        cache_key: From :func:`key`.
+
+    Returns:
+        The findings' fields, or None on a miss.
+    """
+    try:
+        data = json.loads(_entry(root).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("key") != cache_key:
+        return None
+    findings = data.get("findings")
+    return findings if isinstance(findings, list) else None
+
+
+def save(root: Path, cache_key: str, findings: list[dict[str, Any]]) -> None:
+    """Store the findings of ``root`` under ``cache_key`` (atomically; errors are ignored).
+
+    Args:
+        root: The app root.
+        cache_key: From :func:`key`.
+        findings: The findings' fields.
+    """
+    target = _entry(root)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=target.parent, delete=False, suffix=".tmp"
+        ) as handle:
+            json.dump({"key": cache_key, "findings": findings}, handle)
+        Path(handle.name).replace(target)
+    except OSError:
+        return
