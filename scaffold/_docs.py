@@ -12,6 +12,7 @@ _FILES: dict[str, tuple[str, str]] = {
     "commands": ("commands.md", "every command and flag"),
     "patterns": ("patterns.md", "what the generated code does and why"),
     "check": ("check.md", "the lint rules of `scaffold check`, with fixes"),
+    "reliability": ("reliability.md", "limits, bad inputs and faults, and what scaffold does"),
 }
 TOPICS: dict[str, str] = {name: summary for name, (_, summary) in _FILES.items()}
 

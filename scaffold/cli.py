@@ -30,7 +30,7 @@ app = typer.Typer(
         "  scaffold add-worker sync-items\n"
         "  scaffold list && scaffold graph\n"
         "  scaffold check\n\n"
-        "Documentation: scaffold docs TOPIC (guide, commands, patterns, check)."
+        "Documentation: scaffold docs TOPIC (guide, commands, patterns, check, reliability)."
     ),
     no_args_is_help=True,
     add_completion=True,
@@ -827,9 +827,9 @@ def docs(
         str | None,
         typer.Argument(
             metavar="TOPIC",
-            help="guide, commands, patterns or check (default: list them).",
+            help="guide, commands, patterns, check or reliability (default: list them).",
             show_default=False,
-            autocompletion=lambda: ["guide", "commands", "patterns", "check"],
+            autocompletion=lambda: ["guide", "commands", "patterns", "check", "reliability"],
         ),
     ] = None,
 ) -> None:
