@@ -320,6 +320,17 @@ def check(
         bool,
         typer.Option("--no-cache", help="Check again even if nothing changed since the last run."),
     ] = False,
+    fix: Annotated[
+        bool,
+        typer.Option(
+            "--fix",
+            help="Fix what has one certain fix (SC001 when the handler module exists, "
+            "SC201, SC301), then report the rest.",
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", "-n", help="With --fix: print the diff; write nothing.")
+    ] = False,
 ) -> None:
     """Lint an app against the events-and-workers checklist.
 
@@ -351,7 +362,10 @@ def check(
     except check_.UnknownRuleError as error:
         raise fail(str(error), 2) from None
     root = find_app_root(path if path is not None else Path.cwd())
-    findings = _checked(root, selected, ignored, use_cache=not no_cache)
+    if fix:
+        findings = _fixed(root, selected, ignored, dry_run=dry_run, quiet=fmt != "text")
+    else:
+        findings = _checked(root, selected, ignored, use_cache=not no_cache)
     _print_findings(fmt, findings, root)
     if check_.has_errors(findings):
         raise typer.Exit(1)
@@ -377,6 +391,28 @@ def _checked(root: Path, select: list[str], ignore: list[str], *, use_cache: boo
     if use_cache:
         _check_cache.save(root, key, [asdict(f) for f in findings])
     return findings
+
+
+def _fixed(
+    root: Path, select: list[str], ignore: list[str], *, dry_run: bool, quiet: bool
+) -> list[Finding]:
+    """Apply (or show) the certain fixes; return the findings that remain (or would)."""
+    from scaffold import check as check_
+    from scaffold._rules import fixes
+
+    findings = check_.check_app(root, select=select or None, ignore=ignore)
+    done = fixes.fix_app(root, findings, dry_run=dry_run)
+    if dry_run:
+        for text in done.result.diff.values():
+            typer.echo(text, nl=False, err=quiet)
+    verb = "would fix" if dry_run else "fixed"
+    for line in done.fixed:
+        echo(f"{verb} {line}", fg="green", err=quiet)
+    for line in done.skipped:
+        echo(f"not fixed: {line}", fg="yellow", err=quiet)
+    if dry_run or not done.fixed:
+        return findings
+    return check_.check_app(root, select=select or None, ignore=ignore)
 
 
 def _print_findings(fmt: str, findings: list[Finding], root: Path) -> None:

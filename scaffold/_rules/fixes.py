@@ -1,0 +1,176 @@
+"""``scaffold check --fix``: the mechanical fixes whose result is certain, via the add-* editor.
+
+Only findings with exactly one right answer are fixed, through :class:`scaffold._edit.Edit`
+(the same atomic change set and diff as ``add-event``):
+
+- SC001 event-not-registered: a module under node/events or node/workers exports a function
+  with the event's id as its name (exactly one does): register it in the Service events map.
+- SC201 missing-policy: add the policy to manifest.json.
+- SC301 deprecated-event-keys: rename ``keys`` to ``topics`` (when the event has no
+  ``topics`` yet).
+
+Not fixed, because the fix is not certain: SC002 (declaring an event needs its sender and
+topics, which only the author knows), and every other rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from scaffold import _ts
+from scaffold._ts import FUNCTION_TYPES, unwrap
+from scaffold.errors import UserError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from scaffold._edit import Result
+    from scaffold._rules._base import Finding
+
+FIXABLE = frozenset({"SC001", "SC201", "SC301"})
+SERVICE = "node/service.json"
+
+
+@dataclass
+class Fixes:
+    """What ``--fix`` did or would do.
+
+    Attributes:
+        result: The editor's result (files, diff, dry-run flag).
+        fixed: One line per fix (``SC201 manifest.json: added policy vbase-read-write``).
+        skipped: One line per fixable finding left alone, with why.
+    """
+
+    result: Result
+    fixed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def fix_app(root: Path, findings: list[Finding], *, dry_run: bool) -> Fixes:
+    """Apply (or, with ``dry_run``, plan) the certain fixes for ``findings``.
+
+    Args:
+        root: The app root.
+        findings: Findings of :func:`scaffold.check.check_app` on it.
+        dry_run: Plan and diff only; write nothing.
+
+    Returns:
+        What was fixed and skipped, and the editor's result.
+    """
+    from scaffold import _edit
+
+    edit = _edit.Edit(root, "check --fix", "fixes")
+    out = Fixes(result=edit.result(dry_run=dry_run))
+    for finding in findings:
+        if finding.rule not in FIXABLE:
+            continue
+        try:
+            line = _FIXERS[finding.rule](edit, finding)
+        except UserError as error:
+            line = None
+            out.skipped.append(f"{finding.rule} {finding.path}: {error}")
+        if line is not None:
+            out.fixed.append(f"{finding.rule} {line}")
+    if edit.changes.changes:
+        out.result = _edit.finish(edit, dry_run=dry_run)
+    else:
+        out.result.message = "nothing to fix"
+    return out
+
+
+def _event_of(finding: Finding) -> str:
+    # The message names the event between the first pair of backticks.
+    return finding.message.split("`")[1]
+
+
+def _register(edit: Any, finding: Finding) -> str | None:
+    event = _event_of(finding)
+    modules = _exporting(edit, event)
+    if len(modules) != 1:
+        why = "no module" if not modules else f"{len(modules)} modules"
+        raise _NotCertain(
+            f"event `{event}`: {why} under node/events or node/workers export a function "
+            f"named {event}; register it by hand"
+        )
+    if edit.registered("events", event, modules[0]):
+        return None
+    edit.register("events", event, modules[0])
+    return f"registered `{event}` (from {modules[0]}) in the Service events map"
+
+
+def _policy(edit: Any, finding: Finding) -> str | None:
+    policy = finding.message.split("`")[1]
+    manifest = edit.require("manifest.json", "the app manifest")
+    from scaffold import _json_edit
+
+    current = _json_edit.get(manifest, (), name="manifest.json")
+    names = {
+        item.get("name") for item in current.get("policies", []) or [] if isinstance(item, dict)
+    }
+    if policy in names:
+        return None
+    edit.add_policies([{"name": policy}])
+    return f"manifest.json: added the `{policy}` policy"
+
+
+def _topics(edit: Any, finding: Finding) -> str | None:
+    from scaffold import _json_edit
+
+    event = finding.message.split("`")[1].split(".")[1]
+    declaration = edit.declared("events").get(event)
+    if not isinstance(declaration, dict) or "keys" not in declaration:
+        return None
+    if "topics" in declaration:
+        raise _NotCertain(f"event `{event}` has both `keys` and `topics`; merge them by hand")
+    data = edit.require(SERVICE, "the service declaration")
+    data = _json_edit.set_key(data, ("events", event), "topics", declaration["keys"], name=SERVICE)
+    data = _json_edit.remove_key(data, ("events", event), "keys", name=SERVICE)
+    edit.write(SERVICE, data)
+    return f"{SERVICE}: renamed `events.{event}.keys` to `topics`"
+
+
+class _NotCertain(UserError):
+    """The fix would need a guess."""
+
+
+_FIXERS = {"SC001": _register, "SC201": _policy, "SC301": _topics}
+
+
+def _exporting(edit: Any, name: str) -> list[str]:
+    """Modules under node/events and node/workers that export a function called ``name``."""
+    found: list[str] = []
+    for rel, source in sorted(edit.node_sources().items()):
+        if not rel.startswith(("node/events/", "node/workers/")) or not rel.endswith(".ts"):
+            continue
+        if rel.endswith((".test.ts", ".spec.ts", ".d.ts")) or "__tests__" in rel:
+            continue
+        if name.encode() in source and _exports_function(source, name):
+            found.append(rel)
+    return found
+
+
+def _exports_function(source: bytes, name: str) -> bool:
+    root = _ts.parse(source.removeprefix(_ts.BOM)).root_node
+    for statement in root.named_children:
+        if statement.type != "export_statement":
+            continue
+        declaration = statement.child_by_field_name("declaration")
+        if declaration is None:
+            continue
+        if declaration.type in FUNCTION_TYPES:
+            ident = declaration.child_by_field_name("name")
+            if ident is not None and _ts.text(ident) == name:
+                return True
+        elif declaration.type in {"lexical_declaration", "variable_declaration"}:
+            for declarator in declaration.named_children:
+                ident = declarator.child_by_field_name("name")
+                value = declarator.child_by_field_name("value")
+                if (
+                    ident is not None
+                    and value is not None
+                    and _ts.text(ident) == name
+                    and unwrap(value).type in FUNCTION_TYPES | {"call_expression"}
+                ):
+                    return True
+    return False
