@@ -427,7 +427,9 @@ def _publishers(files: _Files, modules: list[str]) -> list[_Publisher]:
                 continue
             args = node.child_by_field_name("arguments")
             members = [a for a in args.named_children if a.type != "comment"] if args else []
-            topic = _string(resolver, source, members[1]) if len(members) > 1 else None
+            if len(members) < 2:
+                continue  # not the Events client's sendEvent(app, topic, payload?)
+            topic = _string(resolver, source, members[1])
             owner = _enclosing_name(node) or posixpath.splitext(posixpath.basename(rel))[0]
             ref = _ref(source, node)
             previous = out.get(owner)
@@ -455,6 +457,11 @@ def _string(resolver: Resolver[Source], source: Source, node: Node) -> str | Non
 def _enclosing_name(node: Node) -> str | None:
     current = node.parent
     while current is not None:
+        if current.type == "pair" and current.child_by_field_name("value") is not None:
+            value = current.child_by_field_name("value")
+            key = current.child_by_field_name("key")
+            if value is not None and value.type in _ts.FUNCTION_TYPES and key is not None:
+                return _ts.key_text(key)
         if current.type in {"function_declaration", "method_definition"}:
             name = current.child_by_field_name("name")
             return _ts.text(name) if name is not None else None

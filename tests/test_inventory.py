@@ -258,3 +258,25 @@ def test_dry_run_and_hand_written_readme(tmp_path: Path, gen_cache: Path) -> Non
     dry = add_worker(gen, "reindex", batch=False, route=False, dry_run=True)
     assert "README.md" in dry.diff and (gen / "README.md").read_bytes() == before
     shutil.rmtree(gen)
+
+
+def test_publishers_are_events_client_calls_named_by_their_function(
+    tmp_path: Path, gen_cache: Path
+) -> None:
+    app = make_app("inline-semicolons", tmp_path / "app", gen_cache)
+    (app / "node/resolvers.ts").write_text(
+        "export const Users = {\n"
+        "  removeUser: async (_: unknown, ctx: Context) => {\n"
+        "    await ctx.clients.audit.sendEvent({ operation: 'REMOVE_USER' });\n"
+        "    await ctx.clients.events.sendEvent('', `users.removed`, { id: 1 });\n"
+        "  },\n"
+        "  dynamic: async (topic: string, ctx: Context) => {\n"
+        "    await ctx.clients.events.sendEvent('', topic, {});\n"
+        "  },\n"
+        "};\n",
+        encoding="utf-8",
+    )
+    items = by_id(inventory.read_app(app))
+    assert items["removeUser"].topics == ("users.removed",)  # audit.sendEvent({...}) is not one
+    assert items["dynamic"].topics == ("?",)
+    assert items["removeUser"].missing_policies == ("colossus-fire-event",)
