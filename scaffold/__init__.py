@@ -9,8 +9,6 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-__version__ = "0.1.0"
-
 _API = {
     "AppAnswers": "scaffold._answers",
     "create_app": "scaffold.new",
@@ -27,6 +25,10 @@ __all__ = ["__version__", *_API]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from scaffold._release import version
+
+        return version()
     if name in _API:
         return getattr(import_module(_API[name]), name)
     raise AttributeError(f"module 'scaffold' has no attribute {name!r}")

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from typer.core import TyperCommand
 
-from scaffold import __version__
 from scaffold.errors import UserError
 
 if TYPE_CHECKING:
@@ -138,7 +137,9 @@ def _note_normalised(name: str, *, what: str, json_output: bool) -> None:
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"scaffold {__version__}")
+        from scaffold._release import version
+
+        typer.echo(f"scaffold {version()}")
         raise typer.Exit()
 
 
@@ -255,19 +256,27 @@ def new(
     if json_output:
         typer.echo(new_.summary_json(result))
         return
-    if not interactive:
-        verb = "would create" if dry_run else "created"
+    _report_new(result, list_created=not interactive)
+
+
+def _report_new(result: Any, *, list_created: bool) -> None:
+    """Print what ``scaffold new`` wrote (or, with a dry run, the diffs it would write)."""
+    if result.dry_run:
+        for text in result.diff.values():
+            typer.echo(text, nl=False)
+    if list_created:
+        verb = "would create" if result.dry_run else "created"
         for rel in result.created:
             echo(f"  {verb} {rel}", fg="green")
     for rel in result.overwritten:
-        echo(f"  {'would overwrite' if dry_run else 'overwrote'} {rel}", fg="yellow")
-    if dry_run:
+        echo(f"  {'would overwrite' if result.dry_run else 'overwrote'} {rel}", fg="yellow")
+    if result.dry_run:
         echo(f"dry run: nothing written to {result.dest}")
         return
     from scaffold import _next_steps
 
-    echo(f"\nCreated {answers.app_id} in {result.dest}", fg="green")
-    _print_next(_next_steps.after_new(result.dest, answers.example))
+    echo(f"\nCreated {result.answers.app_id} in {result.dest}", fg="green")
+    _print_next(_next_steps.after_new(result.dest, result.answers.example))
 
 
 _CHECK_SEVERITY_COLOR: dict[str, str | None] = {"error": "red", "warning": "yellow", "info": None}

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from scaffold import _app_docs
 from scaffold._answers import AppAnswers
+from scaffold._changes import ChangeSet
 from scaffold._paths import template_root
-from scaffold.errors import DestinationError, UserError
+from scaffold.errors import DestinationError, ProjectError, UserError
 
 
 class Cancelled(UserError):
@@ -30,6 +30,7 @@ class NewResult:
     created: tuple[str, ...]
     overwritten: tuple[str, ...]
     dry_run: bool
+    diff: dict[str, str] = field(default_factory=dict)
 
 
 def _would_write(staged: Path) -> list[str]:
@@ -52,24 +53,39 @@ def _plain_template(tmp: Path) -> Path:
     return tmp
 
 
-def render(answers: AppAnswers, out: Path) -> None:
+ANSWERS_FILE = ".copier-answers.yml"
+
+
+def render(
+    answers: AppAnswers, out: Path, template: str | None = None, ref: str | None = None
+) -> None:
     """Render the app template into ``out`` (an empty or missing folder) with copier.
+
+    The answers file records the repository URL as ``_src_path`` and the template version
+    as ``_commit`` (never a local path), so ``scaffold update`` / ``copier update`` can
+    find both on any machine.
 
     Args:
         answers: Validated answers.
         out: Where to render.
+        template: A git repository of the template (path or URL) to render instead of the
+            installed one; its ``_commit`` is the ref copier checks out.
+        ref: The tag or commit of ``template`` to render (default: its latest tag).
 
     Raises:
         UserError: If copier fails (the template itself is broken).
     """
     import copier
 
+    from scaffold import _release
+
     try:
         with tempfile.TemporaryDirectory(prefix="scaffold-template-") as tmp:
             copier.run_copy(
-                str(_plain_template(Path(tmp))),
+                template if template is not None else str(_plain_template(Path(tmp))),
                 out,
                 data=asdict(answers),
+                vcs_ref=ref,
                 defaults=True,
                 quiet=True,
                 overwrite=True,
@@ -78,6 +94,16 @@ def render(answers: AppAnswers, out: Path) -> None:
             )
     except Exception as error:  # copier raises many kinds; none is the user's fault here
         raise UserError(f"the app template failed to render: {error}") from error
+    commit = None if template is not None else _release.template_ref(_release.version())
+    answers_file = out / ANSWERS_FILE
+    answers_file.write_text(
+        _release.stamp_answers(
+            answers_file.read_text(encoding="utf-8"),
+            src_path=_release.repository_url(),
+            commit=commit,
+        ),
+        encoding="utf-8",
+    )
 
 
 def check_destination(dest: Path, *, force: bool) -> None:
@@ -119,18 +145,23 @@ def create_app(
     force: bool = False,
     dry_run: bool = False,
     confirm: Callable[[list[str]], bool] | None = None,
+    template: str | None = None,
+    ref: str | None = None,
 ) -> NewResult:
     """Render the app into ``dest``: all files or none.
 
-    The template is rendered into a staging folder beside ``dest`` first; only when that
-    succeeds are the files moved into place, so a failure leaves ``dest`` as it was.
+    The template is rendered into a temporary folder, then planned as a ChangeSet against
+    ``dest`` (the same one the ``add-*`` commands use): a dry run shows its diffs, and
+    applying it writes every file or, on any error, none.
 
     Args:
         dest: The destination folder.
         answers: Validated answers.
         force: Write into a non-empty folder, replacing files of the same name.
-        dry_run: Render to a throwaway folder and report what would be written.
+        dry_run: Report (with diffs) what would be written; write nothing.
         confirm: Shown the files about to be written; writes nothing unless it says yes.
+        template: A git repository of the template to render instead of the installed one.
+        ref: The tag or commit of ``template`` to render.
 
     Returns:
         What was (or would be) created and overwritten.
@@ -140,65 +171,31 @@ def create_app(
     """
     dest = dest.absolute()
     check_destination(dest, force=force)
-    parent = dest.parent
-    made = [p for p in (parent, *parent.parents) if not p.exists()]  # deepest first
-    if dry_run:
-        parent = Path(tempfile.gettempdir())
-    else:
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise DestinationError(
-                f"cannot create {parent}: {error.strerror}; pick a writable destination"
-            ) from None
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=".scaffold-new-", dir=parent))
-    except OSError as error:
-        _remove_empty(made)
-        raise DestinationError(
-            f"cannot write in {parent}: {error.strerror}; pick a writable destination"
-        ) from None
-    try:
-        render(answers, staging)
+    changes = ChangeSet(dest)
+    with tempfile.TemporaryDirectory(prefix="scaffold-new-") as tmp:
+        staging = Path(tmp)
+        render(answers, staging, template, ref)
         _app_docs.fill(staging)
         files = _would_write(staging)
-        existing = {f for f in files if (dest / f).exists()}
-        if not dry_run and confirm is not None and not confirm(files):
-            raise Cancelled(f"nothing written: {dest} is as it was")
-        if not dry_run:
-            _move_into_place(staging, dest, files)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        _remove_empty(made)  # folders made for DEST's parent go too: nothing is left behind
-        raise
-    shutil.rmtree(staging, ignore_errors=True)
+        for rel in files:
+            changes.write(Path(rel), (staging / rel).read_bytes())
+    planned = changes.changes
+    diff = changes.diff()
+    if not dry_run and confirm is not None and not confirm(files):
+        raise Cancelled(f"nothing written: {dest} is as it was")
+    if not dry_run:
+        try:
+            changes.apply()
+        except ProjectError as error:
+            raise DestinationError(str(error)) from None
     return NewResult(
         dest=dest,
         answers=answers,
-        created=tuple(f for f in files if f not in existing),
-        overwritten=tuple(f for f in files if f in existing),
+        created=tuple(c.rel for c in planned if c.kind == "create"),
+        overwritten=tuple(c.rel for c in planned if c.kind == "modify"),
         dry_run=dry_run,
+        diff=diff,
     )
-
-
-def _remove_empty(folders: list[Path]) -> None:
-    for folder in folders:
-        with contextlib.suppress(OSError):
-            folder.rmdir()
-
-
-def _move_into_place(staging: Path, dest: Path, files: list[str]) -> None:
-    if not dest.exists():
-        umask = os.umask(0)
-        os.umask(umask)
-        staging.chmod(0o777 & ~umask)  # mkdtemp made it private; the app folder should not be
-        staging.replace(dest)  # same filesystem: one atomic rename
-        staging.mkdir()  # so the caller's cleanup has something to remove
-        return
-    for rel in files:
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        (staging / rel).replace(target)
 
 
 def summary_json(result: NewResult) -> str:

@@ -11,10 +11,12 @@ import json
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
+import scaffold
 from scaffold import _ts, _vtex
 from scaffold._answers import AppAnswers
 from scaffold.check import check_app
@@ -31,7 +33,8 @@ VARIANTS = {
     "vbase-minimal": AppAnswers("acme", "stock-feed", "Stock Feed", "", "vbase", False),
     "masterdata-minimal": AppAnswers("acme", "stock-feed", "Stock Feed", "", "masterdata", False),
 }
-SRC_PATH = re.compile(rb"^_src_path: .*$", re.MULTILINE)
+# The template version changes with every commit of this repository; the URL does not.
+COMMIT = re.compile(rb"^_commit: .*$", re.MULTILINE)
 
 
 def render(tmp_path: Path, variant: str) -> Path:
@@ -42,9 +45,7 @@ def render(tmp_path: Path, variant: str) -> Path:
 
 def normalized(root: Path) -> dict[str, bytes]:
     files = snapshot(root)
-    files[".copier-answers.yml"] = SRC_PATH.sub(
-        b"_src_path: <templates>", files[".copier-answers.yml"]
-    )
+    files[".copier-answers.yml"] = COMMIT.sub(b"_commit: <version>", files[".copier-answers.yml"])
     return files
 
 
@@ -157,17 +158,35 @@ def test_fresh_app_passes_scaffold_check(tmp_path: Path, variant: str) -> None:
     assert [f for f in check_app(root)] == []
 
 
-def test_answers_file_records_the_answers(tmp_path: Path) -> None:
+def test_answers_file_records_the_answers_repository_and_version(tmp_path: Path) -> None:
+    import tomllib
+
     import yaml
 
     root = render(tmp_path, "masterdata-minimal")
-    answers = yaml.safe_load((root / ".copier-answers.yml").read_text())
+    text = (root / ".copier-answers.yml").read_text()
+    answers = yaml.safe_load(text)
     assert {k: answers[k] for k in ("vendor", "name", "store", "example")} == {
         "vendor": "acme",
         "name": "stock-feed",
         "store": "masterdata",
         "example": False,
     }
+    pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    assert answers["_src_path"] == pyproject["project"]["urls"]["Repository"]
+    assert answers["_src_path"].startswith("https://")
+    # The version that made the app: a release tag, or the commit of a development build.
+    version = scaffold.__version__
+    if re.fullmatch(r"\d+(\.\d+)*", version):
+        assert answers["_commit"] == f"v{version}"
+    else:
+        sha = re.search(r"\+g([0-9a-f]+)", version)
+        assert sha is not None and answers["_commit"] == sha.group(1)
+    # Nothing machine-specific: no absolute path, nothing of this machine's folders.
+    for value in answers.values():
+        assert not re.match(r"[/~\\]|[A-Za-z]:", str(value)), value
+    for local in (str(tmp_path), sys.prefix, str(Path(__file__).parent.parent), "site-packages"):
+        assert local not in text
 
 
 @pytest.mark.node

@@ -268,7 +268,7 @@ def test_json_summary(runner: CliRunner, tmp_path: Path) -> None:
 def test_render_failure_leaves_dest_untouched(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(answers: AppAnswers, out: Path) -> None:
+    def broken(answers: AppAnswers, out: Path, *template: str | None) -> None:
         (out / "half.txt").write_text("partial")
         raise UserError("the app template failed to render: boom")
 
@@ -390,3 +390,47 @@ def test_public_api_is_importable_and_lazy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_dry_run_prints_the_diff_of_every_file(runner: CliRunner, tmp_path: Path) -> None:
+    dest = tmp_path / "app"
+    dest.mkdir()
+    (dest / "manifest.json").write_text('{"vendor": "old"}\n')
+    result = runner.invoke(app, ["new", str(dest), *FULL, "--force", "-n"])
+    assert result.exit_code == 0, result.output
+    assert "--- a/manifest.json\n+++ b/manifest.json\n" in result.output
+    assert '\n-{"vendor": "old"}\n' in result.output
+    assert "--- /dev/null\n+++ b/node/index.ts\n" in result.output
+    assert "would overwrite manifest.json" in result.output
+    assert (dest / "manifest.json").read_text() == '{"vendor": "old"}\n'
+    assert sorted(p.name for p in dest.iterdir()) == ["manifest.json"]
+
+
+def test_force_into_existing_folder_is_all_or_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dest = tmp_path / "existing"
+    (dest / "node").mkdir(parents=True)
+    (dest / "manifest.json").write_text("mine")
+    (dest / "node" / "index.ts").write_text("// mine\n")
+    (dest / "keep.txt").write_text("keep")
+    before = snapshot(dest)
+    real_replace = Path.replace
+    replaced: list[str] = []
+
+    def failing_replace(self: Path, target: Path) -> Path:
+        # Files go in in path order: manifest.json is in place when node/index.ts fails.
+        if Path(target) == dest / "node" / "index.ts":
+            raise OSError(5, "Input/output error", str(target))
+        replaced.append(Path(target).name)
+        return real_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", failing_replace)
+    answers = AppAnswers("acme", "order-sync", "T", "", "vbase", True)
+    with pytest.raises(UserError, match="nothing was changed"):
+        new_.create_app(dest, answers, force=True)
+    assert replaced.count("manifest.json") == 2  # written, then put back by the rollback
+    assert snapshot(dest) == before
+    assert sorted(p.name for p in dest.rglob("*")) == sorted(
+        ["node", "index.ts", "manifest.json", "keep.txt"]
+    )
