@@ -896,6 +896,100 @@ def docs(
     typer.echo(_docs.read(topic), nl=False)
 
 
+@app.command(cls=_Command)
+@user_errors
+def update(
+    directory: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A folder inside the app (default: the current folder).",
+            metavar="DIR",
+            show_default=False,
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to", metavar="VERSION", help="Version to update to (default: the latest release)."
+        ),
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            metavar="PATH_OR_URL",
+            help="Git repository of the template; a local clone works offline "
+            "(default: the _src_path in .copier-answers.yml).",
+        ),
+    ] = None,
+    dry_run: DryRun = False,
+    trust: Annotated[
+        bool,
+        typer.Option("--trust", help="Let the template run its tasks and migrations."),
+    ] = False,
+    json_output: JsonOutput = False,
+) -> None:
+    """Update an app to a newer template version, keeping your changes (copier's 3-way update).
+
+    \b
+    Examples:
+      scaffold update                               # to the latest release, online
+      scaffold update -n                            # show the diff first
+      scaffold update --to 1.2.0
+      scaffold update --template ~/src/scaffold     # offline, from a local clone
+
+    The app must be committed to git (a dirty tree is refused). Where the template and your
+    changes touch the same lines, the file gets conflict markers (<<<<<<< before updating,
+    >>>>>>> after updating) to resolve by hand; the exit code is then 1.
+    """
+    from scaffold import update as update_
+
+    result = update_.update_app(
+        directory if directory is not None else Path.cwd(),
+        to=to,
+        template=template,
+        dry_run=dry_run,
+        trust=trust,
+    )
+    if json_output:
+        typer.echo(update_.summary_json(result))
+    elif result.up_to_date:
+        echo(f"up to date: {result.old} is the newest version in {result.template}")
+    else:
+        _report_update(result)
+    if result.conflicts:
+        raise typer.Exit(1)
+
+
+def _report_update(result: Any) -> None:
+    """Print what ``scaffold update`` changed (or would) and where the conflicts are."""
+    if result.dry_run:
+        for text in result.diff.values():
+            typer.echo(text, nl=False)
+    prefix = "would " if result.dry_run else ""
+    for verb, files in (
+        ("create", result.created),
+        ("modify", result.modified),
+        ("delete", result.deleted),
+    ):
+        for rel in files:
+            echo(f"  {prefix}{verb} {rel}", fg="green" if verb == "create" else None)
+    for rel, line in result.conflicts:
+        echo(f"  {prefix}conflict {rel}:{line}", fg="red")
+    done = "would update" if result.dry_run else "updated"
+    echo(f"{done} {result.root} from {result.old} to {result.new}")
+    if result.conflicts:
+        files = len({rel for rel, _ in result.conflicts})
+        echo(
+            f"{len(result.conflicts)} conflict(s) in {files} file(s): keep what you want "
+            "between <<<<<<< before updating and >>>>>>> after updating, then commit",
+            fg="red",
+            err=True,
+        )
+    elif not result.dry_run:
+        echo("Review with `git diff`, run the tests, then commit.")
+
+
 def main() -> None:
     """Run the CLI (the ``scaffold`` console script)."""
     app()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import shutil
+import subprocess
 import sys
 from functools import cache
 from pathlib import Path
@@ -110,3 +111,37 @@ def only_insertions(removed: list[bytes], added: list[bytes]) -> bool:
         return all(tag in {"equal", "insert"} for tag, *_ in ops)
 
     return all(any(grown(old, new) for new in added) for old in removed)
+
+
+REPO_ROOT = Path(__file__).parent.parent
+_GIT_CONFIG = (
+    *("-c", "user.name=Test", "-c", "user.email=test@example.com"),
+    *("-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", "-c", "init.defaultBranch=main"),
+)
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd`` (no user config needed) and return its output."""
+    done = subprocess.run(
+        ["git", *_GIT_CONFIG, *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, f"git {' '.join(args)}: {done.stderr}"
+    return done.stdout
+
+
+def commit_all(repo: Path, message: str, tag: str | None = None) -> None:
+    """Commit every file of ``repo`` (and tag the commit)."""
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--allow-empty", "-m", message)
+    if tag is not None:
+        git(repo, "tag", tag)
+
+
+def template_repo(dest: Path, tag: str) -> Path:
+    """A local git repository of this checkout's template (copier.yml + templates/), tagged."""
+    dest.mkdir(parents=True)
+    shutil.copy2(REPO_ROOT / "copier.yml", dest / "copier.yml")
+    shutil.copytree(REPO_ROOT / "templates", dest / "templates")
+    git(dest, "init", "-q")
+    commit_all(dest, "template", tag)
+    return dest

@@ -1,0 +1,360 @@
+"""``scaffold update``: copier's 3-way update of an app to a newer template version.
+
+The app's ``.copier-answers.yml`` says which template version made it (``_commit``) and
+where the template lives (``_src_path``, the repository URL). The update runs in a
+throwaway git copy of the app: copier renders the old version, diffs it against the app
+(the person's changes), renders the new version and re-applies that diff, leaving
+``<<<<<<< before updating`` markers where both changed the same lines. The result is then
+planned as a ChangeSet against the app, so ``--dry-run`` shows diffs and applying is all
+or nothing. A local clone of the repository (``--template``) works without a network.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scaffold._changes import ChangeSet
+from scaffold._project import find_app_root
+from scaffold.errors import ProjectError, ScaffoldError, UserError
+
+ANSWERS_FILE = ".copier-answers.yml"
+MARKER_START = b"<<<<<<< before updating"
+
+
+class UpdateError(UserError):
+    """The app cannot be updated as asked (dirty tree, unknown version, no template)."""
+
+
+@dataclass
+class UpdateResult:
+    """What ``update_app`` did (or, with ``dry_run``, would do).
+
+    Attributes:
+        root: The app root.
+        old: The template version the app had (``_commit``).
+        new: The version it was updated to (equal to ``old`` when up to date).
+        template: Where the template versions were read from.
+        created: Files created, relative to the root.
+        modified: Files modified.
+        deleted: Files deleted.
+        conflicts: ``(file, line)`` of every ``<<<<<<<`` marker left to resolve.
+        dry_run: Nothing was written.
+        diff: A unified diff per changed file.
+    """
+
+    root: Path
+    old: str
+    new: str
+    template: str
+    created: list[str] = field(default_factory=list)
+    modified: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    conflicts: list[tuple[str, int]] = field(default_factory=list)
+    dry_run: bool = False
+    diff: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def up_to_date(self) -> bool:
+        """True when there was no newer version to update to."""
+        return self.old == self.new
+
+
+def _git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "LC_ALL": "C"}
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+        )
+    except FileNotFoundError:
+        raise UpdateError("git is not installed: scaffold update needs git") from None
+
+
+def _read_answers(root: Path) -> dict[str, Any]:
+    import yaml
+
+    path = root / ANSWERS_FILE
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UpdateError(
+            f"{root} has no {ANSWERS_FILE}: only apps made by `scaffold new` (or copier) "
+            "can be updated"
+        ) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise UpdateError(f"cannot read {ANSWERS_FILE}: {error}; restore it from git") from None
+    if not isinstance(data, dict):
+        raise UpdateError(f"{ANSWERS_FILE} is not a mapping; restore it from git")
+    return data
+
+
+def _check_clean(root: Path) -> None:
+    top = _git("rev-parse", "--show-toplevel", cwd=root)
+    if top.returncode != 0:
+        raise UpdateError(
+            f"{root} is not in a git repository: commit the app to git first, so the "
+            "update can merge your changes and you can review or undo it"
+        )
+    status = _git("status", "--porcelain", "--untracked-files=all", "--", ".", cwd=root)
+    dirty = [line[3:] for line in status.stdout.splitlines() if line.strip()]
+    if status.returncode != 0 or dirty:
+        first = dirty[0] if dirty else "git status failed"
+        more = f" and {len(dirty) - 1} more" if len(dirty) > 1 else ""
+        raise UpdateError(
+            f"uncommitted changes in the app ({first}{more}): commit or stash them, "
+            "then run scaffold update again"
+        )
+
+
+def _is_local(src: str) -> bool:
+    return "://" not in src and not src.startswith("git@")
+
+
+def _versions(src: str) -> dict[str, Any]:
+    """Return ``{tag: Version}`` of the release tags of the template repository."""
+    from packaging.version import InvalidVersion, Version
+
+    listed = _git("ls-remote", "--tags", "--refs", src)
+    if listed.returncode != 0:
+        if _is_local(src):
+            raise UpdateError(
+                f"{src} is not a git repository of the template: pass a clone of the "
+                "scaffold repository (git clone URL) to --template"
+            )
+        raise UpdateError(
+            f"cannot reach the template at {src}: to update offline, pass --template "
+            "PATH of a local clone of the scaffold repository"
+        )
+    out: dict[str, Any] = {}
+    for line in listed.stdout.splitlines():
+        tag = line.partition("\trefs/tags/")[2]
+        try:
+            out[tag] = Version(tag)
+        except InvalidVersion:
+            continue
+    return out
+
+
+def _target(versions: dict[str, Any], to: str | None, src: str) -> str:
+    if to is not None:
+        for tag in (to, f"v{to}"):
+            if tag in versions:
+                return tag
+        known = ", ".join(sorted(versions, key=versions.__getitem__)) or "none"
+        raise UpdateError(f"no version {to} in {src} (tags: {known}): pick one of them")
+    releases = {tag: v for tag, v in versions.items() if not v.is_prerelease}
+    if not releases:
+        raise UpdateError(f"{src} has no release tags (vX.Y.Z): nothing to update to")
+    return max(releases, key=releases.__getitem__)
+
+
+def _old_version(old: str) -> Any:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(old)
+    except InvalidVersion:
+        return None  # a development build's commit: copier finds it in the repository
+
+
+def _copy_tracked(root: Path, staging: Path) -> list[str]:
+    listed = _git("ls-files", "-z", "--cached", "--", ".", cwd=root)
+    if listed.returncode != 0:
+        raise UpdateError(f"git cannot list the files of {root}: {listed.stderr.strip()}")
+    files = [f for f in listed.stdout.split("\0") if f]
+    for rel in files:
+        source = root / rel
+        if source.is_symlink() or not source.is_file():
+            continue
+        (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, staging / rel)
+    return files
+
+
+def _commit_all(repo: Path, message: str) -> None:
+    quiet = ("-c", "user.name=scaffold", "-c", "user.email=scaffold@localhost")
+    safe = ("-c", "commit.gpgsign=false", "-c", f"core.hooksPath={os.devnull}")
+    for args in (("add", "-A"), (*quiet, *safe, "commit", "-q", "--no-verify", "-m", message)):
+        done = _git(*args, cwd=repo)
+        if done.returncode != 0:
+            raise ScaffoldError(f"git {args[-1]} failed in the staging copy: {done.stderr}")
+
+
+def _set_src(staging: Path, src: str, commit: str | None = None) -> None:
+    from scaffold._release import stamp_answers
+
+    path = staging / ANSWERS_FILE
+    path.write_text(
+        stamp_answers(path.read_text(encoding="utf-8"), src_path=src, commit=commit),
+        encoding="utf-8",
+    )
+
+
+def _run_copier(staging: Path, src: str, ref: str, *, trust: bool) -> None:
+    import copier
+    from copier.errors import CopierError, UnsafeTemplateError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # copier's warnings are about its own internals
+            copier.run_update(
+                staging,  # its _src_path is the template to read (see _plan)
+                vcs_ref=ref,
+                defaults=True,
+                overwrite=True,
+                skip_answered=True,
+                conflict="inline",
+                quiet=True,
+                unsafe=trust,
+                settings=copier.Settings(),
+            )
+    except UnsafeTemplateError as error:
+        features = str(error).splitlines()[0].rstrip(".").partition(": ")[2]
+        raise UpdateError(
+            f"the template at {src} uses {features} (code run on this machine): read them "
+            "in its copier.yml, then pass --trust to allow them"
+        ) from None
+    except CopierError as error:
+        raise UpdateError(f"copier cannot update the app: {error}") from None
+
+
+def _conflicts(rel: str, data: bytes | None) -> list[tuple[str, int]]:
+    if data is None or MARKER_START not in data:
+        return []
+    return [
+        (rel, number)
+        for number, line in enumerate(data.splitlines(), start=1)
+        if line.rstrip() == MARKER_START
+    ]
+
+
+def _plan(root: Path, src: str, target: str, keep: str, *, trust: bool) -> ChangeSet:
+    """Run copier's update in a git copy of the app; plan its result against the app."""
+    with tempfile.TemporaryDirectory(prefix="scaffold-update-") as tmp:
+        staging = Path(tmp) / "app"
+        staging.mkdir()
+        if _git("init", "-q", cwd=staging).returncode != 0:
+            raise ScaffoldError("git init failed in a temporary folder")
+        tracked = _copy_tracked(root, staging)
+        _set_src(staging, src)
+        _commit_all(staging, "the app as it is")
+        _run_copier(staging, src, target, trust=trust)
+        _set_src(staging, keep)
+        changes = ChangeSet(root)
+        rendered: set[str] = set()
+        for path in sorted(staging.rglob("*")):
+            rel = path.relative_to(staging).as_posix()
+            if rel == ".git" or rel.startswith(".git/") or not path.is_file():
+                continue
+            rendered.add(rel)
+            changes.write(Path(rel), path.read_bytes())
+        for rel in tracked:
+            if rel not in rendered and (root / rel).is_file() and not (root / rel).is_symlink():
+                changes.delete(Path(rel))
+    return changes
+
+
+def _source(template: str | None, recorded: str) -> str:
+    src = template if template is not None else recorded
+    if not src:
+        raise UpdateError(f"{ANSWERS_FILE} records no _src_path: pass --template PATH_OR_URL")
+    return str(Path(src).expanduser().absolute()) if _is_local(src) else src
+
+
+def summary_json(result: UpdateResult) -> str:
+    """Return the machine-readable summary printed by ``scaffold update --json``.
+
+    Args:
+        result: What ``update_app`` returned.
+
+    Returns:
+        A JSON document.
+    """
+    import json
+
+    return json.dumps(
+        {
+            "root": str(result.root),
+            "from": result.old,
+            "to": result.new,
+            "template": result.template,
+            "up_to_date": result.up_to_date,
+            "dry_run": result.dry_run,
+            "created": result.created,
+            "modified": result.modified,
+            "deleted": result.deleted,
+            "conflicts": [{"file": rel, "line": line} for rel, line in result.conflicts],
+        },
+        indent=2,
+    )
+
+
+def update_app(
+    start: Path,
+    *,
+    to: str | None = None,
+    template: str | None = None,
+    dry_run: bool = False,
+    trust: bool = False,
+) -> UpdateResult:
+    """Update the app holding ``start`` to a newer version of its template.
+
+    Args:
+        start: A folder inside the app.
+        to: The version to update to (``1.2.0`` or ``v1.2.0``); default the latest release.
+        template: A git repository of the template (a local clone works offline);
+            default the ``_src_path`` the app recorded.
+        dry_run: Work out and diff the update; write nothing.
+        trust: Let the template run its tasks and migrations.
+
+    Returns:
+        What changed (or would), and where conflicts are.
+
+    Raises:
+        UpdateError: If the app has uncommitted changes, records no version, or the
+            template cannot be reached or has no such version.
+    """
+    from scaffold._release import repository_url
+
+    root = find_app_root(start)
+    answers = _read_answers(root)
+    old = answers.get("_commit")
+    recorded = str(answers.get("_src_path") or "")
+    if not old:
+        raise UpdateError(
+            f"{ANSWERS_FILE} records no template version (_commit): set `_commit: vX.Y.Z` "
+            "to the version that made the app, commit, and run again"
+        )
+    old = str(old)
+    _check_clean(root)
+    src = _source(template, recorded)
+    versions = _versions(src)
+    target = _target(versions, to, src)
+    old_version = _old_version(old)
+    if old_version is not None and old_version >= versions[target]:
+        if to is not None and old_version > versions[target]:
+            raise UpdateError(
+                f"the app is at {old}, newer than {target}: scaffold update does not downgrade"
+            )
+        return UpdateResult(root, old, old, src, dry_run=dry_run)
+    # The URL stays what the app recorded; a local path (made by an old scaffold) becomes it.
+    keep = recorded if recorded and not _is_local(recorded) else repository_url()
+    changes = _plan(root, src, target, keep, trust=trust)
+    result = UpdateResult(root, old, target, src, dry_run=dry_run, diff=changes.diff())
+    for change in changes.changes:
+        {"create": result.created, "modify": result.modified, "delete": result.deleted}[
+            change.kind
+        ].append(change.rel)
+        result.conflicts += _conflicts(change.rel, change.after)
+    if not dry_run:
+        try:
+            changes.apply()
+        except ProjectError as error:
+            raise UpdateError(str(error)) from None
+    return result
