@@ -1,0 +1,179 @@
+"""Releases: the repository is a copier template, the git tag is the version, the wheel works.
+
+Builds run hatchling (a test dependency) on a copy of this checkout, so they test the
+pyproject.toml and the files of the working tree, with tags made here (no network).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from scaffold import _release
+from scaffold._answers import AppAnswers
+from scaffold.new import create_app
+from tests.helpers import REPO_ROOT, commit_all, git, snapshot, template_repo
+
+ANSWERS = {
+    "vbase-example": AppAnswers("acme", "order-sync", "Order Sync", "Syncs orders.", "vbase", True),
+    "masterdata-minimal": AppAnswers("acme", "stock-feed", "Stock Feed", "", "masterdata", False),
+}
+SRC_PATH = re.compile(r"^_src_path: .*$", re.MULTILINE)
+COMMIT = re.compile(r"^_commit: .*$", re.MULTILINE)
+
+
+@pytest.mark.parametrize("variant", ANSWERS)
+def test_plain_copier_copy_of_the_repository_renders_what_scaffold_new_renders(
+    tmp_path: Path, variant: str
+) -> None:
+    import copier
+
+    ref = _release.template_ref(_release.version())
+    repo = template_repo(tmp_path / "scaffold", ref)
+    answers = ANSWERS[variant]
+    copier.run_copy(
+        str(repo),
+        tmp_path / "copier",
+        data=vars(answers),
+        defaults=True,
+        quiet=True,
+        unsafe=False,
+        settings=copier.Settings(),
+    )
+    create_app(tmp_path / "scaffold-new", answers)
+
+    by_copier = snapshot(tmp_path / "copier")
+    by_scaffold = snapshot(tmp_path / "scaffold-new")
+    assert sorted(by_copier) == sorted(by_scaffold)
+    for rel in by_copier:
+        if rel != ".copier-answers.yml":
+            assert by_copier[rel] == by_scaffold[rel], rel
+    # Same answers file, except that copier records where it copied from: here a local path,
+    # where scaffold records the repository URL.
+    copied = by_copier[".copier-answers.yml"].decode()
+    assert f"_src_path: {repo}\n" in copied
+    assert f"_commit: {ref}\n" in copied
+    assert (
+        SRC_PATH.sub(f"_src_path: {_release.repository_url()}", copied).encode()
+        == (by_scaffold[".copier-answers.yml"])
+    )
+
+
+def _checkout_copy(dest: Path) -> Path:
+    """The files of this checkout (tracked or new, not ignored), without git."""
+    listed = git(REPO_ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    for rel in filter(None, listed.split("\0")):
+        source = REPO_ROOT / rel
+        if source.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / rel)
+    return dest
+
+
+def _build(src: Path, target: str, out: Path) -> Path:
+    done = subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", target, "-d", str(out)],
+        cwd=src,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    (built,) = out.glob("*.whl" if target == "wheel" else "*.tar.gz")
+    return built
+
+
+def _run_from(site: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(site), "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_wheel_of_a_tagged_checkout_ships_the_template_and_records_its_version(
+    tmp_path: Path,
+) -> None:
+    src = _checkout_copy(tmp_path / "src")
+    git(src, "init", "-q")
+    commit_all(src, "release", "v9.9.9")
+    wheel = _build(src, "wheel", tmp_path / "dist")
+    assert wheel.name.startswith("vtex_io_scaffold-9.9.9-")
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        archive.extractall(site)
+    assert "scaffold/_template/copier.yml" in names
+    assert "scaffold/_template/templates/app/manifest.json.jinja" in names
+    assert "scaffold/_template/templates/components/consumer/handler.ts.jinja" in names
+
+    where = _run_from(site, tmp_path, "-c", "import scaffold._paths as p; print(p.template_root())")
+    assert where.stdout.strip() == str(site / "scaffold" / "_template")
+    assert _run_from(site, tmp_path, "-m", "scaffold", "--version").stdout == "scaffold 9.9.9\n"
+    made = _run_from(
+        site,
+        tmp_path,
+        *("-m", "scaffold", "new", "order-sync", "--vendor", "acme", "--description"),
+        *("Syncs orders.", "--defaults"),
+    )
+    assert made.returncode == 0, made.stderr
+
+    create_app(tmp_path / "editable", ANSWERS["vbase-example"])
+    from_wheel = snapshot(tmp_path / "order-sync")
+    from_checkout = snapshot(tmp_path / "editable")
+    answers = from_wheel.pop(".copier-answers.yml").decode()
+    assert "_commit: v9.9.9\n" in answers
+    assert f"_src_path: {_release.repository_url()}\n" in answers
+    checkout_answers = from_checkout.pop(".copier-answers.yml").decode()
+    assert answers == COMMIT.sub("_commit: v9.9.9", checkout_answers)
+    assert from_wheel == from_checkout
+
+
+def test_builds_from_a_checkout_without_git_and_from_an_sdist(tmp_path: Path) -> None:
+    plain = _checkout_copy(tmp_path / "plain")
+    assert _build(plain, "wheel", tmp_path / "plain-dist").name.startswith(
+        f"vtex_io_scaffold-{_release.FALLBACK_VERSION}-"
+    )
+
+    tagged = _checkout_copy(tmp_path / "tagged")
+    git(tagged, "init", "-q")
+    commit_all(tagged, "release", "v9.9.9")
+    sdist = _build(tagged, "sdist", tmp_path / "sdist")
+    with tarfile.open(sdist) as archive:
+        archive.extractall(tmp_path / "unpacked", filter="data")
+    (unpacked,) = (tmp_path / "unpacked").iterdir()
+    assert not (unpacked / ".git").exists()
+    assert _build(unpacked, "wheel", tmp_path / "from-sdist").name.startswith(
+        "vtex_io_scaffold-9.9.9-"
+    )
+
+
+@pytest.mark.parametrize(
+    ("version", "ref"),
+    [
+        ("1.2.0", "v1.2.0"),
+        ("1.2.1.dev3+gabc1234", "abc1234"),
+        ("1.2.1.dev3+gabc1234.d20261129", "abc1234"),
+        ("0.0.0", "v0.0.0"),
+    ],
+)
+def test_template_ref_of_a_version(version: str, ref: str) -> None:
+    assert _release.template_ref(version) == ref
+
+
+def test_stamp_answers_writes_what_copier_writes() -> None:
+    text = "# header\n_src_path: /home/me/site-packages/x\ndescription: ''\nname: a\n"
+    assert _release.stamp_answers(text, src_path="https://x/y", commit="0123456") == (
+        "# header\n_commit: '0123456'\n_src_path: https://x/y\ndescription: ''\nname: a\n"
+    )
+    copied = "# header\n_commit: v1.0.0\n_src_path: /tmp/clone\nname: a\n"
+    assert _release.stamp_answers(copied, src_path="https://x/y", commit=None) == (
+        "# header\n_commit: v1.0.0\n_src_path: https://x/y\nname: a\n"
+    )
