@@ -177,3 +177,15 @@ def test_stamp_answers_writes_what_copier_writes() -> None:
     assert _release.stamp_answers(copied, src_path="https://x/y", commit=None) == (
         "# header\n_commit: v1.0.0\n_src_path: https://x/y\nname: a\n"
     )
+
+
+@pytest.mark.parametrize("variant", ANSWERS)
+def test_the_template_itself_holds_the_docs_new_would_fill_in(tmp_path: Path, variant: str) -> None:
+    # `new` refreshes the README graph block after rendering; plain copier cannot, so the
+    # template must already render exactly that block.
+    from scaffold import _app_docs, new
+
+    new.render(ANSWERS[variant], tmp_path)
+    rendered = snapshot(tmp_path)
+    _app_docs.fill(tmp_path)
+    assert snapshot(tmp_path) == rendered
