@@ -295,7 +295,10 @@ def _locked(root: Path) -> Iterator[None]:
     """
     import fcntl
 
-    fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    folder = root
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # `new` into a folder still to be made: lock where it will be
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
