@@ -400,7 +400,8 @@ def _rollback(done: list[Change], temps: dict[Path, Path], made_dirs: list[Path]
             raise ScaffoldError(
                 f"could not restore {change.path} after a failed write: {error}"
             ) from error
-    for folder in made_dirs:  # deepest first
+    # Deepest first across all changes: node/a/x made before node/a/y must still go.
+    for folder in sorted(made_dirs, key=lambda path: len(path.parts), reverse=True):
         with contextlib.suppress(OSError):
             folder.rmdir()
 

@@ -433,7 +433,9 @@ def _print_findings(fmt: str, findings: list[Finding], root: Path) -> None:
         if findings:
             typer.echo(check_.format_github(findings, _repo_prefix(root)))
     elif fmt == "sarif":
-        typer.echo(check_.format_sarif(findings, _repo_prefix(root), __version__))
+        from scaffold._release import version
+
+        typer.echo(check_.format_sarif(findings, _repo_prefix(root), version()))
     else:
         for finding in findings:
             echo(check_.format_finding(finding), fg=_CHECK_SEVERITY_COLOR[finding.severity])

@@ -179,6 +179,8 @@ def create_app(
         files = _would_write(staging)
         for rel in files:
             changes.write(Path(rel), (staging / rel).read_bytes())
+        # Folders copier renders empty (no example: node/workers/...) are part of the app too.
+        folders = sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_dir())
     planned = changes.changes
     diff = changes.diff()
     if not dry_run and confirm is not None and not confirm(files):
@@ -186,8 +188,14 @@ def create_app(
     if not dry_run:
         try:
             changes.apply()
+            for folder in folders:
+                (dest / folder).mkdir(parents=True, exist_ok=True)
         except ProjectError as error:
             raise DestinationError(str(error)) from None
+        except OSError as error:
+            raise DestinationError(
+                f"cannot create {error.filename}: {error.strerror}; pick a writable destination"
+            ) from None
     return NewResult(
         dest=dest,
         answers=answers,

@@ -52,6 +52,7 @@ def test_plain_copier_copy_of_the_repository_renders_what_scaffold_new_renders(
 
     by_copier = snapshot(tmp_path / "copier")
     by_scaffold = snapshot(tmp_path / "scaffold-new")
+    assert folders(tmp_path / "copier") == folders(tmp_path / "scaffold-new")
     assert sorted(by_copier) == sorted(by_scaffold)
     for rel in by_copier:
         if rel != ".copier-answers.yml":
@@ -65,6 +66,10 @@ def test_plain_copier_copy_of_the_repository_renders_what_scaffold_new_renders(
         SRC_PATH.sub(f"_src_path: {_release.repository_url()}", copied).encode()
         == (by_scaffold[".copier-answers.yml"])
     )
+
+
+def folders(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_dir())
 
 
 def _checkout_copy(dest: Path) -> Path:

@@ -157,7 +157,7 @@ def test_app_grown_with_add_commands_updates_cleanly(app: Path, versions: Path) 
         "node/events/paymentApproved.ts",
         "node/workers/rebuildIndex.ts",
         "node/publishers/stockChanged.ts",
-        "node/__tests__/paymentApproved.test.ts",
+        "node/__tests__/events/paymentApproved.test.ts",
     ):
         assert after[rel] == grown[rel], rel
     service = json.loads(after["node/service.json"])
