@@ -386,10 +386,11 @@ def _checked(root: Path, select: list[str], ignore: list[str], *, use_cache: boo
 
     from scaffold import _check_cache
     from scaffold import check as check_
+    from scaffold._release import version
     from scaffold._rules._base import Finding
 
     rules = check_.resolve_rules(select, ignore)
-    key = _check_cache.key(root, rules, __version__) if use_cache else ""
+    key = _check_cache.key(root, rules, version()) if use_cache else ""
     cached = _check_cache.load(root, key) if use_cache else None
     if cached is not None:
         try:
