@@ -45,31 +45,34 @@ def key(root: Path, rules: frozenset[str], version: str) -> str:
     Returns:
         A hex digest.
     """
-    digest = hashlib.sha256()
-    digest.update(f"{version}\0{','.join(sorted(rules))}\0{root.resolve()}\0".encode())
-    _stat_tree(digest, _PACKAGE, (".py",), _PACKAGE)
-    _stat_file(digest, root / "manifest.json", root)
-    _stat_tree(digest, root / "node", (".ts", ".json"), root)
-    return digest.hexdigest()
+    lines = [version, ",".join(sorted(rules)), str(root.resolve())]
+    _stat_tree(lines, str(_PACKAGE), (".py",))
+    _stat_file(lines, str(root / "manifest.json"))
+    _stat_tree(lines, str(root / "node"), (".ts", ".json"))
+    return hashlib.sha256("\0".join(lines).encode()).hexdigest()
 
 
-def _stat_tree(digest: Any, base: Path, suffixes: tuple[str, ...], rel_to: Path) -> None:
-    for folder, dirs, files in os.walk(base):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP and not d.startswith("."))
-        for name in sorted(files):
-            if name.endswith(suffixes):
-                _stat_file(digest, Path(folder, name), rel_to)
-
-
-def _stat_file(digest: Any, path: Path, rel_to: Path) -> None:
+def _stat_tree(lines: list[str], base: str, suffixes: tuple[str, ...]) -> None:
     try:
-        stat = path.stat()
+        entries = sorted(os.scandir(base), key=lambda entry: entry.name)
     except OSError:
-        digest.update(f"{path.relative_to(rel_to)}\0missing\0".encode())
+        lines.append(f"{base}\0unlistable")
         return
-    digest.update(
-        f"{path.relative_to(rel_to)}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_mode}\0".encode()
-    )
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name not in _SKIP and not entry.name.startswith("."):
+                _stat_tree(lines, entry.path, suffixes)
+        elif entry.name.endswith(suffixes):
+            _stat_file(lines, entry.path)
+
+
+def _stat_file(lines: list[str], path: str) -> None:
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        lines.append(f"{path}\0missing")
+        return
+    lines.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_mode}")
 
 
 def _entry(root: Path) -> Path:

@@ -166,8 +166,12 @@ class Project:
         Returns:
             The module (possibly with error nodes), or None if it cannot be read.
         """
+        if path in self._modules:  # already seen under this spelling: skip realpath
+            return self._modules[path]
+        given = path
         path = path.resolve()
         if path in self._modules:
+            self._modules[given] = self._modules[path]
             return self._modules[path]
         module: Module | None = None
         try:
@@ -189,7 +193,7 @@ class Project:
                         "tree-sitter cannot parse this file; findings here may be incomplete",
                     )
                 )
-        self._modules[path] = module
+        self._modules[path] = self._modules[given] = module
         return module
 
     def unreadable(self, rel: str, error: OSError) -> None:
