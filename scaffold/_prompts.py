@@ -145,7 +145,7 @@ def confirm(message: str) -> bool:
     """
     import questionary
 
-    answer = questionary.confirm(message, default=True).unsafe_ask()
+    answer = _wrapping(questionary.confirm(message, default=True)).unsafe_ask()
     if answer is None:
         raise KeyboardInterrupt
     return bool(answer)
@@ -172,15 +172,39 @@ def _plain(message: str) -> str:
     return message
 
 
+def _ctrl_d_cancels(question: Any) -> Any:
+    """Make Ctrl-D cancel every prompt, like Ctrl-C, whatever is typed or selected.
+
+    prompt_toolkit ends a text prompt on Ctrl-D only when the line is empty (with a default
+    filled in, Ctrl-D deleted forward instead), and select and confirm prompts ignored it; one
+    key, one behaviour: ``EOFError``, which the CLI reports like Ctrl-C.
+    """
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+
+    bindings = KeyBindings()
+
+    @bindings.add("c-d", eager=True)
+    def _cancel(event: Any) -> None:
+        event.app.exit(exception=EOFError(), style="class:aborting")
+
+    app = question.application
+    app.key_bindings = (
+        merge_key_bindings([app.key_bindings, bindings]) if app.key_bindings else bindings
+    )
+    return question
+
+
 def _wrapping(question: Any) -> Any:
     """Let the validation message wrap over several lines instead of being cut at the edge.
 
     prompt_toolkit's validation toolbar is one line high, so the end of a long message (the
-    "how to fix" part) was lost on an 80-column terminal.
+    "how to fix" part) was lost on an 80-column terminal. Ctrl-D cancels it
+    (:func:`_ctrl_d_cancels`).
     """
     from prompt_toolkit.filters import to_filter
     from prompt_toolkit.layout.controls import FormattedTextControl
 
+    _ctrl_d_cancels(question)
     for window in question.application.layout.find_all_windows():
         control = window.content
         text = getattr(control, "text", None)
