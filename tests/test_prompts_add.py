@@ -155,3 +155,18 @@ def test_yes_never_prompts(app: Path, tmp_path: Path) -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 1
+
+
+def test_a_long_validation_message_wraps_on_a_narrow_terminal(app: Path, tmp_path: Path) -> None:
+    child = spawn_scaffold(["add-event", "-C", str(app)], tmp_path)
+    child.setwinsize(24, 60)  # before the prompt is drawn: Python takes longer to start
+    child.expect("Handler name")
+    child.sendline("order/created")
+    child.expect("invalid handler name 'order/created'")
+    # the fix hint at the end of the message is shown, on the following lines
+    child.expect(r"no path separators")
+    child.expect(r"order-created\)")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert "orderCreated" not in events_of(app)

@@ -1,0 +1,96 @@
+"""What each command says to do next: true paths, lines, routes and settings."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scaffold.cli import app as cli
+from tests.helpers import make_app
+
+
+def next_steps(output: str) -> list[str]:
+    assert "\nNext steps:\n" in output, output
+    return [line.strip() for line in output.split("\nNext steps:\n", 1)[1].splitlines()]
+
+
+def marker_line(app: Path, steps: list[str]) -> str:
+    """The line a `write the side effect at FILE:LINE` step points to."""
+    (step,) = [s for s in steps if s.startswith("write the side effect at ")]
+    ref = re.search(r"at (\S+):(\d+) ", step)
+    assert ref, step
+    lines = (app / ref.group(1)).read_text(encoding="utf-8").splitlines()
+    return lines[int(ref.group(2)) - 1]
+
+
+def test_add_event_points_at_the_side_effect_and_the_workspace_setting(
+    tmp_path: Path, gen_cache: Path, runner: CliRunner
+) -> None:
+    app = make_app("generated-bare", tmp_path / "app", gen_cache)
+    args = ["add-event", "order-status-changed", "--sender", "vtex.orders-broadcast"]
+    result = runner.invoke(cli, [*args, "--topic", "order-status-updated", "-C", str(app)])
+    assert result.exit_code == 0, result.output
+    steps = next_steps(result.output)
+    assert marker_line(app, steps).lstrip().startswith("// >>>")
+    assert any("Target Workspace" in s and "vtex.orders-broadcast/setup" in s for s in steps)
+    catalog = runner.invoke(
+        cli,
+        ["add-event", "sku", "--sender", "vtex.broadcaster", "--topic", "broadcaster.notification"]
+        + ["-C", str(app)],
+    )
+    assert any("Notify Target Workspace" in s for s in next_steps(catalog.output))
+    partner = runner.invoke(
+        cli, ["add-event", "p", "--sender", "acme.partner", "--topic", "x", "-C", str(app)]
+    )
+    assert not any("Workspace" in s for s in next_steps(partner.output))
+
+
+def test_add_worker_gives_the_curl_calls_of_its_routes(
+    tmp_path: Path, gen_cache: Path, runner: CliRunner
+) -> None:
+    app = make_app("generated-bare", tmp_path / "app", gen_cache)
+    result = runner.invoke(cli, ["add-worker", "export-orders", "-C", str(app)])
+    assert result.exit_code == 0, result.output
+    steps = next_steps(result.output)
+    assert marker_line(app, steps).lstrip().startswith("// >>>")
+    (post,) = [s for s in steps if s.startswith("trigger it: curl -X POST")]
+    assert "/_v/order-sync/export-orders/jobs" in post
+    assert '-H "VtexIdclientAutCookie: $(vtex local token)"' in post
+    assert '"itemIds"' in post
+    assert any(s.startswith("follow the job: curl -X GET") and "$JOB_ID" in s for s in steps)
+    single = runner.invoke(
+        cli, ["add-worker", "reindex", "--no-batch", "--no-route", "-C", str(app)]
+    )
+    steps = next_steps(single.output)
+    assert "publish its event from your code: publishReindexRequested(ctx, ...)" in steps
+    assert not any("curl -X" in s for s in steps)
+
+
+@pytest.mark.parametrize("store", ["vbase", "masterdata"])
+def test_new_says_where_the_app_is_and_what_to_create(
+    store: str, tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(
+        cli,
+        ["new", "order-sync", "--vendor", "acme", "--defaults"]
+        + [
+            "--store",
+            store,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    steps = next_steps(result.output)
+    assert steps[0].startswith("cd order-sync/node && npm install && npm test")
+    assert any(s.startswith("vtex link") for s in steps)
+    assert any("side effect at order-sync/node/events/" in s for s in steps)
+    entity = [s for s in steps if "Master Data v1 entity" in s]
+    if store == "masterdata":
+        assert entity and "entity PL " in entity[0]
+        text = (tmp_path / "order-sync/node/support/processing.ts").read_text(encoding="utf-8")
+        assert "const DATA_ENTITY = 'PL'" in text
+    else:
+        assert not entity
