@@ -417,3 +417,43 @@ def test_every_row_has_a_test() -> None:
     assert all(_ROW_TEST.search(row) for row in rows)
     for case in CASES:
         assert f"tests/test_reliability.py::test_bad_input[{case.id}]" in referenced, case.id
+
+
+# --- every command, on every broken shape: never a traceback, never a half-written app ----------
+
+COMMANDS = {
+    "check": ["check"],
+    "list": ["list"],
+    "graph": ["graph"],
+    "update": ["update"],
+    "add-worker": ["add-worker", "syncStock"],
+    "add-publisher": ["add-publisher", "stock-changed"],
+    "remove-event": ["remove-event", "orderCreated"],
+    "remove-worker": ["remove-worker", "syncItems"],
+    "remove-publisher": ["remove-publisher", "item-changed"],
+}
+SHAPES = [c for c in CASES if c.args[0] == "add-event" and c.setup is not None]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_on_every_broken_shape(command: str, tmp_path: Path) -> None:
+    """A command may succeed where it does not need the broken file; it never crashes."""
+    for case in SHAPES:
+        work = tmp_path / case.id
+        shutil.copytree(FIXTURE, work / "app")
+        assert case.setup is not None
+        case.setup(work)
+        before = tree_state(work)
+        args = COMMANDS[command]
+        where = [str(work / "app")] if command in {"check", "list", "graph", "update"} else []
+        where = where or ["-C", str(work / "app")]
+        result = CliRunner().invoke(cli, [*args, *where])
+        assert result.exception is None or isinstance(result.exception, SystemExit), (
+            case.id,
+            result.output,
+        )
+        assert "Traceback" not in result.output, case.id
+        if result.exit_code != 0:
+            assert tree_state(work) == before, case.id
+            if command != "check":  # check prints its findings, then exits 1
+                one_error_line(result)
