@@ -983,9 +983,12 @@ def _report_update(result: Any) -> None:
     echo(f"{done} {result.root} from {result.old} to {result.new}")
     if result.conflicts:
         files = len({rel for rel, _ in result.conflicts})
+        where = f"{len(result.conflicts)} conflict(s) in {files} file(s)"
         echo(
-            f"{len(result.conflicts)} conflict(s) in {files} file(s): keep what you want "
-            "between <<<<<<< before updating and >>>>>>> after updating, then commit",
+            f"{where} would need resolving: both you and the template changed those lines"
+            if result.dry_run
+            else f"{where}: keep what you want between <<<<<<< before updating and "
+            ">>>>>>> after updating, then commit",
             fg="red",
             err=True,
         )

@@ -264,7 +264,7 @@ def _source(template: str | None, recorded: str) -> str:
     src = template if template is not None else recorded
     if not src:
         raise UpdateError(f"{ANSWERS_FILE} records no _src_path: pass --template PATH_OR_URL")
-    return str(Path(src).expanduser().absolute()) if _is_local(src) else src
+    return str(Path(src).expanduser().resolve()) if _is_local(src) else src
 
 
 def summary_json(result: UpdateResult) -> str:

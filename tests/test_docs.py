@@ -134,6 +134,7 @@ COMMANDS = [
     "add-worker",
     "add-publisher",
     "remove-event",
+    "update",
 ]
 EDITORS = {"add-event", "add-worker", "add-publisher", "remove-event"}
 _FLAG = re.compile(r"(?<![\w-])--[a-z][a-z-]*(?![A-Za-z])")
