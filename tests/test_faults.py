@@ -186,6 +186,8 @@ from typer.testing import CliRunner
 from scaffold.cli import app
 warm, target, args = sys.argv[1], sys.argv[2], sys.argv[3:]
 CliRunner().invoke(app, [*args, "-C", warm])  # load every module while still root
+from scaffold import _render
+_render.environment().auto_reload = False  # templates stay cached: the checkout may be private
 os.setegid(NOBODY)
 os.seteuid(NOBODY)
 result = CliRunner().invoke(app, [*args, "-C", target])
