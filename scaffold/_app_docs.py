@@ -147,9 +147,13 @@ def refresh(edit: Edit) -> None:
     """
     from scaffold import inventory
     from scaffold.errors import UserError
+    from scaffold.inventory import GRAPH_START
 
     if not edit.changes.changes:
         return
+    readme, changelog = edit.read(README) or b"", edit.read(CHANGELOG) or b""
+    if GRAPH_START.encode() not in readme and UNRELEASED.encode() not in changelog:
+        return  # nothing of ours to keep current (a hand-written app)
     root = edit.root
 
     def on_disk(rel: str) -> bytes | None:

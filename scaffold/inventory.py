@@ -118,6 +118,9 @@ class _Files:
     def __init__(self, read: Reader) -> None:
         self.read = read
         self._cache: dict[str, Source | None] = {}
+        self._needs: dict[str, list[str]] = {}
+        self._imports: dict[str, list[str]] = {}
+        self._resolver: Resolver[Source] | None = None
 
     def load(self, rel: str) -> Source | None:
         if rel not in self._cache:
@@ -125,8 +128,31 @@ class _Files:
             self._cache[rel] = Source.parse(rel, data) if data is not None else None
         return self._cache[rel]
 
+    def resolver(self) -> Resolver[Source]:
+        """One resolver for following calls and strings, sharing what it has read."""
+        if self._resolver is None:
+            self._resolver = Resolver[Source](self.load)
+        return self._resolver
+
+    def needs(self, rel: str) -> list[str]:
+        """The manifest policies the clients a module uses need (a test module: none)."""
+        if rel not in self._needs:
+            from scaffold._rules.policies import used_client
+            from scaffold._vtex import CLIENT_POLICIES
+
+            found: list[str] = []
+            source = self.load(rel)
+            for node in _ts.walk(source.root) if source is not None and not _is_test(rel) else []:
+                name = used_client(node)
+                if name in CLIENT_POLICIES and CLIENT_POLICIES[name][0] not in found:
+                    found.append(CLIENT_POLICIES[name][0])
+            self._needs[rel] = found
+        return self._needs[rel]
+
     def imports(self, source: Source) -> list[str]:
         """The app modules a file imports or re-exports (relative specifiers only)."""
+        if source.rel in self._imports:
+            return self._imports[source.rel]
         out: list[str] = []
         for statement in source.root.named_children:
             if statement.type not in {"import_statement", "export_statement"}:
@@ -144,6 +170,7 @@ class _Files:
                 if self.load(rel) is not None:
                     out.append(rel)
                     break
+        self._imports[source.rel] = out
         return out
 
     def reach(self, starts: list[str]) -> list[str]:
@@ -358,7 +385,9 @@ def _calls(
     files: _Files, source: Source, node: Node, names: set[str], out: list[str], depth: int
 ) -> None:
     """Collect the publishers ``node`` calls, directly or through functions of its file."""
-    resolver = Resolver[Source](files.load)
+    if not names:
+        return
+    resolver = files.resolver()
     for call in _ts.walk(node):
         if call.type != "call_expression":
             continue
@@ -421,7 +450,9 @@ def _publishers(files: _Files, modules: list[str]) -> list[_Publisher]:
         source = files.load(rel)
         if source is None:
             continue
-        resolver = Resolver[Source](files.load)
+        if b"sendEvent" not in (files.read(rel) or b""):
+            continue
+        resolver = files.resolver()
         for node in _ts.walk(source.root):
             if node.type != "call_expression" or _ts.callee_name(node) != "sendEvent":
                 continue
@@ -480,20 +511,11 @@ def _is_test(rel: str) -> bool:
 
 
 def _missing_policies(files: _Files, modules: list[str], policies: set[str]) -> tuple[str, ...]:
-    from scaffold._rules.policies import used_client
-    from scaffold._vtex import CLIENT_POLICIES as NEEDS
-
     needed: list[str] = []
     for rel in modules:
-        source = files.load(rel)
-        if source is None or _is_test(rel):
-            continue
-        for node in _ts.walk(source.root):
-            name = used_client(node)
-            if name in NEEDS:
-                policy = NEEDS[name][0]
-                if policy not in policies and policy not in needed:
-                    needed.append(policy)
+        for policy in files.needs(rel):
+            if policy not in policies and policy not in needed:
+                needed.append(policy)
     return tuple(needed)
 
 
