@@ -231,3 +231,25 @@ def test_app_without_recorded_version_is_refused(app: Path, versions: Path) -> N
     commit_all(app, "answers of an old scaffold")
     with pytest.raises(UserError, match="records no template version"):
         update_app(app, template=str(versions))
+
+
+def test_template_tasks_run_with_trust(app: Path, versions: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "tasks-template"
+    git(tmp_path, "clone", "-q", str(versions), str(repo))
+    config = repo / "copier.yml"
+    config.write_text(config.read_text() + '\n_tasks:\n  - "echo ran > task-output.txt"\n')
+    commit_all(repo, "a template that runs a command", "v2.0.0")
+    result = update_app(app, template=str(repo), trust=True)
+    assert result.new == "v2.0.0" and "task-output.txt" in result.created
+    assert (app / "task-output.txt").read_text() == "ran\n"
+
+
+def test_a_local_path_recorded_by_an_old_scaffold_becomes_the_url(
+    app: Path, versions: Path
+) -> None:
+    answers = app / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace(URL, "/usr/lib/python3/site-packages/x"))
+    commit_all(app, "answers of an old scaffold, with a path")
+    update_app(app, template=str(versions))
+    assert recorded(app)["_src_path"] == URL
+    assert recorded(app)["_commit"] == "v1.2.0"
