@@ -52,6 +52,8 @@ AWAITED = {
     "sync-helper": "ctx.vtex.logger.info({ message: 'ok', id })",
     "for-each-sync": "ctx.body.items.forEach((item: any) => ctx.vtex.logger.info({ item }))",
     "awaited-all": "await Promise.all(ctx.body.items.map((i: any) => runImport(ctx)))",
+    "explicit-void": "void runImport(ctx)",
+    "handler-on-a-kept-promise": "const p = runImport(ctx); p.catch(() => undefined); await p",
 }
 
 

@@ -91,9 +91,12 @@ def _is_async_call(
     if name in _CHAINS and callee.type == "member_expression":
         target = callee.child_by_field_name("object")
         inner = unwrap(target) if target is not None else None
-        return inner is not None and (
-            inner.type != "call_expression"
-            or _is_async_call(module, inner, clients, is_async_function)
+        # `promise.catch(...)` on a name: the promise may be awaited elsewhere; only a chain
+        # on an async call itself is known to float.
+        return (
+            inner is not None
+            and inner.type == "call_expression"
+            and _is_async_call(module, inner, clients, is_async_function)
         )
     if chain[:1] == ["Promise"] and name in _PROMISE_COMBINATORS:
         return True
