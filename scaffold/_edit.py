@@ -533,7 +533,8 @@ class Edit:
             out.notes.append(
                 f"tests not added ({self.host.tests.reason}): "
                 + ", ".join(self.skipped_tests)
-                + "; set up jest and run again, see docs/commands.md (Tests in an existing app)"
+                + "; set up jest and run the command again (docs/commands.md, Tests in an "
+                "existing app)"
             )
         if not self.changes.changes:
             out.message = self.message or f"{self.name}: already present; nothing changed"

@@ -151,7 +151,6 @@ def topics_field(service: Any) -> Literal["keys", "topics"]:
 ReadFile = Callable[[str], "bytes | None"]
 """Return a file's bytes given its path relative to the app root, or ``None``."""
 
-_TEST_RUNNERS = ("jest", "@vtex/test-tools")
 _GLOBAL_CONTEXT = re.compile(rb"\btype\s+Context\s*(?:<[^=]*>)?\s*=")
 
 
@@ -360,7 +359,8 @@ def _declares_global_context(root: Path, read: ReadFile, index_file: str) -> boo
 def read_test_setup(read: ReadFile) -> TestSetup:
     """Tell whether jest tests added under ``node/__tests__/`` would compile and run.
 
-    They need a runner (``jest`` or ``@vtex/test-tools``), jest's types (``@types/jest``),
+    They need jest itself (``@vtex/test-tools`` brings jest 25, which runs the shared fakes
+    as a suite and cannot load today's ``@vtex/api``), jest's types (``@types/jest``),
     and a tsconfig that lets those types in: its own ``__tests__/tsconfig.json``, or a
     build ``tsconfig.json`` whose ``types`` (when given) lists ``jest``.
 
@@ -375,9 +375,15 @@ def read_test_setup(read: ReadFile) -> TestSetup:
     for section in ("dependencies", "devDependencies"):
         value = package.get(section)
         deps |= value if isinstance(value, dict) else {}
-    if not any(runner in deps for runner in _TEST_RUNNERS):
-        return TestSetup(False, "node/package.json has no jest (nor @vtex/test-tools)")
-    if "@types/jest" not in deps and "@vtex/test-tools" not in deps:
+    if "jest" not in deps:
+        if "@vtex/test-tools" in deps:
+            # NOTE: its jest 25 runs every file under __tests__ as a suite (the shared fakes
+            # too) and cannot resolve the package exports @vtex/api 6.5x loads at run time.
+            return TestSetup(
+                False, "node/package.json runs jest through @vtex/test-tools (jest 25)"
+            )
+        return TestSetup(False, "node/package.json has no jest")
+    if "@types/jest" not in deps:
         return TestSetup(False, "node/package.json has no @types/jest")
     if read("node/__tests__/tsconfig.json") is not None:
         return TestSetup(True)

@@ -87,15 +87,18 @@ def add_event(
             f"not sender {sender}, topics {', '.join(topics)}; pick another name, or run "
             f"`scaffold remove-event {ident}` first"
         )
-    if edit.registered("events", ident, module):
-        if ident in declared:
-            edit.message = f"{ident}: already present (declared and registered); nothing changed"
-            return c.finish(edit, dry_run=dry_run)
-        raise ConflictError(
-            f"{ident!r} is already a handler in the events map given to new Service but not "
-            f"declared in {_vtex.SERVICE}; pick another name or declare it there by hand"
-        )
     variables = _names.component_vars(ident, sender=sender, topics=topics)
+    if edit.registered("events", ident, module):
+        if ident not in declared:
+            raise ConflictError(
+                f"{ident!r} is already a handler in the events map given to new Service but "
+                f"not declared in {_vtex.SERVICE}; pick another name or declare it there by hand"
+            )
+        edit.message = f"{ident}: already present (declared and registered); nothing changed"
+        if edit.read(module) != edit.render(HANDLER_TEMPLATE, variables):
+            return c.finish(edit, dry_run=dry_run)
+        # scaffold's own handler: go on, to add what is missing (its test, once the app can
+        # run tests); everything that exists is left as it is.
     for template in (HANDLER_TEMPLATE, TEST_TEMPLATE):
         edit.check_names(template, variables, "handler name", name)
     if not edit.create(module, edit.render(HANDLER_TEMPLATE, variables)):

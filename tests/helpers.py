@@ -17,7 +17,20 @@ from scaffold.new import create_app
 
 APPS = Path(__file__).parent / "fixtures" / "apps"
 FIXTURES = sorted(p.name for p in APPS.iterdir())
-STYLES = [*FIXTURES, "generated"]
+# Fixtures about the host's setup (clients, tests, git-ignore, empty maps) rather than a
+# source style; every fixture is in the node matrix and the undo tests.
+HOSTS = frozenset(
+    {
+        "clients-elsewhere",
+        "events-empty",
+        "no-clients",
+        "no-jest",
+        "test-tools",
+        "types-node",
+        "vtex-gitignore",
+    }
+)
+STYLES = [*(f for f in FIXTURES if f not in HOSTS), "generated"]
 
 
 @cache
@@ -49,14 +62,16 @@ TOOLCHAIN = ("package.json", "tsconfig.json", "__tests__/tsconfig.json")
 
 
 def add_toolchain(node_dir: Path, generated_node: Path) -> None:
-    """Give a fixture that carries no toolchain files a generated app's (jest included).
+    """Give a fixture the toolchain files it does not carry, from a generated app.
 
-    Fixtures that test a host's own setup (no jest, ``"types": ["node"]``...) carry their
-    ``package.json``; those keep theirs and get nothing.
+    A fixture about a host's own setup carries what it is about (a ``package.json`` without
+    jest, a ``tsconfig.json`` with ``"types": ["node"]``...) and keeps it; the jest project
+    ``__tests__/tsconfig.json`` comes only with the generated app's build tsconfig.
     """
-    if (node_dir / "package.json").exists():
-        return
+    own_tsconfig = (node_dir / "tsconfig.json").exists()
     for rel in TOOLCHAIN:
+        if (node_dir / rel).exists() or (own_tsconfig and rel.startswith("__tests__/")):
+            continue
         (node_dir / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(generated_node / rel, node_dir / rel)
 

@@ -134,9 +134,18 @@ COMMANDS = [
     "add-worker",
     "add-publisher",
     "remove-event",
+    "remove-worker",
+    "remove-publisher",
     "update",
 ]
-EDITORS = {"add-event", "add-worker", "add-publisher", "remove-event"}
+EDITORS = {
+    "add-event",
+    "add-worker",
+    "add-publisher",
+    "remove-event",
+    "remove-worker",
+    "remove-publisher",
+}
 _FLAG = re.compile(r"(?<![\w-])--[a-z][a-z-]*(?![A-Za-z])")
 
 

@@ -1,84 +1,120 @@
-"""The hand-written fixture apps are real VTEX IO apps, before and after scaffold edits them.
+"""The fixture apps are real VTEX IO apps: scaffold's edits never make `tsc` worse, undo exactly.
 
-Each fixture in ``tests/fixtures/apps/`` exists to test one source style (CRLF + BOM, tabs,
-a ``const`` events map...). Here each one is type-checked against the real ``@vtex/api``
-as it is, then again after ``add-event``, ``add-worker`` (with job routes) and
-``add-publisher``, and the jest tests those bring must pass: an error after the edits is
-the edits' fault, not the fixture's.
+Each fixture in ``tests/fixtures/apps/`` is modelled on the shape of public VTEX apps: a
+source style (CRLF + BOM, tabs, a ``const`` events map...) or a host setup (no
+``node/clients``, ``Clients`` declared elsewhere, VTEX's ``.gitignore``, no jest, jest through
+``@vtex/test-tools``, ``"types": ["node"]``, ``events: {}``). For each, in a git work tree:
+count ``tsc`` errors against the real ``@vtex/api``, run ``add-event``, ``add-worker`` (with job
+routes) and ``add-publisher``, count again (never more), run the jest tests those brought
+when the app can run them (else check none were written), then ``remove-publisher``,
+``remove-worker`` and ``remove-event`` must give back every byte.
 
-The fixtures carry no toolchain files: the copy gets a generated app's ``package.json`` and
-``tsconfig.json`` files, so every fixture shares the one cached npm install.
+Fixtures that carry no toolchain files get a generated app's (``tests.helpers.add_toolchain``),
+so most share one cached npm install.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from scaffold._answers import AppAnswers
+from scaffold._project import read_test_setup
 from scaffold.cli import app as cli
-from scaffold.new import create_app
 from tests import nodeapp
+from tests.helpers import FIXTURES, make_app
 
-APPS = Path(__file__).parent / "fixtures" / "apps"
-FIXTURES = sorted(p.name for p in APPS.iterdir())
-TOOLCHAIN = ("package.json", "tsconfig.json", "__tests__/tsconfig.json")
+ADDS = [
+    ["add-event", "payment-approved", "--sender", "vtex.orders-broadcast"]
+    + ["--topic", "order-status-updated"],
+    ["add-worker", "rebuild-index"],
+    ["add-publisher", "catalog-exported"],
+]
+REMOVES = [
+    ["remove-publisher", "catalog-exported"],
+    ["remove-worker", "rebuild-index"],
+    ["remove-event", "payment-approved"],
+]
+SUITES = (
+    "events/paymentApproved",
+    "workers/rebuildIndex",
+    "routes/rebuildIndexJobs",
+    "publishers/catalogExported",
+)
+TSC_ERROR = re.compile(r"error TS\d+")
 
 
 @pytest.fixture(scope="session")
-def toolchain(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A generated app's ``node/`` folder, to take the toolchain files from."""
-    dest = tmp_path_factory.mktemp("toolchain") / "app"
-    create_app(dest, AppAnswers("acme", "fixture", "Fixture", "", "vbase", False))
-    return dest / "node"
+def gen_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("generated")
 
 
-def output(result: object) -> str:
-    return f"{getattr(result, 'stdout', '')}\n{getattr(result, 'stderr', '')}"
+def files(root: Path) -> dict[str, bytes]:
+    """Every file of the app, without git's folder and the linked node_modules."""
+    out: dict[str, bytes] = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith(".git/") or "node_modules" in rel.split("/") or not path.is_file():
+            continue
+        out[rel] = path.read_bytes()
+    return out
+
+
+def tsc_errors(node_dir: Path) -> tuple[int, str]:
+    """``tsc --noEmit`` error count of the build project (and the jest project, if any)."""
+    nodeapp.ensure_node_modules(node_dir)
+    tsc = ["node", "node_modules/typescript/bin/tsc", "--noEmit", "--pretty", "false", "-p"]
+    projects = ["."] + (["__tests__"] if (node_dir / "__tests__/tsconfig.json").is_file() else [])
+    text = ""
+    for project in projects:
+        done = nodeapp.run(node_dir, *tsc, project)
+        text += done.stdout + done.stderr
+    return len(TSC_ERROR.findall(text)), text
+
+
+def invoke(args: list[str], root: Path) -> str:
+    result = CliRunner().invoke(cli, [*args, "-C", str(root)])
+    assert result.exit_code == 0, f"{args}: {result.output}"
+    return result.output
 
 
 @pytest.mark.node
 @pytest.mark.parametrize("fixture", FIXTURES)
-def test_fixture_typechecks_and_passes_jest_after_every_add_command(
-    fixture: str, tmp_path: Path, toolchain: Path
+def test_fixture_never_gets_new_tsc_errors_and_is_restored_byte_for_byte(
+    fixture: str, tmp_path: Path, gen_cache: Path
 ) -> None:
-    root = tmp_path / fixture
-    shutil.copytree(APPS / fixture, root)
+    root = make_app(fixture, tmp_path / fixture, gen_cache)
+    subprocess.run(["git", "init", "-q", str(root)], check=True)  # check-ignore asks git
     node_dir = root / "node"
-    assert not (node_dir / "node_modules").exists()
-    for rel in TOOLCHAIN:
-        if not (node_dir / rel).exists():
-            (node_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(toolchain / rel, node_dir / rel)
+    original = files(root)
+    before, before_text = tsc_errors(node_dir)
 
-    before = nodeapp.typecheck(node_dir)
-    assert before.returncode == 0, f"{fixture} does not type-check as written:\n{output(before)}"
+    def read(rel: str) -> bytes | None:
+        return original.get(rel)
 
-    args = ["add-event", "payment-approved", "--sender", "vtex.orders-broadcast"]
-    args += ["--topic", "order-status-updated", "-C", str(root)]
-    result = CliRunner().invoke(cli, args)
-    assert result.exit_code == 0, result.output
-    assert "create node/events/paymentApproved.ts" in result.output
-    assert "is missing" not in result.output  # the fixture has its clients module
-    for more in (["add-worker", "rebuild-index"], ["add-publisher", "catalog-exported"]):
-        result = CliRunner().invoke(cli, [*more, "-C", str(root)])
-        assert result.exit_code == 0, result.output
+    ready = read_test_setup(read).ready
+    output = "".join(invoke(args, root) for args in ADDS)
 
-    after = nodeapp.typecheck(node_dir)
-    assert after.returncode == 0, f"{fixture} after the edits:\n{output(after)}"
-    tested = nodeapp.jest(node_dir)
-    assert tested.returncode == 0, f"{fixture} jest after the edits:\n{output(tested)}"
-    summary = re.search(r"Tests:\s+(\d+) passed, (\d+) total", tested.stderr)
-    assert summary is not None, tested.stderr
-    assert summary.group(1) == summary.group(2)
-    for suite in (
-        "events/paymentApproved",
-        "workers/rebuildIndex",
-        "routes/rebuildIndexJobs",
-        "publishers/catalogExported",
-    ):
-        assert f"PASS __tests__/{suite}.test.ts" in tested.stderr
+    after, after_text = tsc_errors(node_dir)
+    assert after <= before, f"{fixture}: tsc errors {before} -> {after}\n{after_text}"
+    assert before == 0, f"{fixture} does not type-check as written:\n{before_text}"
+    created = set(files(root)) - set(original)
+    tests = {rel for rel in created if "/__tests__/" in rel}
+    if ready:
+        tested = nodeapp.jest(node_dir)
+        report = tested.stdout + tested.stderr
+        assert tested.returncode == 0, f"{fixture} jest after the edits:\n{report}"
+        for suite in SUITES:
+            assert f"PASS __tests__/{suite}.test.ts" in report, report
+        summary = re.search(r"Tests:\s+(\d+) passed, (\d+) total", report)
+        assert summary is not None and summary.group(1) == summary.group(2), report
+    else:
+        assert not tests, tests
+        assert "tests not added" in output
+
+    for args in REMOVES:
+        invoke(args, root)
+    assert files(root) == original

@@ -130,6 +130,11 @@ def package(deps: dict[str, str]) -> str:
     ("files", "ready", "why"),
     [
         ({"node/package.json": package({"typescript": "5"})}, False, "no jest"),
+        (
+            {"node/package.json": package({"@vtex/test-tools": "3", "@types/jest": "26"})},
+            False,
+            "through @vtex/test-tools (jest 25)",
+        ),
         ({"node/package.json": package({"jest": "29"})}, False, "no @types/jest"),
         (
             {
@@ -141,7 +146,7 @@ def package(deps: dict[str, str]) -> str:
         ),
         (
             {
-                "node/package.json": package({"@vtex/test-tools": "3", "@types/jest": "29"}),
+                "node/package.json": package({"jest": "29", "@types/jest": "29"}),
                 "node/tsconfig.json": (
                     '{\n  // VTEX style\n  "compilerOptions": {"types": ["node", "jest"],},\n}'
                 ),

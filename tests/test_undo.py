@@ -14,7 +14,7 @@ from scaffold.errors import ConflictError
 from scaffold.events import add_event, remove_event
 from scaffold.publishers import add_publisher, remove_publisher
 from scaffold.workers import add_worker, remove_worker
-from tests.helpers import STYLES, make_app, snapshot
+from tests.helpers import FIXTURES, make_app, snapshot
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +49,7 @@ PAIRS: dict[str, tuple[Callable[[Path], object], Callable[[Path], object]]] = {
 
 
 @pytest.mark.parametrize("pair", sorted(PAIRS))
-@pytest.mark.parametrize("style", [*STYLES, "generated-bare"])
+@pytest.mark.parametrize("style", [*FIXTURES, "generated", "generated-bare"])
 def test_remove_gives_back_every_byte_and_folder(
     tmp_path: Path, gen_cache: Path, style: str, pair: str
 ) -> None:
