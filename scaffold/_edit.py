@@ -418,25 +418,36 @@ class Edit:
         sources = {
             rel: data for rel, data in self.node_sources().items() if "/__tests__/" not in rel
         }
-        text = b"\n".join(sources.values())
-        needed = {
-            FIRE_POLICY["name"]: b".sendEvent(" in text,
-            "vbase-read-write": bool(re.search(rb"\bvbase\b", text)),
-            "ADMIN_DS": bool(re.search(rb"\bmasterdata\b", text)),
-            LOGS_POLICY["name"]: bool(re.search(rb"\blogger\b", text)),
-        }
+        needed = _policy_needs(b"\n".join(sources.values()))
+        # What the removed code (add-* wrote it) needed: only those policies can go.
+        removed = b"\n".join(
+            c.before or b""
+            for c in self.changes.changes
+            if c.kind == "delete" and c.rel.endswith(".ts") and "/__tests__/" not in c.rel
+        )
+        served = _policy_needs(removed)
         data = self.require(MANIFEST, "the app manifest")
         parsed = _json_edit.get(data, (), name=MANIFEST)
         # NOTE: append_item adds a missing `policies` last; one the app had elsewhere stays.
         last = isinstance(parsed, dict) and list(parsed)[-1:] == ["policies"]
         ours = [FIRE_POLICY, LOGS_POLICY, *(p for store in STORES for p in STORE_POLICIES[store])]
-        for policy in reversed(ours):
+        policies = parsed.get("policies") if isinstance(parsed, dict) else None
+        items = policies if isinstance(policies, list) else []
+        # NOTE: only the run of add-* policies at the end of the array, where append_item
+        # put them: a policy the app already had in the middle serves code scaffold cannot
+        # see (custom clients, GraphQL), so it stays even when no module names its client.
+        tail = len(items)
+        while tail > 0 and items[tail - 1] in ours:
+            tail -= 1
+        for policy in reversed(items[tail:]):
             name = str(policy["name"])
-            need = needed.get(name, needed["ADMIN_DS"])  # outbound-access serves Master Data
-            if not need:
-                data = _json_edit.remove_item(
-                    data, ("policies",), policy, prune_empty=last, name=MANIFEST
-                )
+            # outbound-access (api.vtex.com/dataentities) serves the Master Data client
+            key = name if name in needed else "ADMIN_DS"
+            if not served[key] or needed[key]:
+                break  # it stays, and so does everything the app had before it
+            data = _json_edit.remove_item(
+                data, ("policies",), policy, prune_empty=last, name=MANIFEST
+            )
         self.write(MANIFEST, data)
 
     # --- the Service maps -------------------------------------------------------------
@@ -576,6 +587,16 @@ _IDENTIFIER_NODES = frozenset(
 
 
 _IMPORT_SPEC = re.compile(rb"""(?:from|import|require\()\s*['"]([^'"]+)['"]""")
+
+
+def _policy_needs(code: bytes) -> dict[str, bool]:
+    """Which add-* policies ``code`` needs: the policy check's clients, and the logger."""
+    return {
+        FIRE_POLICY["name"]: b".sendEvent(" in code,
+        "vbase-read-write": bool(re.search(rb"\bvbase\b", code)),
+        "ADMIN_DS": bool(re.search(rb"\bmasterdata\b", code)),
+        LOGS_POLICY["name"]: bool(re.search(rb"\blogger\b", code)),
+    }
 
 
 def _identifiers(source: bytes) -> set[str]:
