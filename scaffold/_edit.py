@@ -34,13 +34,13 @@ from scaffold._vtex import (
 from scaffold.errors import ConflictError, ProjectError
 
 PROCESSING_TEST = "node/__tests__/processing.test.ts"
-FAKES = "node/__tests__/fakes.ts"
+PLATFORM = "node/__tests__/platform.ts"
 
 # (template, file) of the support code every handler imports; http.ts serves the routes.
 SUPPORT_FILES: tuple[tuple[str, str], ...] = (
     ("templates/components/support/processing.ts.jinja", PROCESSING),
     ("templates/components/support/processing.test.ts.jinja", PROCESSING_TEST),
-    ("templates/components/support/fakes.ts.jinja", FAKES),
+    ("templates/components/support/platform.ts.jinja", PLATFORM),
     ("templates/components/support/http.ts.jinja", HTTP_HELPERS),
 )
 
@@ -407,10 +407,10 @@ class Edit:
 
         if unused(HTTP_HELPERS):
             drop(HTTP_HELPERS)
-        if unused(PROCESSING, besides=(PROCESSING_TEST, FAKES)) and self.read(PROCESSING_TEST):
+        if unused(PROCESSING, besides=(PROCESSING_TEST, PLATFORM)) and self.read(PROCESSING_TEST):
             drop(PROCESSING_TEST)
-        if unused(FAKES):
-            drop(FAKES)
+        if unused(PLATFORM):
+            drop(PLATFORM)
         if unused(PROCESSING):
             drop(PROCESSING)
 
@@ -626,9 +626,10 @@ def detect_store(processing: bytes) -> Store | None:
     Returns:
         ``masterdata``, ``vbase``, or ``None`` if neither client is used.
     """
-    if b"clients.masterdata" in processing:
+    # The ledger builds its own client (`new MasterData(`); older ledgers used ctx.clients.
+    if b"new MasterData(" in processing or b"clients.masterdata" in processing:
         return "masterdata"
-    if b"clients.vbase" in processing:
+    if b"new VBase(" in processing or b"clients.vbase" in processing:
         return "vbase"
     return None
 

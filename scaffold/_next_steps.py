@@ -58,7 +58,8 @@ def entity(root: Path) -> str | None:
         text = (root / "node/support/processing.ts").read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    if "clients.masterdata" not in text or ENTITY_MARK not in text:
+    masterdata = "new MasterData(" in text or "clients.masterdata" in text
+    if not masterdata or ENTITY_MARK not in text:
         return None
     return text.split(ENTITY_MARK, 1)[1].split("'", 1)[0]
 

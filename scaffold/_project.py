@@ -361,7 +361,8 @@ def read_test_setup(read: ReadFile) -> TestSetup:
 
     They need jest itself (``@vtex/test-tools`` brings jest 25, which runs the shared fakes
     as a suite and cannot load today's ``@vtex/api``), jest's types (``@types/jest``),
-    and a tsconfig that lets those types in: its own ``__tests__/tsconfig.json``, or a
+    ``nock`` (the tests answer the real clients' HTTP with a model of the services), and a
+    tsconfig that lets those types in: its own ``__tests__/tsconfig.json``, or a
     build ``tsconfig.json`` whose ``types`` (when given) lists ``jest``.
 
     Args:
@@ -385,6 +386,9 @@ def read_test_setup(read: ReadFile) -> TestSetup:
         return TestSetup(False, "node/package.json has no jest")
     if "@types/jest" not in deps:
         return TestSetup(False, "node/package.json has no @types/jest")
+    if "nock" not in deps:
+        # The tests run the real @vtex/api clients against an HTTP model (nock).
+        return TestSetup(False, "node/package.json has no nock")
     if read("node/__tests__/tsconfig.json") is not None:
         return TestSetup(True)
     options = _loose_json(read("node/tsconfig.json")).get("compilerOptions")

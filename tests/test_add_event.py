@@ -126,7 +126,7 @@ def test_keys_style_is_kept(tmp_path: Path, gen_cache: Path) -> None:
 def test_masterdata_store_for_a_new_ledger(tmp_path: Path, gen_cache: Path) -> None:
     app = make_app("no-events", tmp_path / "app", gen_cache)
     add_event(app, "payment-approved", store="masterdata", **ORDERS)  # type: ignore[arg-type]
-    assert b"clients.masterdata" in (app / "node/support/processing.ts").read_bytes()
+    assert b"new MasterData(ctx.vtex" in (app / "node/support/processing.ts").read_bytes()
     manifest = json.loads((app / "manifest.json").read_text())
     assert {"name": "ADMIN_DS"} in manifest["policies"]
     assert {
@@ -247,7 +247,7 @@ def test_hand_written_app_gets_the_ledger_support_but_no_route_helpers(
     result = add_event(app, "payment-approved", **ORDERS)  # type: ignore[arg-type]
     assert {
         "node/support/processing.ts",
-        "node/__tests__/fakes.ts",
+        "node/__tests__/platform.ts",
         "node/__tests__/processing.test.ts",
         "node/events/paymentApproved.ts",
         "node/__tests__/events/paymentApproved.test.ts",

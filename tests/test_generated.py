@@ -203,21 +203,45 @@ def test_generated_app_typechecks_and_its_tests_pass(tmp_path: Path, variant: st
     assert int(summary.group(2)) >= (30 if VARIANTS[variant].example else 7)
 
 
+MUTATIONS = {
+    # Let 'done' and 'busy' units run again, as a handler without a claim would.
+    "no-claim": (
+        "vbase-example",
+        "if (claimed.outcome !== 'claimed') {",
+        "if (claimed.outcome !== 'claimed' && (claimed.outcome as string) === 'never') {",
+        "does not run it again on an immediate redelivery",
+    ),
+    # The SDK's default: every GET answered once per client (the bug of issue 7).
+    "memoized-vbase": (
+        "vbase-example",
+        "memoizable: false",
+        "memoizable: true",
+        "runs the side effect once on the first delivery and records done",
+    ),
+    "memoized-masterdata": (
+        "masterdata-example",
+        "memoizable: false",
+        "memoizable: true",
+        "runs the side effect once on the first delivery and records done",
+    ),
+}
+
+
 @pytest.mark.node
-def test_generated_tests_can_fail(tmp_path: Path) -> None:
-    """Break the ledger's claim: the app's duplicate and concurrency tests must go red."""
-    node_dir = render(tmp_path, "vbase-example") / "node"
+@pytest.mark.parametrize("mutation", MUTATIONS)
+def test_generated_tests_can_fail(tmp_path: Path, mutation: str) -> None:
+    """Break the ledger: the app's own tests (real clients, HTTP model) must go red."""
+    variant, old, new, failing_test = MUTATIONS[mutation]
+    node_dir = render(tmp_path, variant) / "node"
     ledger = node_dir / "support/processing.ts"
     source = ledger.read_text()
-    # Let 'done' and 'busy' units run again, as a handler without a claim would.
-    broken = source.replace(
-        "if (claimed.outcome !== 'claimed') {", "if (claimed.outcome === 'rejected') {", 1
-    )
+    broken = source.replace(old, new, 1)
     assert broken != source
     ledger.write_text(broken)
-    jest = nodeapp.jest(node_dir)
+    nodeapp.ensure_node_modules(node_dir)
+    jest = nodeapp.run(node_dir, "npm", "test", "--silent", "--", "orderStatusUpdated")
     assert jest.returncode != 0
-    assert "does the side effect once when the same event is delivered twice" in jest.stderr
+    assert f"› {failing_test}" in jest.stderr
 
 
 @pytest.mark.parametrize("variant", ["vbase-minimal", "masterdata-example"])

@@ -137,8 +137,13 @@ def package(deps: dict[str, str]) -> str:
         ),
         ({"node/package.json": package({"jest": "29"})}, False, "no @types/jest"),
         (
+            {"node/package.json": package({"jest": "29", "@types/jest": "29"})},
+            False,
+            "no nock",
+        ),
+        (
             {
-                "node/package.json": package({"jest": "29", "@types/jest": "29"}),
+                "node/package.json": package({"jest": "29", "@types/jest": "29", "nock": "14"}),
                 "node/tsconfig.json": '{"compilerOptions": {"types": ["node"]}}',
             },
             False,
@@ -146,7 +151,7 @@ def package(deps: dict[str, str]) -> str:
         ),
         (
             {
-                "node/package.json": package({"jest": "29", "@types/jest": "29"}),
+                "node/package.json": package({"jest": "29", "@types/jest": "29", "nock": "14"}),
                 "node/tsconfig.json": (
                     '{\n  // VTEX style\n  "compilerOptions": {"types": ["node", "jest"],},\n}'
                 ),
@@ -156,14 +161,18 @@ def package(deps: dict[str, str]) -> str:
         ),
         (
             {
-                "node/package.json": package({"jest": "29", "@types/jest": "29"}),
+                "node/package.json": package({"jest": "29", "@types/jest": "29", "nock": "14"}),
                 "node/tsconfig.json": '{"compilerOptions": {"types": ["node"]}}',
                 "node/__tests__/tsconfig.json": '{"compilerOptions": {"types": ["jest"]}}',
             },
             True,
             "",
         ),
-        ({"node/package.json": package({"jest": "29", "@types/jest": "29"})}, True, ""),
+        (
+            {"node/package.json": package({"jest": "29", "@types/jest": "29", "nock": "14"})},
+            True,
+            "",
+        ),
     ],
 )
 def test_test_setup_is_read_from_package_and_tsconfig(

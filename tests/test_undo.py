@@ -91,7 +91,7 @@ def test_support_and_policies_stay_while_something_uses_them(
     manifest = (app / "manifest.json").read_bytes()
     add_event(app, "sku-changed", sender="vtex.broadcaster", topics=["broadcaster.notification"])
     removed = remove_event(app, "sku-changed")
-    assert not [rel for rel in removed.deleted if "support" in rel or "fakes" in rel]
+    assert not [rel for rel in removed.deleted if "support" in rel or "platform" in rel]
     assert (app / "manifest.json").read_bytes() == manifest
 
 

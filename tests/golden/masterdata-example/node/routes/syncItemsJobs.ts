@@ -3,23 +3,37 @@
  * one small event; the worker does the work in the background. The status route reads the
  * ledger, so it shows per-item progress while the worker runs.
  */
-import { randomUUID } from 'crypto'
+import { createHash, randomUUID } from 'crypto'
 
 import { method } from '@vtex/api'
 
 import { readJsonBody } from '../support/http'
-import { enqueue, getRecord, getRecords, markFailed } from '../support/processing'
-import { MAX_ITEMS_PER_JOB, isItemIdList, publishItemsSyncRequested } from '../publishers/itemsSyncRequested'
+import { enqueue, failQueued, getRecord, getRecords, sanitizeError } from '../support/processing'
+import { MAX_ITEMS_PER_JOB, isItemId, isItemIdList, publishItemsSyncRequested } from '../publishers/itemsSyncRequested'
 import type { JobData } from '../workers/syncItems'
 import { JOBS_SCOPE, itemScope, summarize } from '../workers/syncItems'
 
 export const syncItemsJobsPath = '/_v/order-sync/sync-items/jobs'
 export const syncItemsJobPath = (jobId: string) => `${syncItemsJobsPath}/${jobId}`
 
-/** POST { itemIds }: records the job, publishes one small event and answers 202. */
+/** The job id of an `Idempotency-Key`: the same key always names the same job. */
+export function jobIdFor(idempotencyKey: string): string {
+  const hex = createHash('sha256').update(`syncItems\n${idempotencyKey}`).digest('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`
+}
+
+const sameItems = (a: string[] | undefined, b: string[]) =>
+  a !== undefined && a.length === b.length && a.every((id, i) => id === b[i])
+
+/**
+ * POST { itemIds }: records the job, publishes one small event and answers 202. With an
+ * `Idempotency-Key` header a retried POST answers the same job instead of creating another
+ * (and 422 if the key comes back with different items).
+ */
 export async function createSyncItemsJob(ctx: Context, next: () => Promise<void>) {
   const body = await readJsonBody(ctx.req)
   const itemIds: unknown = (body as { itemIds?: unknown } | undefined)?.itemIds
+  const idempotencyKey = ctx.get('Idempotency-Key')
 
   ctx.set('Cache-Control', 'no-store')
   if (!isItemIdList(itemIds)) {
@@ -27,16 +41,32 @@ export async function createSyncItemsJob(ctx: Context, next: () => Promise<void>
     ctx.body = { error: `body must be { "itemIds": [1 to ${MAX_ITEMS_PER_JOB} non-empty strings] }` }
     return
   }
+  if (idempotencyKey !== '' && !isItemId(idempotencyKey)) {
+    ctx.status = 400
+    ctx.body = { error: 'Idempotency-Key must be 1 to 128 characters' }
+    return
+  }
 
-  const jobId = randomUUID()
+  const jobId = idempotencyKey ? jobIdFor(idempotencyKey) : randomUUID()
   const unique = [...new Set(itemIds)]
-  await enqueue<JobData>(ctx, JOBS_SCOPE, jobId, { itemIds: unique })
-  try {
-    await publishItemsSyncRequested(ctx, { jobId, itemIds: unique })
-  } catch (error) {
-    // Nobody will pick a job whose event was never sent: say so in its status.
-    await markFailed(ctx, JOBS_SCOPE, jobId, error)
-    throw error
+  const job = await enqueue<JobData>(ctx, JOBS_SCOPE, jobId, { itemIds: unique })
+  if (!sameItems(job.data?.itemIds, unique)) {
+    ctx.status = 422
+    ctx.body = { error: 'this Idempotency-Key was used for a job with other items', jobId }
+    return
+  }
+
+  // Publish while nobody has picked the job up (again, for a retried POST: the worker
+  // skips a duplicate delivery). A job already running or finished is only reported.
+  if (job.status === 'queued' && job.attempts === 0) {
+    try {
+      await publishItemsSyncRequested(ctx, { jobId, itemIds: unique })
+    } catch (error) {
+      // Nobody will pick a job whose event was never sent: say so in its status. A retry
+      // of the POST with the same Idempotency-Key queues and publishes it again.
+      await failQueued(ctx, JOBS_SCOPE, jobId, error)
+      throw sanitizeError(error)
+    }
   }
 
   ctx.vtex.logger.info({ message: 'syncItems.queued', jobId, items: unique.length })

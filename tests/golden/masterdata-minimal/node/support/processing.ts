@@ -6,14 +6,21 @@
  * work is claimed before its side effect runs, and its outcome (done, failed, rejected) is
  * recorded where retries, duplicates and the status route can see it.
  *
- * The first part is storage independent; only the "Storage backend" section at the end
- * changes between the VBase and the Master Data flavours of this app.
+ * What it guarantees depends on the store (see "Storage backend" at the end, README.md and
+ * docs): a redelivery that comes after the first delivery finished never runs the work again;
+ * two deliveries of the same unit that arrive within a few store round trips of each other
+ * can both run it. It is at-least-once with duplicates suppressed, not exactly-once: give the
+ * side effect an idempotency key (the unit's key) wherever the partner accepts one.
+ *
+ * The ledger builds its own store client from `ctx.vtex` with memoization off: the SDK's
+ * clients remember the first answer of every GET for the life of the client (one client set
+ * per delivery), so a read-after-write through `ctx.clients` would see stale state. It needs
+ * nothing from the app's `Clients` class.
  */
 import { createHash, randomUUID } from 'crypto'
 
-import type { IOContext } from '@vtex/api'
-
-import type { Clients } from '../clients'
+import type { InstanceOptions, IOContext } from '@vtex/api'
+import { MasterData } from '@vtex/api'
 
 export type ProcessingStatus = 'queued' | 'processing' | 'done' | 'failed' | 'rejected'
 
@@ -26,7 +33,7 @@ export interface ProcessingRecord<D = unknown> {
   scope: string
   key: string
   status: ProcessingStatus
-  /** How many times the work was claimed; a redelivery after a failure adds one. */
+  /** How many times the work was claimed, stale reclaims included. */
   attempts: number
   /** Token of the delivery that holds (or last held) the claim. */
   owner: string | null
@@ -37,13 +44,16 @@ export interface ProcessingRecord<D = unknown> {
   completedAt?: string
   error?: ProcessingError
   data?: D
+  /** Token of the write that produced this version: a writer recognizes its own write
+   * when the SDK resent a request that had already landed. */
+  rev?: string
 }
 
 /**
  * - claimed: the caller owns the work now and must finish it with markDone/markFailed.
  * - done / rejected: finished earlier (or refused); skip.
  * - busy: another delivery holds a live lease.
- * - exhausted: failed `maxAttempts` times; left as `failed` and never retried again.
+ * - exhausted: claimed `maxAttempts` times without success; left `failed`, never retried.
  */
 export type ClaimOutcome = 'claimed' | 'done' | 'busy' | 'rejected' | 'exhausted'
 
@@ -53,7 +63,8 @@ export interface ClaimResult<D = unknown> {
 }
 
 export interface ClaimOptions {
-  /** Must outlive the handler (service.json `timeout` is 60 s) or a live claim looks stale. */
+  /** Must outlive the work (service.json `timeout` is 60 s) or a live claim looks stale;
+   * long work calls `renew` before the lease runs out. */
   leaseMs?: number
   maxAttempts?: number
 }
@@ -66,28 +77,58 @@ export interface RunResult<D = unknown> {
   record: ProcessingRecord<D>
 }
 
+/** Any handler context: events, routes and the ledger itself only need `ctx.vtex`. */
 export interface LedgerContext {
-  clients: Clients
   vtex: IOContext
 }
 
 export const DEFAULT_LEASE_MS = 90_000
 export const DEFAULT_MAX_ATTEMPTS = 5
+/** Finished records older than this may be purged (see purgeRecords). Keep it far above
+ * any redelivery horizon: a purged unit that is delivered again runs again. */
+export const DEFAULT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000
+/** Rounds of read + conditional write before a state change gives up. */
+const WRITE_ROUNDS = 3
 
-/** Thrown when another delivery holds the claim: the error status makes the platform
- * deliver the event again later, when the work is done (skipped) or the lease is stale. */
-export class BusyError extends Error {
-  public readonly status = 503
-
-  constructor(scope: string, key: string) {
-    super(`${scope}/${key} is being processed by another delivery`)
-    this.name = 'BusyError'
+/** Errors this module throws to the runtime: a status (the event is answered with it, so
+ * the platform redelivers on 5xx) and a log level the runtime honours, and nothing else —
+ * no request or response bodies. */
+export class LedgerError extends Error {
+  constructor(
+    message: string,
+    public readonly status: number,
+    public readonly level: 'warn' | 'error' = 'error'
+  ) {
+    super(message)
+    this.name = new.target.name
   }
 }
 
-const nowIso = () => new Date().toISOString()
+/** Another delivery holds the claim: the 503 makes the platform deliver the event again
+ * later, when the work is done (skipped) or the lease is stale. Expected, so `warn`. */
+export class BusyError extends LedgerError {
+  constructor(scope: string, key: string) {
+    super(`${scope}/${key} is being processed by another delivery`, 503, 'warn')
+  }
+}
+
+/** This delivery's lease expired and another delivery took the unit over: the work may have
+ * run twice. Raise the lease (or renew it) if this shows up in the logs. */
+export class LeaseLostError extends LedgerError {
+  constructor(scope: string, key: string) {
+    super(`${scope}/${key}: the claim was lost to another delivery (lease expired)`, 409, 'error')
+  }
+}
+
+/** The work (or the store) failed: message and status only, safe for the runtime's logs. */
+export class WorkError extends LedgerError {}
+
+// Date.now() (not `new Date()`): tests move the clock past leases by replacing it.
+const nowIso = () => new Date(Date.now()).toISOString()
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** Deterministic key for a payload too broken to name itself, so duplicates of the same
  * bad event land on one `rejected` record instead of creating a new one each time. */
@@ -104,29 +145,75 @@ export function errorStatus(error: unknown): number | undefined {
 }
 
 export function toProcessingError(error: unknown): ProcessingError {
-  const message = error instanceof Error ? error.message : String(error)
+  const { message: text } = (typeof error === 'object' && error !== null ? error : {}) as { message?: unknown }
+  const message = typeof text === 'string' ? text : String(error)
+  const status = errorStatus(error)
   // Bounded: records are read by the status route and Master Data text fields are limited.
-  return { message: message.slice(0, 500), status: errorStatus(error) }
+  return { message: message.slice(0, 500), ...(status === undefined ? {} : { status }) }
 }
 
-function decide<D>(
-  record: ProcessingRecord<D> | null,
-  maxAttempts: number
-): ClaimResult<D> | 'claim' {
-  if (!record || record.status === 'queued') return 'claim'
+/** What may reach the runtime: an axios error carries `config.data` and `response.data`
+ * (partner payloads), which the runtime's error middleware would log. */
+export function sanitizeError(error: unknown): LedgerError {
+  if (error instanceof LedgerError) return error
+  const { message, status } = toProcessingError(error)
+  return new WorkError(message, status !== undefined && status >= 400 && status <= 599 ? status : 500)
+}
+
+/** Runs a store call; what it throws is sanitized. */
+async function guarded<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call()
+  } catch (error) {
+    throw sanitizeError(error)
+  }
+}
+
+type Decision<D> = { kind: 'claim' } | { kind: 'stop'; result: ClaimResult<D> }
+
+function decide<D>(record: ProcessingRecord<D> | null, maxAttempts: number): Decision<D> {
+  if (!record) return { kind: 'claim' }
+  const stop = (outcome: ClaimOutcome): Decision<D> => ({ kind: 'stop', result: { outcome, record } })
   switch (record.status) {
+    case 'queued':
+      // Released by earlier runs (a job with items left): those runs count too.
+      return record.attempts >= maxAttempts ? stop('exhausted') : { kind: 'claim' }
     case 'done':
-      return { outcome: 'done', record }
+      return stop('done')
     case 'rejected':
-      return { outcome: 'rejected', record }
+      return stop('rejected')
     case 'failed':
-      return record.attempts >= maxAttempts ? { outcome: 'exhausted', record } : 'claim'
+      return record.attempts >= maxAttempts ? stop('exhausted') : { kind: 'claim' }
     case 'processing': {
       const lease = record.leaseExpiresAt ? Date.parse(record.leaseExpiresAt) : 0
-      return lease > Date.now() ? { outcome: 'busy', record } : 'claim'
+      if (lease > Date.now()) return stop('busy')
+      // A stale claim was an attempt too: a handler that crashes the process is capped.
+      return record.attempts >= maxAttempts ? stop('exhausted') : { kind: 'claim' }
     }
   }
 }
+
+/** The fields a status change keeps; the outcome fields (error, completedAt) start over. */
+const carryOver = <D>(record: ProcessingRecord<D>) => ({
+  scope: record.scope,
+  key: record.key,
+  attempts: record.attempts,
+  owner: record.owner,
+  claimedAt: record.claimedAt,
+  leaseExpiresAt: null,
+  ...(record.data === undefined ? {} : { data: record.data }),
+})
+
+const fresh = <D>(scope: string, key: string): ProcessingRecord<D> => ({
+  scope,
+  key,
+  status: 'queued',
+  attempts: 0,
+  owner: null,
+  claimedAt: null,
+  leaseExpiresAt: null,
+  updatedAt: nowIso(),
+})
 
 export async function claim<D = unknown>(
   ctx: LedgerContext,
@@ -136,92 +223,90 @@ export async function claim<D = unknown>(
 ): Promise<ClaimResult<D>> {
   const owner = randomUUID()
 
-  for (let round = 0; round < 3; round++) {
-    const current = await store.read<D>(ctx, scope, key)
+  for (let round = 0; round < WRITE_ROUNDS; round++) {
+    const current = await guarded(() => store.read<D>(ctx, scope, key))
     const decision = decide(current?.record ?? null, maxAttempts)
-    if (decision !== 'claim') return decision
+    if (decision.kind === 'stop') {
+      const { result } = decision
+      if (result.outcome !== 'exhausted' || result.record.status === 'failed' || !current) return result
+      // The last attempt died holding the claim (or left the unit queued): record it as
+      // failed, conditionally, so the status shows it and nothing claims it again.
+      const failed: ProcessingRecord<D> = {
+        ...carryOver(result.record),
+        status: 'failed',
+        updatedAt: nowIso(),
+        error: {
+          message:
+            result.record.status === 'processing'
+              ? 'lease expired: the last attempt did not finish'
+              : `gave up after ${result.record.attempts} attempts`,
+        },
+        rev: randomUUID(),
+      }
+      if ((await guarded(() => store.write(ctx, failed, current.version))) === 'lost') continue
+      return { outcome: 'exhausted', record: failed }
+    }
 
     const at = nowIso()
     const next: ProcessingRecord<D> = {
-      ...carryOver(scope, key, current?.record ?? null),
+      ...carryOver(current?.record ?? fresh<D>(scope, key)),
       status: 'processing',
       attempts: (current?.record.attempts ?? 0) + 1,
       owner,
       claimedAt: at,
       leaseExpiresAt: new Date(Date.now() + leaseMs).toISOString(),
       updatedAt: at,
+      rev: randomUUID(),
     }
 
-    const write = await store.write(ctx, next, current?.version)
+    const write = await guarded(() => store.write(ctx, next, current?.version))
     if (write === 'lost') continue // someone changed it between our read and write: decide again
-    if (write === 'won') return { outcome: 'claimed', record: next }
+    // A compare-and-set on an existing version is exclusive: nobody else can have won it.
+    if (current?.version !== undefined) return { outcome: 'claimed', record: next }
 
-    // Unconditional write: the read-back decides who owns the claim (last writer wins).
-    const check = await store.read<D>(ctx, scope, key)
-    if (check?.record.owner === owner) return { outcome: 'claimed', record: check.record }
-    const other = decide(check?.record ?? null, maxAttempts)
-    return other === 'claim' || !check ? { outcome: 'busy', record: check?.record ?? next } : other
+    // An unconditional write (a create in VBase, any write in Master Data): another
+    // delivery may have written after us. Confirm before doing anything.
+    const confirmed = await guarded(() => confirm(ctx, next))
+    if (confirmed) return { outcome: 'claimed', record: confirmed }
+    const latest = await guarded(() => store.read<D>(ctx, scope, key))
+    const other = decide(latest?.record ?? null, maxAttempts)
+    return other.kind === 'stop' ? other.result : { outcome: 'busy', record: latest?.record ?? next }
   }
-
-  const latest = await store.read<D>(ctx, scope, key)
-  const decision = decide(latest?.record ?? null, maxAttempts)
-  if (decision === 'claim' || !latest) throw new BusyError(scope, key)
-  return decision
+  throw new BusyError(scope, key)
 }
 
-/** Read-modify-write of an existing record; retried when a conditional write loses a race. */
-async function update<D>(
+/**
+ * A state change by the delivery that holds the claim: re-read (fresh), check that the
+ * record still is `processing` under our owner token, write (conditionally where the store
+ * can). Bounded: WRITE_ROUNDS rounds, then the last error is thrown (sanitized).
+ */
+async function changeOwned<D>(
   ctx: LedgerContext,
-  scope: string,
-  key: string,
-  change: (current: ProcessingRecord<D> | null, at: string) => ProcessingRecord<D>
+  claimed: ProcessingRecord<D>,
+  change: (current: ProcessingRecord<D>, at: string) => ProcessingRecord<D>
 ): Promise<ProcessingRecord<D>> {
-  for (let round = 0; ; round++) {
-    const current = await store.read<D>(ctx, scope, key)
-    const next = change(current?.record ?? null, nowIso())
-    const write = await store.write(ctx, next, current?.version)
-    if (write !== 'lost') return next
-    if (round >= 2) throw new BusyError(scope, key)
+  const { scope, key, owner } = claimed
+  let lastError: unknown = new BusyError(scope, key)
+  for (let round = 0; round < WRITE_ROUNDS; round++) {
+    if (round > 0) await pause(50 * round)
+    try {
+      const current = await store.read<D>(ctx, scope, key)
+      if (current?.record.owner !== owner || current.record.status !== 'processing') {
+        throw new LeaseLostError(scope, key)
+      }
+      const next = { ...change(current.record, nowIso()), rev: randomUUID() }
+      if ((await store.write(ctx, next, current.version)) === 'written') return next
+    } catch (error) {
+      if (error instanceof LeaseLostError) throw error
+      lastError = error
+    }
   }
+  throw sanitizeError(lastError)
 }
 
-/** The fields a status change keeps; the outcome fields (error, completedAt) start over. */
-const carryOver = <D>(scope: string, key: string, current: ProcessingRecord<D> | null) => ({
-  scope,
-  key,
-  attempts: current?.attempts ?? 0,
-  owner: current?.owner ?? null,
-  claimedAt: current?.claimedAt ?? null,
-  leaseExpiresAt: null,
-  ...(current?.data === undefined ? {} : { data: current.data }),
-})
-
-/** Records work that a producer accepted but nobody claimed yet (e.g. a job behind a 202).
- * A `queued` record is claimable like an absent one; an existing record is left alone. */
-export async function enqueue<D>(
-  ctx: LedgerContext,
-  scope: string,
-  key: string,
-  data: D
-): Promise<ProcessingRecord<D>> {
-  const existing = await getRecord<D>(ctx, scope, key)
-  if (existing) return existing
-  return update<D>(ctx, scope, key, (current, at) => ({
-    ...carryOver(scope, key, current),
-    status: 'queued',
-    updatedAt: at,
-    data,
-  }))
-}
-
-export async function markDone<D>(
-  ctx: LedgerContext,
-  scope: string,
-  key: string,
-  data?: D
-): Promise<ProcessingRecord<D>> {
-  return update<D>(ctx, scope, key, (current, at) => ({
-    ...carryOver(scope, key, current),
+export async function markDone<D>(ctx: LedgerContext, claimed: ProcessingRecord<D>, data?: D) {
+  return changeOwned<D>(ctx, claimed, (current, at) => ({
+    ...carryOver(current),
     status: 'done',
     updatedAt: at,
     completedAt: at,
@@ -229,16 +314,9 @@ export async function markDone<D>(
   }))
 }
 
-export async function markFailed<D>(
-  ctx: LedgerContext,
-  scope: string,
-  key: string,
-  error: unknown,
-  data?: D
-): Promise<ProcessingRecord<D>> {
-  return update<D>(ctx, scope, key, (current, at) => ({
-    ...carryOver(scope, key, current),
-    attempts: Math.max(current?.attempts ?? 0, 1),
+export async function markFailed<D>(ctx: LedgerContext, claimed: ProcessingRecord<D>, error: unknown, data?: D) {
+  return changeOwned<D>(ctx, claimed, (current, at) => ({
+    ...carryOver(current),
     status: 'failed',
     updatedAt: at,
     error: toProcessingError(error),
@@ -246,20 +324,91 @@ export async function markFailed<D>(
   }))
 }
 
-/** For input that can never succeed: recorded so it is visible, then never retried. */
-export async function markRejected<D>(
+/** Gives up the claim so the unit is claimable again at once (e.g. a job that still has
+ * items to do and asks to be redelivered). `refund`: this run did no work, so its attempt
+ * is given back. */
+export async function release<D>(
+  ctx: LedgerContext,
+  claimed: ProcessingRecord<D>,
+  data?: D,
+  { refund = false }: { refund?: boolean } = {}
+) {
+  return changeOwned<D>(ctx, claimed, (current, at) => ({
+    ...carryOver(current),
+    status: 'queued',
+    attempts: refund ? Math.max(current.attempts - 1, 0) : current.attempts,
+    updatedAt: at,
+    ...(data === undefined ? {} : { data }),
+  }))
+}
+
+/** Extends the lease of work that runs longer than one lease (e.g. a batch between chunks). */
+export async function renew<D>(ctx: LedgerContext, claimed: ProcessingRecord<D>, leaseMs = DEFAULT_LEASE_MS) {
+  return changeOwned<D>(ctx, claimed, (current, at) => ({
+    ...current,
+    leaseExpiresAt: new Date(Date.now() + leaseMs).toISOString(),
+    updatedAt: at,
+  }))
+}
+
+/** Unconditional-where-absent writes of records nobody owns (queued, rejected): read, and
+ * write only if `accept` says the current record may be replaced. */
+async function writeUnowned<D>(
   ctx: LedgerContext,
   scope: string,
   key: string,
-  reason: string
+  accept: (current: ProcessingRecord<D> | null) => boolean,
+  make: (current: ProcessingRecord<D> | null, at: string) => ProcessingRecord<D>
 ): Promise<ProcessingRecord<D>> {
-  return update<D>(ctx, scope, key, (current, at) => ({
-    ...carryOver(scope, key, current),
-    status: 'rejected',
-    updatedAt: at,
-    completedAt: at,
-    error: { message: reason.slice(0, 500), status: 400 },
-  }))
+  for (let round = 0; round < WRITE_ROUNDS; round++) {
+    const current = await guarded(() => store.read<D>(ctx, scope, key))
+    if (!accept(current?.record ?? null)) return current!.record
+    const next = { ...make(current?.record ?? null, nowIso()), rev: randomUUID() }
+    if ((await guarded(() => store.write(ctx, next, current?.version))) === 'written') return next
+  }
+  throw new BusyError(scope, key)
+}
+
+/** Records work that a producer accepted but nobody claimed yet (e.g. a job behind a 202).
+ * A `queued` record is claimable like an absent one. An existing record is left alone,
+ * unless it failed before anyone claimed it (its event was never sent): then it is queued
+ * again. */
+export async function enqueue<D>(ctx: LedgerContext, scope: string, key: string, data: D) {
+  return writeUnowned<D>(
+    ctx,
+    scope,
+    key,
+    (current) => current === null || (current.status === 'failed' && current.attempts === 0),
+    (_current, at) => ({ ...fresh<D>(scope, key), updatedAt: at, data })
+  )
+}
+
+/** A `queued` unit that can never be picked up (e.g. its event could not be published). */
+export async function failQueued<D>(ctx: LedgerContext, scope: string, key: string, error: unknown) {
+  return writeUnowned<D>(
+    ctx,
+    scope,
+    key,
+    (current) => current?.status === 'queued',
+    (current, at) => ({ ...carryOver(current!), status: 'failed', updatedAt: at, error: toProcessingError(error) })
+  )
+}
+
+/** For input that can never succeed: recorded so it is visible, then never retried. */
+export async function markRejected<D>(ctx: LedgerContext, scope: string, key: string, reason: string) {
+  return writeUnowned<D>(
+    ctx,
+    scope,
+    key,
+    (current) => current?.status !== 'rejected' && current?.status !== 'done',
+    (current, at) => ({
+      ...carryOver(current ?? fresh<D>(scope, key)),
+      status: 'rejected',
+      updatedAt: at,
+      completedAt: at,
+      error: { message: reason.slice(0, 500), status: 400 },
+    })
+  )
 }
 
 export async function getRecord<D = unknown>(
@@ -267,7 +416,7 @@ export async function getRecord<D = unknown>(
   scope: string,
   key: string
 ): Promise<ProcessingRecord<D> | null> {
-  return (await store.read<D>(ctx, scope, key))?.record ?? null
+  return (await guarded(() => store.read<D>(ctx, scope, key)))?.record ?? null
 }
 
 /** Records of many keys of one scope, in key order (null where absent). */
@@ -286,18 +435,43 @@ export async function getRecords<D = unknown>(
 }
 
 /**
- * Claim, do the work once, record the outcome. A failure is recorded as `failed` and
- * rethrown so the caller (and the platform) can retry; the next claim counts an attempt.
+ * Cleanup: deletes finished records (done, rejected, failed) last updated before
+ * `olderThanMs` ago, at most `limit` per call; returns how many it deleted. Records do not
+ * expire by themselves: call this on a schedule (a private route polled by a scheduler, or
+ * from a worker). A purged unit that is delivered again runs again, so keep the retention
+ * far above any redelivery horizon.
+ */
+export async function purgeRecords(
+  ctx: LedgerContext,
+  { olderThanMs = DEFAULT_RETENTION_MS, limit = 500 }: { olderThanMs?: number; limit?: number } = {}
+): Promise<number> {
+  const cutoff = Date.now() - olderThanMs
+  let deleted = 0
+  for await (const stored of store.finished(ctx, cutoff)) {
+    if (deleted >= limit) break
+    if ((await guarded(() => store.remove(ctx, stored))) === 'removed') deleted++
+  }
+  return deleted
+}
+
+/**
+ * Claim, do the work, record the outcome. A failure is recorded as `failed` and rethrown
+ * (sanitized: message and status) so the platform redelivers; the next claim counts an
+ * attempt. If recording `done` fails (after bounded retries) the error is thrown: the unit
+ * stays `processing` and runs again once its lease expires.
  */
 export async function runOnce<D = unknown>(
   ctx: LedgerContext,
   { scope, key, ...options }: { scope: string; key: string } & ClaimOptions,
   work: (record: ProcessingRecord<D>) => Promise<D | void>
 ): Promise<RunResult<D>> {
+  const { logger } = ctx.vtex
   const claimed = await claim<D>(ctx, scope, key, options)
   if (claimed.outcome !== 'claimed') {
     const { status, attempts } = claimed.record
-    ctx.vtex.logger.info({ message: 'ledger.skipped', scope, key, outcome: claimed.outcome, status, attempts })
+    const entry = { message: `ledger.${claimed.outcome}`, scope, key, status, attempts }
+    if (claimed.outcome === 'exhausted') logger.error(entry)
+    else logger.info(entry)
     return { outcome: claimed.outcome, record: claimed.record }
   }
 
@@ -305,32 +479,51 @@ export async function runOnce<D = unknown>(
   try {
     data = await work(claimed.record)
   } catch (error) {
-    const { attempts } = claimed.record
-    ctx.vtex.logger.error({ message: 'ledger.failed', scope, key, attempts, error: toProcessingError(error) })
+    const failure = toProcessingError(error)
+    logger.error({ message: 'ledger.failed', scope, key, attempts: claimed.record.attempts, error: failure })
     try {
-      await markFailed(ctx, scope, key, error)
+      await markFailed(ctx, claimed.record, failure)
     } catch (storeError) {
-      // The lease still expires, so a redelivery can reclaim; surface the original error.
-      ctx.vtex.logger.error({ message: 'ledger.markFailed.failed', scope, key, error: toProcessingError(storeError) })
+      // The lease still expires, so a redelivery can reclaim; the work's error goes up.
+      logger.error({ message: 'ledger.markFailed.failed', scope, key, error: toProcessingError(storeError) })
     }
-    throw error
+    throw sanitizeError(error)
   }
-  const record = await markDone<D>(ctx, scope, key, data === undefined ? undefined : data)
+  const record = await markDone<D>(ctx, claimed.record, data === undefined ? undefined : data)
   return { outcome: 'processed', record }
 }
+
+/** What the backends below implement. `version` is the store's concurrency token (a VBase
+ * etag); a write with a version only lands if the record still has it ('lost' otherwise). */
+interface Stored<D> {
+  record: ProcessingRecord<D>
+  version?: string
+}
+
+type WriteResult = 'written' | 'lost'
+
+/** No memoization (fresh reads), short timeout, the SDK's retries for aborted requests. */
+const CLIENT_OPTIONS: InstanceOptions = { memoizable: false, timeout: 3000, retries: 2 }
 
 // --- Storage backend: Master Data (v1) ----------------------------------------------------
 //
 // One document per record in DATA_ENTITY, its id derived from scope + key so every
-// delivery of a unit addresses the same document.
+// delivery of a unit addresses the same document. Reads go by id (getDocument), never
+// through search, which is indexed asynchronously and can lag behind writes.
 //
-// The MasterData client has no etag or conditional write, so every claim is a plain write
-// that is then read back by id to see whose owner token survived (last writer wins).
-// Remaining window: two deliveries that both decided to claim, where one finishes its
-// write + read-back before the other's write lands, both proceed. It needs two deliveries
-// of one unit within a round trip of each other; keep side effects idempotent where you
-// can. Reads go by id (getDocument), never through search, which is indexed asynchronously
-// and can lag behind writes.
+// Guarantees. The MasterData client has no etag and no conditional write, so every claim is
+// a plain write that the claim then reads back twice to see whose owner token survived
+// (last writer wins):
+// - a redelivery that arrives after the first delivery's claim is readable (sequential
+//   redeliveries, redeliveries after a failure or after the lease expired) does not run the
+//   work twice: it sees `processing` (busy), `done` or `failed`;
+// - two deliveries of one unit that both read the record before either write landed both
+//   write; the later write wins, and the earlier one proceeds too if its two read-backs both
+//   happened before the later write landed (a window of about two store round trips, wider
+//   when a write is slow). Both then run the work: give the side effect an idempotency key;
+// - state changes (done, failed, lease renewal) check the owner token first but cannot do so
+//   atomically: a delivery whose lease expired and was taken over between that read and its
+//   write overwrites the new owner's record. Keep the lease far above the work's duration.
 
 /** Create this entity in Master Data v1 with the fields listed in README.md ("Store"). */
 const DATA_ENTITY = 'PL'
@@ -349,9 +542,11 @@ interface LedgerDocument {
   errorStatus: number | null
   /** JSON text: Master Data fields are flat. */
   data: string | null
+  rev: string | null
 }
 
-const FIELDS: Array<keyof LedgerDocument> = [
+const FIELDS: Array<keyof LedgerDocument | 'id'> = [
+  'id',
   'scope',
   'key',
   'status',
@@ -364,6 +559,7 @@ const FIELDS: Array<keyof LedgerDocument> = [
   'errorMessage',
   'errorStatus',
   'data',
+  'rev',
 ]
 
 const documentId = (scope: string, key: string) => sha256(`${scope}\n${key}`).slice(0, 40)
@@ -384,6 +580,7 @@ function toDocument<D>(record: ProcessingRecord<D>): LedgerDocument {
     errorMessage: record.error?.message ?? null,
     errorStatus: record.error?.status ?? null,
     data: record.data === undefined ? null : JSON.stringify(record.data),
+    rev: record.rev ?? null,
   }
 }
 
@@ -404,21 +601,28 @@ function fromDocument<D>(doc: LedgerDocument): ProcessingRecord<D> {
     ...(completedAt ? { completedAt } : {}),
     ...(error ? { error } : {}),
     ...(doc.data ? { data: JSON.parse(doc.data) as D } : {}),
+    ...(doc.rev ? { rev: doc.rev } : {}),
   }
 }
 
-type WriteResult = 'won' | 'lost' | 'unknown'
+const masterdataClients = new WeakMap<IOContext, MasterData>()
 
-interface Versioned<D> {
-  record: ProcessingRecord<D>
-  /** Always absent here: the client exposes no document version to write against. */
-  version?: string
+/** One non-memoized client per delivery context. */
+function masterdata(ctx: LedgerContext): MasterData {
+  let client = masterdataClients.get(ctx.vtex)
+  if (!client) {
+    client = new MasterData(ctx.vtex, CLIENT_OPTIONS)
+    masterdataClients.set(ctx.vtex, client)
+  }
+  return client
 }
 
+const TERMINAL: ProcessingStatus[] = ['done', 'rejected', 'failed']
+
 const store = {
-  async read<D>(ctx: LedgerContext, scope: string, key: string): Promise<Versioned<D> | null> {
+  async read<D>(ctx: LedgerContext, scope: string, key: string): Promise<Stored<D> | null> {
     try {
-      const doc = await ctx.clients.masterdata.getDocument<LedgerDocument | null>({
+      const doc = await masterdata(ctx).getDocument<LedgerDocument | null>({
         dataEntity: DATA_ENTITY,
         id: documentId(scope, key),
         fields: FIELDS,
@@ -431,12 +635,56 @@ const store = {
     }
   },
 
+  /** Always unconditional: Master Data has no version to write against. */
   async write<D>(ctx: LedgerContext, record: ProcessingRecord<D>, _version?: string): Promise<WriteResult> {
-    await ctx.clients.masterdata.createOrUpdatePartialDocument({
+    await masterdata(ctx).createOrUpdatePartialDocument({
       dataEntity: DATA_ENTITY,
       id: documentId(record.scope, record.key),
       fields: toDocument(record),
     })
-    return 'unknown'
+    return 'written'
   },
+
+  async remove<D>(ctx: LedgerContext, { record }: Stored<D>): Promise<'removed' | 'kept'> {
+    // Re-read by id: search results lag, and the unit may have been claimed again since.
+    const current = await store.read<D>(ctx, record.scope, record.key)
+    if (!current || current.record.rev !== record.rev) return 'kept'
+    await masterdata(ctx).deleteDocument({ dataEntity: DATA_ENTITY, id: documentId(record.scope, record.key) })
+    return 'removed'
+  },
+
+  /** Finished records updated before `cutoff`, found through search (needs `status`
+   * filterable in the entity; see README.md). */
+  async *finished(ctx: LedgerContext, cutoff: number): AsyncGenerator<Stored<unknown>> {
+    for (const status of TERMINAL) {
+      for (let page = 1; ; page++) {
+        const docs = await guarded(() =>
+          masterdata(ctx).searchDocuments<LedgerDocument>({
+            dataEntity: DATA_ENTITY,
+            fields: FIELDS,
+            where: `status=${status}`,
+            pagination: { page, pageSize: 100 },
+          })
+        )
+        for (const doc of docs) {
+          if (Date.parse(doc.updatedAt) < cutoff) yield { record: fromDocument(doc) }
+        }
+        if (docs.length < 100) break
+      }
+    }
+  },
+}
+
+/** Confirms a claim made with an unconditional write (see the backend's guarantees). */
+async function confirm<D>(ctx: LedgerContext, mine: ProcessingRecord<D>): Promise<ProcessingRecord<D> | null> {
+  const back = await store.read<D>(ctx, mine.scope, mine.key)
+  if (back?.record.owner !== mine.owner) return null
+  if (back.version !== undefined) {
+    // A compare-and-set on what we read back: a create that overwrote ours since fails it.
+    const again = { ...back.record, rev: randomUUID() }
+    return (await store.write(ctx, again, back.version)) === 'written' ? again : null
+  }
+  // No versions (Master Data): read once more; a late overwrite usually shows by now.
+  const last = await store.read<D>(ctx, mine.scope, mine.key)
+  return last?.record.owner === mine.owner ? last.record : null
 }

@@ -1,6 +1,7 @@
 /**
  * Consumer of `order-status-updated` from vtex.orders-broadcast.
- * One order changes state many times, so the unit of work is (orderId, currentState).
+ * One order changes state many times and can re-enter a state, so the unit of work is
+ * (orderId, currentState, currentChangeDate).
  */
 import type { EventContext } from '@vtex/api'
 
@@ -35,7 +36,7 @@ export function isOrderStatusUpdatedPayload(body: unknown): body is OrderStatusU
 
 /** The idempotency key: one delivery or many of the same event map to one unit of work. */
 export function keyOf(payload: OrderStatusUpdatedPayload): string {
-  return `${payload.orderId}:${payload.currentState}`
+  return `${payload.orderId}:${payload.currentState}:${payload.currentChangeDate ?? ''}`
 }
 
 /** What the logs may carry: ids, never the whole body (it can hold personal data). */
@@ -43,9 +44,10 @@ function logFields(payload: OrderStatusUpdatedPayload) {
   return { orderId: payload.orderId, currentState: payload.currentState }
 }
 
-// >>> Replace with the real side effect (call a partner, update a record...). It runs once
-// per unit of work unless it throws, in which case the failure is recorded and the event
-// is retried.
+// >>> Replace with the real side effect (call a partner, update a record...). The ledger
+// skips it for a unit already done or in progress, records a throw as `failed` and lets the
+// platform retry. Two deliveries of one unit that race can both run it (see README.md,
+// "Guarantees"): pass keyOf(payload) to the partner as an idempotency key where it takes one.
 export const processOrderStatusUpdated: OrderStatusUpdatedWork = async (ctx, payload) => {
   ctx.vtex.logger.info({ message: 'orderStatusUpdated.process', ...logFields(payload) })
 }
@@ -67,6 +69,7 @@ export function createOrderStatusUpdatedHandler(work: OrderStatusUpdatedWork) {
     const key = keyOf(body)
     const { outcome, record } = await runOnce(ctx, { scope: ORDER_STATUS_UPDATED_SCOPE, key }, () => work(ctx, body))
 
+    // 503 at `warn`: the platform redelivers, and the duplicate is not an error.
     if (outcome === 'busy') throw new BusyError(ORDER_STATUS_UPDATED_SCOPE, key)
     logger[outcome === 'exhausted' ? 'error' : 'info']({
       message: `orderStatusUpdated.${outcome}`,

@@ -6,14 +6,21 @@
  * work is claimed before its side effect runs, and its outcome (done, failed, rejected) is
  * recorded where retries, duplicates and the status route can see it.
  *
- * The first part is storage independent; only the "Storage backend" section at the end
- * changes between the VBase and the Master Data flavours of this app.
+ * What it guarantees depends on the store (see "Storage backend" at the end, README.md and
+ * docs): a redelivery that comes after the first delivery finished never runs the work again;
+ * two deliveries of the same unit that arrive within a few store round trips of each other
+ * can both run it. It is at-least-once with duplicates suppressed, not exactly-once: give the
+ * side effect an idempotency key (the unit's key) wherever the partner accepts one.
+ *
+ * The ledger builds its own store client from `ctx.vtex` with memoization off: the SDK's
+ * clients remember the first answer of every GET for the life of the client (one client set
+ * per delivery), so a read-after-write through `ctx.clients` would see stale state. It needs
+ * nothing from the app's `Clients` class.
  */
 import { createHash, randomUUID } from 'crypto'
 
-import type { IOContext } from '@vtex/api'
-
-import type { Clients } from '../clients'
+import type { InstanceOptions, IOContext } from '@vtex/api'
+import { VBase } from '@vtex/api'
 
 export type ProcessingStatus = 'queued' | 'processing' | 'done' | 'failed' | 'rejected'
 
@@ -26,7 +33,7 @@ export interface ProcessingRecord<D = unknown> {
   scope: string
   key: string
   status: ProcessingStatus
-  /** How many times the work was claimed; a redelivery after a failure adds one. */
+  /** How many times the work was claimed, stale reclaims included. */
   attempts: number
   /** Token of the delivery that holds (or last held) the claim. */
   owner: string | null
@@ -37,13 +44,16 @@ export interface ProcessingRecord<D = unknown> {
   completedAt?: string
   error?: ProcessingError
   data?: D
+  /** Token of the write that produced this version: a writer recognizes its own write
+   * when the SDK resent a request that had already landed. */
+  rev?: string
 }
 
 /**
  * - claimed: the caller owns the work now and must finish it with markDone/markFailed.
  * - done / rejected: finished earlier (or refused); skip.
  * - busy: another delivery holds a live lease.
- * - exhausted: failed `maxAttempts` times; left as `failed` and never retried again.
+ * - exhausted: claimed `maxAttempts` times without success; left `failed`, never retried.
  */
 export type ClaimOutcome = 'claimed' | 'done' | 'busy' | 'rejected' | 'exhausted'
 
@@ -53,7 +63,8 @@ export interface ClaimResult<D = unknown> {
 }
 
 export interface ClaimOptions {
-  /** Must outlive the handler (service.json `timeout` is 60 s) or a live claim looks stale. */
+  /** Must outlive the work (service.json `timeout` is 60 s) or a live claim looks stale;
+   * long work calls `renew` before the lease runs out. */
   leaseMs?: number
   maxAttempts?: number
 }
@@ -66,28 +77,58 @@ export interface RunResult<D = unknown> {
   record: ProcessingRecord<D>
 }
 
+/** Any handler context: events, routes and the ledger itself only need `ctx.vtex`. */
 export interface LedgerContext {
-  clients: Clients
   vtex: IOContext
 }
 
 export const DEFAULT_LEASE_MS = 90_000
 export const DEFAULT_MAX_ATTEMPTS = 5
+/** Finished records older than this may be purged (see purgeRecords). Keep it far above
+ * any redelivery horizon: a purged unit that is delivered again runs again. */
+export const DEFAULT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000
+/** Rounds of read + conditional write before a state change gives up. */
+const WRITE_ROUNDS = 3
 
-/** Thrown when another delivery holds the claim: the error status makes the platform
- * deliver the event again later, when the work is done (skipped) or the lease is stale. */
-export class BusyError extends Error {
-  public readonly status = 503
-
-  constructor(scope: string, key: string) {
-    super(`${scope}/${key} is being processed by another delivery`)
-    this.name = 'BusyError'
+/** Errors this module throws to the runtime: a status (the event is answered with it, so
+ * the platform redelivers on 5xx) and a log level the runtime honours, and nothing else —
+ * no request or response bodies. */
+export class LedgerError extends Error {
+  constructor(
+    message: string,
+    public readonly status: number,
+    public readonly level: 'warn' | 'error' = 'error'
+  ) {
+    super(message)
+    this.name = new.target.name
   }
 }
 
-const nowIso = () => new Date().toISOString()
+/** Another delivery holds the claim: the 503 makes the platform deliver the event again
+ * later, when the work is done (skipped) or the lease is stale. Expected, so `warn`. */
+export class BusyError extends LedgerError {
+  constructor(scope: string, key: string) {
+    super(`${scope}/${key} is being processed by another delivery`, 503, 'warn')
+  }
+}
+
+/** This delivery's lease expired and another delivery took the unit over: the work may have
+ * run twice. Raise the lease (or renew it) if this shows up in the logs. */
+export class LeaseLostError extends LedgerError {
+  constructor(scope: string, key: string) {
+    super(`${scope}/${key}: the claim was lost to another delivery (lease expired)`, 409, 'error')
+  }
+}
+
+/** The work (or the store) failed: message and status only, safe for the runtime's logs. */
+export class WorkError extends LedgerError {}
+
+// Date.now() (not `new Date()`): tests move the clock past leases by replacing it.
+const nowIso = () => new Date(Date.now()).toISOString()
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 /** Deterministic key for a payload too broken to name itself, so duplicates of the same
  * bad event land on one `rejected` record instead of creating a new one each time. */
@@ -104,29 +145,75 @@ export function errorStatus(error: unknown): number | undefined {
 }
 
 export function toProcessingError(error: unknown): ProcessingError {
-  const message = error instanceof Error ? error.message : String(error)
+  const { message: text } = (typeof error === 'object' && error !== null ? error : {}) as { message?: unknown }
+  const message = typeof text === 'string' ? text : String(error)
+  const status = errorStatus(error)
   // Bounded: records are read by the status route and Master Data text fields are limited.
-  return { message: message.slice(0, 500), status: errorStatus(error) }
+  return { message: message.slice(0, 500), ...(status === undefined ? {} : { status }) }
 }
 
-function decide<D>(
-  record: ProcessingRecord<D> | null,
-  maxAttempts: number
-): ClaimResult<D> | 'claim' {
-  if (!record || record.status === 'queued') return 'claim'
+/** What may reach the runtime: an axios error carries `config.data` and `response.data`
+ * (partner payloads), which the runtime's error middleware would log. */
+export function sanitizeError(error: unknown): LedgerError {
+  if (error instanceof LedgerError) return error
+  const { message, status } = toProcessingError(error)
+  return new WorkError(message, status !== undefined && status >= 400 && status <= 599 ? status : 500)
+}
+
+/** Runs a store call; what it throws is sanitized. */
+async function guarded<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call()
+  } catch (error) {
+    throw sanitizeError(error)
+  }
+}
+
+type Decision<D> = { kind: 'claim' } | { kind: 'stop'; result: ClaimResult<D> }
+
+function decide<D>(record: ProcessingRecord<D> | null, maxAttempts: number): Decision<D> {
+  if (!record) return { kind: 'claim' }
+  const stop = (outcome: ClaimOutcome): Decision<D> => ({ kind: 'stop', result: { outcome, record } })
   switch (record.status) {
+    case 'queued':
+      // Released by earlier runs (a job with items left): those runs count too.
+      return record.attempts >= maxAttempts ? stop('exhausted') : { kind: 'claim' }
     case 'done':
-      return { outcome: 'done', record }
+      return stop('done')
     case 'rejected':
-      return { outcome: 'rejected', record }
+      return stop('rejected')
     case 'failed':
-      return record.attempts >= maxAttempts ? { outcome: 'exhausted', record } : 'claim'
+      return record.attempts >= maxAttempts ? stop('exhausted') : { kind: 'claim' }
     case 'processing': {
       const lease = record.leaseExpiresAt ? Date.parse(record.leaseExpiresAt) : 0
-      return lease > Date.now() ? { outcome: 'busy', record } : 'claim'
+      if (lease > Date.now()) return stop('busy')
+      // A stale claim was an attempt too: a handler that crashes the process is capped.
+      return record.attempts >= maxAttempts ? stop('exhausted') : { kind: 'claim' }
     }
   }
 }
+
+/** The fields a status change keeps; the outcome fields (error, completedAt) start over. */
+const carryOver = <D>(record: ProcessingRecord<D>) => ({
+  scope: record.scope,
+  key: record.key,
+  attempts: record.attempts,
+  owner: record.owner,
+  claimedAt: record.claimedAt,
+  leaseExpiresAt: null,
+  ...(record.data === undefined ? {} : { data: record.data }),
+})
+
+const fresh = <D>(scope: string, key: string): ProcessingRecord<D> => ({
+  scope,
+  key,
+  status: 'queued',
+  attempts: 0,
+  owner: null,
+  claimedAt: null,
+  leaseExpiresAt: null,
+  updatedAt: nowIso(),
+})
 
 export async function claim<D = unknown>(
   ctx: LedgerContext,
@@ -136,92 +223,90 @@ export async function claim<D = unknown>(
 ): Promise<ClaimResult<D>> {
   const owner = randomUUID()
 
-  for (let round = 0; round < 3; round++) {
-    const current = await store.read<D>(ctx, scope, key)
+  for (let round = 0; round < WRITE_ROUNDS; round++) {
+    const current = await guarded(() => store.read<D>(ctx, scope, key))
     const decision = decide(current?.record ?? null, maxAttempts)
-    if (decision !== 'claim') return decision
+    if (decision.kind === 'stop') {
+      const { result } = decision
+      if (result.outcome !== 'exhausted' || result.record.status === 'failed' || !current) return result
+      // The last attempt died holding the claim (or left the unit queued): record it as
+      // failed, conditionally, so the status shows it and nothing claims it again.
+      const failed: ProcessingRecord<D> = {
+        ...carryOver(result.record),
+        status: 'failed',
+        updatedAt: nowIso(),
+        error: {
+          message:
+            result.record.status === 'processing'
+              ? 'lease expired: the last attempt did not finish'
+              : `gave up after ${result.record.attempts} attempts`,
+        },
+        rev: randomUUID(),
+      }
+      if ((await guarded(() => store.write(ctx, failed, current.version))) === 'lost') continue
+      return { outcome: 'exhausted', record: failed }
+    }
 
     const at = nowIso()
     const next: ProcessingRecord<D> = {
-      ...carryOver(scope, key, current?.record ?? null),
+      ...carryOver(current?.record ?? fresh<D>(scope, key)),
       status: 'processing',
       attempts: (current?.record.attempts ?? 0) + 1,
       owner,
       claimedAt: at,
       leaseExpiresAt: new Date(Date.now() + leaseMs).toISOString(),
       updatedAt: at,
+      rev: randomUUID(),
     }
 
-    const write = await store.write(ctx, next, current?.version)
+    const write = await guarded(() => store.write(ctx, next, current?.version))
     if (write === 'lost') continue // someone changed it between our read and write: decide again
-    if (write === 'won') return { outcome: 'claimed', record: next }
+    // A compare-and-set on an existing version is exclusive: nobody else can have won it.
+    if (current?.version !== undefined) return { outcome: 'claimed', record: next }
 
-    // Unconditional write: the read-back decides who owns the claim (last writer wins).
-    const check = await store.read<D>(ctx, scope, key)
-    if (check?.record.owner === owner) return { outcome: 'claimed', record: check.record }
-    const other = decide(check?.record ?? null, maxAttempts)
-    return other === 'claim' || !check ? { outcome: 'busy', record: check?.record ?? next } : other
+    // An unconditional write (a create in VBase, any write in Master Data): another
+    // delivery may have written after us. Confirm before doing anything.
+    const confirmed = await guarded(() => confirm(ctx, next))
+    if (confirmed) return { outcome: 'claimed', record: confirmed }
+    const latest = await guarded(() => store.read<D>(ctx, scope, key))
+    const other = decide(latest?.record ?? null, maxAttempts)
+    return other.kind === 'stop' ? other.result : { outcome: 'busy', record: latest?.record ?? next }
   }
-
-  const latest = await store.read<D>(ctx, scope, key)
-  const decision = decide(latest?.record ?? null, maxAttempts)
-  if (decision === 'claim' || !latest) throw new BusyError(scope, key)
-  return decision
+  throw new BusyError(scope, key)
 }
 
-/** Read-modify-write of an existing record; retried when a conditional write loses a race. */
-async function update<D>(
+/**
+ * A state change by the delivery that holds the claim: re-read (fresh), check that the
+ * record still is `processing` under our owner token, write (conditionally where the store
+ * can). Bounded: WRITE_ROUNDS rounds, then the last error is thrown (sanitized).
+ */
+async function changeOwned<D>(
   ctx: LedgerContext,
-  scope: string,
-  key: string,
-  change: (current: ProcessingRecord<D> | null, at: string) => ProcessingRecord<D>
+  claimed: ProcessingRecord<D>,
+  change: (current: ProcessingRecord<D>, at: string) => ProcessingRecord<D>
 ): Promise<ProcessingRecord<D>> {
-  for (let round = 0; ; round++) {
-    const current = await store.read<D>(ctx, scope, key)
-    const next = change(current?.record ?? null, nowIso())
-    const write = await store.write(ctx, next, current?.version)
-    if (write !== 'lost') return next
-    if (round >= 2) throw new BusyError(scope, key)
+  const { scope, key, owner } = claimed
+  let lastError: unknown = new BusyError(scope, key)
+  for (let round = 0; round < WRITE_ROUNDS; round++) {
+    if (round > 0) await pause(50 * round)
+    try {
+      const current = await store.read<D>(ctx, scope, key)
+      if (current?.record.owner !== owner || current.record.status !== 'processing') {
+        throw new LeaseLostError(scope, key)
+      }
+      const next = { ...change(current.record, nowIso()), rev: randomUUID() }
+      if ((await store.write(ctx, next, current.version)) === 'written') return next
+    } catch (error) {
+      if (error instanceof LeaseLostError) throw error
+      lastError = error
+    }
   }
+  throw sanitizeError(lastError)
 }
 
-/** The fields a status change keeps; the outcome fields (error, completedAt) start over. */
-const carryOver = <D>(scope: string, key: string, current: ProcessingRecord<D> | null) => ({
-  scope,
-  key,
-  attempts: current?.attempts ?? 0,
-  owner: current?.owner ?? null,
-  claimedAt: current?.claimedAt ?? null,
-  leaseExpiresAt: null,
-  ...(current?.data === undefined ? {} : { data: current.data }),
-})
-
-/** Records work that a producer accepted but nobody claimed yet (e.g. a job behind a 202).
- * A `queued` record is claimable like an absent one; an existing record is left alone. */
-export async function enqueue<D>(
-  ctx: LedgerContext,
-  scope: string,
-  key: string,
-  data: D
-): Promise<ProcessingRecord<D>> {
-  const existing = await getRecord<D>(ctx, scope, key)
-  if (existing) return existing
-  return update<D>(ctx, scope, key, (current, at) => ({
-    ...carryOver(scope, key, current),
-    status: 'queued',
-    updatedAt: at,
-    data,
-  }))
-}
-
-export async function markDone<D>(
-  ctx: LedgerContext,
-  scope: string,
-  key: string,
-  data?: D
-): Promise<ProcessingRecord<D>> {
-  return update<D>(ctx, scope, key, (current, at) => ({
-    ...carryOver(scope, key, current),
+export async function markDone<D>(ctx: LedgerContext, claimed: ProcessingRecord<D>, data?: D) {
+  return changeOwned<D>(ctx, claimed, (current, at) => ({
+    ...carryOver(current),
     status: 'done',
     updatedAt: at,
     completedAt: at,
@@ -229,16 +314,9 @@ export async function markDone<D>(
   }))
 }
 
-export async function markFailed<D>(
-  ctx: LedgerContext,
-  scope: string,
-  key: string,
-  error: unknown,
-  data?: D
-): Promise<ProcessingRecord<D>> {
-  return update<D>(ctx, scope, key, (current, at) => ({
-    ...carryOver(scope, key, current),
-    attempts: Math.max(current?.attempts ?? 0, 1),
+export async function markFailed<D>(ctx: LedgerContext, claimed: ProcessingRecord<D>, error: unknown, data?: D) {
+  return changeOwned<D>(ctx, claimed, (current, at) => ({
+    ...carryOver(current),
     status: 'failed',
     updatedAt: at,
     error: toProcessingError(error),
@@ -246,20 +324,91 @@ export async function markFailed<D>(
   }))
 }
 
-/** For input that can never succeed: recorded so it is visible, then never retried. */
-export async function markRejected<D>(
+/** Gives up the claim so the unit is claimable again at once (e.g. a job that still has
+ * items to do and asks to be redelivered). `refund`: this run did no work, so its attempt
+ * is given back. */
+export async function release<D>(
+  ctx: LedgerContext,
+  claimed: ProcessingRecord<D>,
+  data?: D,
+  { refund = false }: { refund?: boolean } = {}
+) {
+  return changeOwned<D>(ctx, claimed, (current, at) => ({
+    ...carryOver(current),
+    status: 'queued',
+    attempts: refund ? Math.max(current.attempts - 1, 0) : current.attempts,
+    updatedAt: at,
+    ...(data === undefined ? {} : { data }),
+  }))
+}
+
+/** Extends the lease of work that runs longer than one lease (e.g. a batch between chunks). */
+export async function renew<D>(ctx: LedgerContext, claimed: ProcessingRecord<D>, leaseMs = DEFAULT_LEASE_MS) {
+  return changeOwned<D>(ctx, claimed, (current, at) => ({
+    ...current,
+    leaseExpiresAt: new Date(Date.now() + leaseMs).toISOString(),
+    updatedAt: at,
+  }))
+}
+
+/** Unconditional-where-absent writes of records nobody owns (queued, rejected): read, and
+ * write only if `accept` says the current record may be replaced. */
+async function writeUnowned<D>(
   ctx: LedgerContext,
   scope: string,
   key: string,
-  reason: string
+  accept: (current: ProcessingRecord<D> | null) => boolean,
+  make: (current: ProcessingRecord<D> | null, at: string) => ProcessingRecord<D>
 ): Promise<ProcessingRecord<D>> {
-  return update<D>(ctx, scope, key, (current, at) => ({
-    ...carryOver(scope, key, current),
-    status: 'rejected',
-    updatedAt: at,
-    completedAt: at,
-    error: { message: reason.slice(0, 500), status: 400 },
-  }))
+  for (let round = 0; round < WRITE_ROUNDS; round++) {
+    const current = await guarded(() => store.read<D>(ctx, scope, key))
+    if (!accept(current?.record ?? null)) return current!.record
+    const next = { ...make(current?.record ?? null, nowIso()), rev: randomUUID() }
+    if ((await guarded(() => store.write(ctx, next, current?.version))) === 'written') return next
+  }
+  throw new BusyError(scope, key)
+}
+
+/** Records work that a producer accepted but nobody claimed yet (e.g. a job behind a 202).
+ * A `queued` record is claimable like an absent one. An existing record is left alone,
+ * unless it failed before anyone claimed it (its event was never sent): then it is queued
+ * again. */
+export async function enqueue<D>(ctx: LedgerContext, scope: string, key: string, data: D) {
+  return writeUnowned<D>(
+    ctx,
+    scope,
+    key,
+    (current) => current === null || (current.status === 'failed' && current.attempts === 0),
+    (_current, at) => ({ ...fresh<D>(scope, key), updatedAt: at, data })
+  )
+}
+
+/** A `queued` unit that can never be picked up (e.g. its event could not be published). */
+export async function failQueued<D>(ctx: LedgerContext, scope: string, key: string, error: unknown) {
+  return writeUnowned<D>(
+    ctx,
+    scope,
+    key,
+    (current) => current?.status === 'queued',
+    (current, at) => ({ ...carryOver(current!), status: 'failed', updatedAt: at, error: toProcessingError(error) })
+  )
+}
+
+/** For input that can never succeed: recorded so it is visible, then never retried. */
+export async function markRejected<D>(ctx: LedgerContext, scope: string, key: string, reason: string) {
+  return writeUnowned<D>(
+    ctx,
+    scope,
+    key,
+    (current) => current?.status !== 'rejected' && current?.status !== 'done',
+    (current, at) => ({
+      ...carryOver(current ?? fresh<D>(scope, key)),
+      status: 'rejected',
+      updatedAt: at,
+      completedAt: at,
+      error: { message: reason.slice(0, 500), status: 400 },
+    })
+  )
 }
 
 export async function getRecord<D = unknown>(
@@ -267,7 +416,7 @@ export async function getRecord<D = unknown>(
   scope: string,
   key: string
 ): Promise<ProcessingRecord<D> | null> {
-  return (await store.read<D>(ctx, scope, key))?.record ?? null
+  return (await guarded(() => store.read<D>(ctx, scope, key)))?.record ?? null
 }
 
 /** Records of many keys of one scope, in key order (null where absent). */
@@ -286,18 +435,43 @@ export async function getRecords<D = unknown>(
 }
 
 /**
- * Claim, do the work once, record the outcome. A failure is recorded as `failed` and
- * rethrown so the caller (and the platform) can retry; the next claim counts an attempt.
+ * Cleanup: deletes finished records (done, rejected, failed) last updated before
+ * `olderThanMs` ago, at most `limit` per call; returns how many it deleted. Records do not
+ * expire by themselves: call this on a schedule (a private route polled by a scheduler, or
+ * from a worker). A purged unit that is delivered again runs again, so keep the retention
+ * far above any redelivery horizon.
+ */
+export async function purgeRecords(
+  ctx: LedgerContext,
+  { olderThanMs = DEFAULT_RETENTION_MS, limit = 500 }: { olderThanMs?: number; limit?: number } = {}
+): Promise<number> {
+  const cutoff = Date.now() - olderThanMs
+  let deleted = 0
+  for await (const stored of store.finished(ctx, cutoff)) {
+    if (deleted >= limit) break
+    if ((await guarded(() => store.remove(ctx, stored))) === 'removed') deleted++
+  }
+  return deleted
+}
+
+/**
+ * Claim, do the work, record the outcome. A failure is recorded as `failed` and rethrown
+ * (sanitized: message and status) so the platform redelivers; the next claim counts an
+ * attempt. If recording `done` fails (after bounded retries) the error is thrown: the unit
+ * stays `processing` and runs again once its lease expires.
  */
 export async function runOnce<D = unknown>(
   ctx: LedgerContext,
   { scope, key, ...options }: { scope: string; key: string } & ClaimOptions,
   work: (record: ProcessingRecord<D>) => Promise<D | void>
 ): Promise<RunResult<D>> {
+  const { logger } = ctx.vtex
   const claimed = await claim<D>(ctx, scope, key, options)
   if (claimed.outcome !== 'claimed') {
     const { status, attempts } = claimed.record
-    ctx.vtex.logger.info({ message: 'ledger.skipped', scope, key, outcome: claimed.outcome, status, attempts })
+    const entry = { message: `ledger.${claimed.outcome}`, scope, key, status, attempts }
+    if (claimed.outcome === 'exhausted') logger.error(entry)
+    else logger.info(entry)
     return { outcome: claimed.outcome, record: claimed.record }
   }
 
@@ -305,68 +479,133 @@ export async function runOnce<D = unknown>(
   try {
     data = await work(claimed.record)
   } catch (error) {
-    const { attempts } = claimed.record
-    ctx.vtex.logger.error({ message: 'ledger.failed', scope, key, attempts, error: toProcessingError(error) })
+    const failure = toProcessingError(error)
+    logger.error({ message: 'ledger.failed', scope, key, attempts: claimed.record.attempts, error: failure })
     try {
-      await markFailed(ctx, scope, key, error)
+      await markFailed(ctx, claimed.record, failure)
     } catch (storeError) {
-      // The lease still expires, so a redelivery can reclaim; surface the original error.
-      ctx.vtex.logger.error({ message: 'ledger.markFailed.failed', scope, key, error: toProcessingError(storeError) })
+      // The lease still expires, so a redelivery can reclaim; the work's error goes up.
+      logger.error({ message: 'ledger.markFailed.failed', scope, key, error: toProcessingError(storeError) })
     }
-    throw error
+    throw sanitizeError(error)
   }
-  const record = await markDone<D>(ctx, scope, key, data === undefined ? undefined : data)
+  const record = await markDone<D>(ctx, claimed.record, data === undefined ? undefined : data)
   return { outcome: 'processed', record }
 }
+
+/** What the backends below implement. `version` is the store's concurrency token (a VBase
+ * etag); a write with a version only lands if the record still has it ('lost' otherwise). */
+interface Stored<D> {
+  record: ProcessingRecord<D>
+  version?: string
+}
+
+type WriteResult = 'written' | 'lost'
+
+/** No memoization (fresh reads), short timeout, the SDK's retries for aborted requests. */
+const CLIENT_OPTIONS: InstanceOptions = { memoizable: false, timeout: 3000, retries: 2 }
 
 // --- Storage backend: VBase -------------------------------------------------------------
 //
 // One JSON file per record. Concurrency control uses VBase etags: `getRawJSON` returns the
 // file's `etag` header and `saveJSON(bucket, path, data, tracingConfig, ifMatch)` only
-// writes when the file still has that etag; otherwise the client throws an axios error
-// whose `response.status` is 412.
+// writes when the file still has that etag; otherwise VBase answers 412.
 //
-// VBase has no create-if-absent, so creating a record is an unconditional write that the
-// claim reads back to see whose owner token survived (last writer wins). Remaining window:
-// two deliveries that both read "absent" and where one finishes write + read-back before
-// the other's write lands both proceed. It needs two deliveries of the same unit within
-// one round trip of each other; keep side effects idempotent where you can (upserts, PUTs).
-
-// The SDK shares identical in-flight GETs within a process, so a read-back may see the
-// state from just before our write; that reads as "not ours" (busy), which is the safe side.
+// Guarantees.
+// - Every change to an existing record is a compare-and-set on its etag: of several
+//   deliveries that retry a failed unit or reclaim a stale one, exactly one wins; state
+//   changes (done, failed, lease renewal) land only while this delivery still owns the claim.
+// - A redelivery that arrives after the first delivery's claim is readable never runs the
+//   work twice.
+// - Creating a record cannot be conditional (the SDK sends no If-None-Match), so a new
+//   unit is claimed with an unconditional write, read back, and confirmed with a
+//   compare-and-set on the etag read back. Two first deliveries of one unit both run the
+//   work only if the second one read "absent" before the first one's create landed and its
+//   own create landed after the first one's confirmation (about two store round trips
+//   later). Give the side effect an idempotency key for that case.
 
 const BUCKET = 'processing-ledger'
 
 /** Readable prefix for listing by scope + hash for uniqueness (the sanitizing may collide). */
-const recordPath = (scope: string, key: string) =>
-  `${scope.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 60)}/${sha256(`${scope}\n${key}`).slice(0, 40)}.json`
+const scopeFolder = (scope: string) => scope.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 60)
+const recordPath = (scope: string, key: string) => `${scopeFolder(scope)}/${sha256(`${scope}\n${key}`).slice(0, 40)}.json`
 
-type WriteResult = 'won' | 'lost' | 'unknown'
+const vbaseClients = new WeakMap<IOContext, VBase>()
 
-interface Versioned<D> {
-  record: ProcessingRecord<D>
-  version?: string
+/** One non-memoized client per delivery context. */
+function vbase(ctx: LedgerContext): VBase {
+  let client = vbaseClients.get(ctx.vtex)
+  if (!client) {
+    client = new VBase(ctx.vtex, CLIENT_OPTIONS)
+    vbaseClients.set(ctx.vtex, client)
+  }
+  return client
 }
 
+const TERMINAL: ProcessingStatus[] = ['done', 'rejected', 'failed']
+
 const store = {
-  async read<D>(ctx: LedgerContext, scope: string, key: string): Promise<Versioned<D> | null> {
-    // nullIfNotFound: a 404 resolves with `data: null` instead of throwing.
-    const response = await ctx.clients.vbase.getRawJSON<ProcessingRecord<D> | null>(
-      BUCKET,
-      recordPath(scope, key),
-      true
-    )
-    if (!response?.data) return null
-    return { record: response.data, version: response.headers?.etag }
+  async read<D>(ctx: LedgerContext, scope: string, key: string): Promise<Stored<D> | null> {
+    return readPath<D>(ctx, recordPath(scope, key))
   },
 
   async write<D>(ctx: LedgerContext, record: ProcessingRecord<D>, version?: string): Promise<WriteResult> {
+    const path = recordPath(record.scope, record.key)
     try {
-      await ctx.clients.vbase.saveJSON(BUCKET, recordPath(record.scope, record.key), record, undefined, version)
+      await vbase(ctx).saveJSON(BUCKET, path, record, undefined, version)
+      return 'written'
     } catch (error) {
-      if (version && errorStatus(error) === 412) return 'lost'
+      if (!version || errorStatus(error) !== 412) throw error
+      // 412 can also answer the SDK's resend of our own write that had landed.
+      const now = await readPath<D>(ctx, path)
+      return now?.record.rev !== undefined && now.record.rev === record.rev ? 'written' : 'lost'
+    }
+  },
+
+  async remove<D>(ctx: LedgerContext, { record, version }: Stored<D>): Promise<'removed' | 'kept'> {
+    try {
+      await vbase(ctx).deleteFile(BUCKET, recordPath(record.scope, record.key), undefined, version)
+      return 'removed'
+    } catch (error) {
+      const status = errorStatus(error)
+      if (status === 412 || status === 404) return 'kept' // changed or gone since it was listed
       throw error
     }
-    return version ? 'won' : 'unknown'
   },
+
+  async *finished(ctx: LedgerContext, cutoff: number): AsyncGenerator<Stored<unknown>> {
+    let next: string | undefined
+    do {
+      const page = await guarded(() => vbase(ctx).listFiles(BUCKET, { limit: 100, ...(next ? { next } : {}) }))
+      for (const { path } of page.data ?? []) {
+        const stored = await guarded(() => readPath(ctx, path))
+        if (stored && TERMINAL.includes(stored.record.status) && Date.parse(stored.record.updatedAt) < cutoff) {
+          yield stored
+        }
+      }
+      next = page.next || undefined
+    } while (next)
+  },
+}
+
+async function readPath<D>(ctx: LedgerContext, path: string): Promise<Stored<D> | null> {
+  // nullIfNotFound: a 404 resolves with `data: null` instead of throwing.
+  const response = await vbase(ctx).getRawJSON<ProcessingRecord<D> | null>(BUCKET, path, true)
+  if (!response?.data) return null
+  const etag = response.headers?.etag
+  return { record: response.data, ...(typeof etag === 'string' ? { version: etag } : {}) }
+}
+
+/** Confirms a claim made with an unconditional write (see the backend's guarantees). */
+async function confirm<D>(ctx: LedgerContext, mine: ProcessingRecord<D>): Promise<ProcessingRecord<D> | null> {
+  const back = await store.read<D>(ctx, mine.scope, mine.key)
+  if (back?.record.owner !== mine.owner) return null
+  if (back.version !== undefined) {
+    // A compare-and-set on what we read back: a create that overwrote ours since fails it.
+    const again = { ...back.record, rev: randomUUID() }
+    return (await store.write(ctx, again, back.version)) === 'written' ? again : null
+  }
+  // No versions (Master Data): read once more; a late overwrite usually shows by now.
+  const last = await store.read<D>(ctx, mine.scope, mine.key)
+  return last?.record.owner === mine.owner ? last.record : null
 }

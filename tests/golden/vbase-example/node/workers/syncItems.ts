@@ -10,14 +10,19 @@ import type { Clients } from '../clients'
 import type { ProcessingRecord } from '../support/processing'
 import {
   BusyError,
+  DEFAULT_LEASE_MS,
   DEFAULT_MAX_ATTEMPTS,
+  LedgerError,
   claim,
   getRecords,
   markDone,
   markFailed,
   markRejected,
   payloadFingerprint,
+  release,
+  renew,
   runOnce,
+  toProcessingError,
 } from '../support/processing'
 import { isItemId, isItemsSyncRequestedPayload } from '../publishers/itemsSyncRequested'
 
@@ -28,9 +33,12 @@ export const itemScope = (jobId: string) => `syncItems:job:${jobId}`
  * without a burst of calls against the store or the partner. */
 const ITEM_CONCURRENCY = 5
 
-/** Above the item cap: a run that found an item busy did not spend that item's attempt,
- * and the job must not give up before its items have. */
-const JOB_MAX_ATTEMPTS = DEFAULT_MAX_ATTEMPTS + 2
+/** The job's own lease, renewed after every chunk: a job longer than one lease keeps it. */
+const JOB_LEASE_MS = DEFAULT_LEASE_MS
+
+/** Runs of the job that did work (or died): a run that found every unfinished item busy
+ * gives its attempt back. Items have their own cap, so a job ends well before this. */
+export const JOB_MAX_ATTEMPTS = 2 * DEFAULT_MAX_ATTEMPTS
 
 export interface JobSummary {
   total: number
@@ -56,7 +64,9 @@ export interface JobItem {
 export type ProcessItem = (ctx: EventContext<Clients>, item: JobItem) => Promise<void>
 
 // >>> Replace with the real per-item side effect (fetch the item, push it to a partner...).
-// It runs once per (jobId, itemId) unless it throws; throwing marks only this item failed.
+// The ledger skips an item already done or in progress; a throw marks only this item
+// failed, and the job is redelivered for it. Use `${jobId}:${itemId}` as the partner's
+// idempotency key where it takes one (see README.md, "Guarantees").
 export const processItem: ProcessItem = async (ctx, { jobId, itemId }) => {
   ctx.vtex.logger.info({ message: 'syncItems.item', jobId, itemId })
 }
@@ -77,9 +87,11 @@ export function summarize(
   return summary
 }
 
-/** The status makes the runtime answer 500, so the platform delivers the job again. */
-class JobIncompleteError extends Error {
-  public readonly status = 500
+/** Items are left to do: the runtime answers 500, so the platform delivers the job again. */
+export class JobIncompleteError extends LedgerError {
+  constructor(message: string) {
+    super(message, 500, 'warn')
+  }
 }
 
 export function createSyncItemsHandler(work: ProcessItem) {
@@ -99,42 +111,55 @@ export function createSyncItemsHandler(work: ProcessItem) {
     const itemIds = [...new Set(body.itemIds)]
 
     // The job claim keeps two deliveries of one job from running side by side.
-    const job = await claim<JobData>(ctx, JOBS_SCOPE, jobId, { maxAttempts: JOB_MAX_ATTEMPTS })
+    const job = await claim<JobData>(ctx, JOBS_SCOPE, jobId, { leaseMs: JOB_LEASE_MS, maxAttempts: JOB_MAX_ATTEMPTS })
     if (job.outcome === 'busy') throw new BusyError(JOBS_SCOPE, jobId)
     if (job.outcome !== 'claimed') {
-      logger.info({ message: 'syncItems.skipped', jobId, outcome: job.outcome })
+      const entry = { message: `syncItems.${job.outcome}`, jobId, attempts: job.record.attempts }
+      if (job.outcome === 'exhausted') logger.error(entry)
+      else logger.info(entry)
       return
     }
 
+    let held = job.record
+    let progressed = false
     const scope = itemScope(jobId)
     for (let i = 0; i < itemIds.length; i += ITEM_CONCURRENCY) {
-      await Promise.all(
+      const outcomes = await Promise.all(
         itemIds.slice(i, i + ITEM_CONCURRENCY).map((itemId) =>
-          // A failure is already recorded and logged by runOnce; go on with the rest.
-          runOnce(ctx, { scope, key: itemId }, () => work(ctx, { jobId, itemId })).catch(() => undefined)
+          runOnce(ctx, { scope, key: itemId }, () => work(ctx, { jobId, itemId })).then(
+            ({ outcome }) => outcome,
+            (error: unknown) => {
+              // A failed item is recorded (and logged) by runOnce; the job goes on with the
+              // others and the summary below, read from the ledger, accounts for it.
+              logger.warn({ message: 'syncItems.itemError', jobId, itemId, error: toProcessingError(error) })
+              return 'failed' as const
+            }
+          )
         )
       )
+      if (outcomes.some((outcome) => outcome === 'processed' || outcome === 'failed')) progressed = true
+      if (i + ITEM_CONCURRENCY < itemIds.length) held = await renew(ctx, held, JOB_LEASE_MS)
     }
 
-    // Summarize what the ledger says, not what this run saw: a concurrent or earlier
+    // Decided from the item records, not from what this run saw: a concurrent or earlier
     // delivery may have finished items this run skipped.
     const summary = summarize(await getRecords(ctx, scope, itemIds))
     const data: JobData = { itemIds, summary }
     const unfinished = summary.retryable + summary.pending
 
     if (unfinished > 0) {
-      const error = new JobIncompleteError(`${unfinished} of ${summary.total} items not done yet`)
-      await markFailed(ctx, JOBS_SCOPE, jobId, error, data)
-      logger.warn({ message: 'syncItems.incomplete', jobId, attempts: job.record.attempts, ...summary })
-      throw error
+      // Back to `queued` for the redelivery; a run that only found busy items does not count.
+      await release(ctx, held, data, { refund: !progressed })
+      logger.warn({ message: 'syncItems.incomplete', jobId, attempts: held.attempts, ...summary })
+      throw new JobIncompleteError(`${unfinished} of ${summary.total} items not done yet`)
     }
     if (summary.failed > 0) {
       // Every failed item used all its attempts: report it and stop retrying the job.
-      await markFailed(ctx, JOBS_SCOPE, jobId, new Error(`${summary.failed} items failed permanently`), data)
+      await markFailed(ctx, held, new Error(`${summary.failed} items failed permanently`), data)
       logger.error({ message: 'syncItems.gaveUp', jobId, ...summary })
       return
     }
-    await markDone(ctx, JOBS_SCOPE, jobId, data)
+    await markDone(ctx, held, data)
     logger.info({ message: 'syncItems.done', jobId, ...summary })
   }
 }

@@ -1,20 +1,20 @@
+import { createTestApp } from '../platform'
 import {
   ITEMS_SYNC_REQUESTED,
   MAX_ITEMS_PER_JOB,
   isItemsSyncRequestedPayload,
   publishItemsSyncRequested,
 } from '../../publishers/itemsSyncRequested'
-import { createTestApp } from '../fakes'
 
 describe('publishItemsSyncRequested', () => {
-  it('sends the payload as-is on the items-sync-requested topic, as this app', async () => {
-    const { clients, events } = createTestApp()
+  it('sends the payload as-is on the items-sync-requested topic, as this app, through the real Events client', async () => {
+    const { event, platform } = createTestApp()
     const payload = { jobId: 'job-1', itemIds: ['a', 'b'] }
 
-    await publishItemsSyncRequested({ clients }, payload)
+    await publishItemsSyncRequested(event({}), payload)
 
     expect(ITEMS_SYNC_REQUESTED).toBe('items-sync-requested')
-    expect(events.sent).toEqual([{ appId: '', route: 'items-sync-requested', message: payload }])
+    expect(platform.events.sent).toEqual([{ route: 'items-sync-requested', resource: '', message: payload }])
   })
 
   it('accepts only small, well-formed payloads', () => {

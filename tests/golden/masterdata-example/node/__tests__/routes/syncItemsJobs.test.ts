@@ -1,14 +1,14 @@
+import { createTestApp } from '../platform'
 import { getRecord } from '../../support/processing'
 import { ITEMS_SYNC_REQUESTED } from '../../publishers/itemsSyncRequested'
 import { syncItemsJob, syncItemsJobs } from '../../routes/syncItemsJobs'
 import { JOBS_SCOPE, createSyncItemsHandler } from '../../workers/syncItems'
-import { createTestApp } from '../fakes'
 
 const next = async () => undefined
 
 describe('syncItems job routes', () => {
   it('answers 202 with a job id, records the job and publishes exactly one small event', async () => {
-    const { route, events, ledger } = createTestApp()
+    const { route, platform, ledger } = createTestApp()
     const ctx = route({ method: 'POST', body: { itemIds: ['sku-1', 'sku-2', 'sku-1'] } })
 
     await syncItemsJobs(ctx, next)
@@ -17,10 +17,33 @@ describe('syncItems job routes', () => {
     const { jobId, statusUrl } = ctx.body as { jobId: string; statusUrl: string }
     expect(jobId).toMatch(/^[0-9a-f-]{36}$/)
     expect(statusUrl).toBe(`/_v/order-sync/sync-items/jobs/${jobId}`)
-    expect(events.sent).toEqual([
-      { appId: '', route: ITEMS_SYNC_REQUESTED, message: { jobId, itemIds: ['sku-1', 'sku-2'] } },
+    // Sent through the real Events client: '' as the app id means "as this app".
+    expect(platform.events.sent).toEqual([
+      { route: ITEMS_SYNC_REQUESTED, resource: '', message: { jobId, itemIds: ['sku-1', 'sku-2'] } },
     ])
-    expect(await getRecord(ledger, JOBS_SCOPE, jobId)).toMatchObject({ status: 'queued' })
+    expect(await getRecord(ledger(), JOBS_SCOPE, jobId)).toMatchObject({ status: 'queued' })
+  })
+
+  it('answers the same job for a retried POST with the same Idempotency-Key', async () => {
+    const { route, platform } = createTestApp()
+    const post = (itemIds: string[], key = 'client-request-42') =>
+      route({ method: 'POST', headers: { 'Idempotency-Key': key }, body: { itemIds } })
+
+    const first = post(['a', 'b'])
+    await syncItemsJobs(first, next)
+    const again = post(['a', 'b'])
+    await syncItemsJobs(again, next)
+    const otherKey = post(['a', 'b'], 'client-request-43')
+    await syncItemsJobs(otherKey, next)
+    const reused = post(['c'])
+    await syncItemsJobs(reused, next)
+
+    const firstId = (first.body as { jobId: string }).jobId
+    expect([first.status, again.status, otherKey.status, reused.status]).toEqual([202, 202, 202, 422])
+    expect((again.body as { jobId: string }).jobId).toBe(firstId)
+    expect((otherKey.body as { jobId: string }).jobId).not.toBe(firstId)
+    // The retry re-published the queued job (the worker skips the duplicate): 3 events, 2 jobs.
+    expect(new Set(platform.events.sent.map((e) => (e.message as { jobId: string }).jobId)).size).toBe(2)
   })
 
   it.each([
@@ -30,21 +53,29 @@ describe('syncItems job routes', () => {
     ['not strings', { itemIds: [1, 2] }],
     ['too many', { itemIds: Array.from({ length: 101 }, (_, i) => `sku-${i}`) }],
   ])('answers 400 and publishes nothing for %s', async (_name, body) => {
-    const { route, events } = createTestApp()
+    const { route, platform } = createTestApp()
     const ctx = route({ method: 'POST', body })
     await syncItemsJobs(ctx, next)
     expect(ctx.status).toBe(400)
-    expect(events.sent).toHaveLength(0)
+    expect(platform.events.sent).toHaveLength(0)
   })
 
-  it('marks the job failed when the event cannot be published', async () => {
-    const { route, events, vbase, masterdata } = createTestApp()
-    events.failWith = new Error('colossus unavailable')
-    await expect(syncItemsJobs(route({ method: 'POST', body: { itemIds: ['x'] } }), next)).rejects.toThrow(
-      'colossus unavailable'
-    )
-    const stored = JSON.stringify([...vbase.files.values(), ...masterdata.documents.values()])
-    expect(stored).toContain('colossus unavailable')
+  it('marks the job failed when the event cannot be published, and a retry with the key queues it again', async () => {
+    const { route, platform, ledger } = createTestApp()
+    platform.events.failWith = 503
+    const post = () => route({ method: 'POST', headers: { 'Idempotency-Key': 'k-1' }, body: { itemIds: ['x'] } })
+    const failure = await syncItemsJobs(post(), next).catch((e: unknown) => e)
+    expect(failure).toMatchObject({ status: 503 })
+    expect(failure).not.toHaveProperty('config')
+    expect(platform.storedText()).toContain('"status":"failed"')
+
+    platform.events.failWith = undefined
+    const retry = post()
+    await syncItemsJobs(retry, next)
+    expect(retry.status).toBe(202)
+    const { jobId } = retry.body as { jobId: string }
+    expect(await getRecord(ledger(), JOBS_SCOPE, jobId)).toMatchObject({ status: 'queued' })
+    expect(platform.events.sent).toHaveLength(1)
   })
 
   it('reports per-item status through the status route', async () => {
@@ -61,14 +92,14 @@ describe('syncItems job routes', () => {
     const worker = createSyncItemsHandler(async (_ctx, { itemId }) => {
       if (itemId === 'broken') throw new Error('no such item')
     })
-    const [sent] = app.events.sent
+    const [sent] = app.platform.events.sent
     await expect(worker(app.event(sent.message, { sender: 'acme.order-sync', key: sent.route }))).rejects.toThrow()
 
     const after = app.route({ method: 'GET', params: { jobId } })
     await syncItemsJob(after, next)
     expect(after.body).toMatchObject({
       jobId,
-      status: 'failed',
+      status: 'queued',
       summary: { total: 2, done: 1, failed: 1, retryable: 1 },
       items: [
         { itemId: 'ok', status: 'done', attempts: 1 },

@@ -1,12 +1,13 @@
+import { advanceClock, createTestApp, gate } from '../platform'
 import type { OrderStatusUpdatedPayload } from '../../events/orderStatusUpdated'
 import { ORDER_STATUS_UPDATED_SCOPE, createOrderStatusUpdatedHandler, keyOf } from '../../events/orderStatusUpdated'
-import { BusyError, claim, getRecord, payloadFingerprint } from '../../support/processing'
-import { createTestApp, sleep } from '../fakes'
+import { BusyError, DEFAULT_LEASE_MS, claim, getRecord, payloadFingerprint } from '../../support/processing'
 
 const payload: OrderStatusUpdatedPayload = {
   orderId: '1234567890-01',
   currentState: 'invoiced',
   lastState: 'handling',
+  currentChangeDate: '2026-11-28T10:00:00.000Z',
   domain: 'Marketplace',
 }
 const other: OrderStatusUpdatedPayload = { ...payload, currentState: 'canceled' }
@@ -15,35 +16,112 @@ const ID = payload.orderId
 const KEY = keyOf(payload)
 const source = { sender: 'vtex.orders-broadcast', key: 'order-status-updated' }
 
+/** Each delivery gets a fresh context and client set, like the runtime builds them; the
+ * ledger talks to the in-process model through the real @vtex/api client. */
 function setup() {
   const app = createTestApp()
   const work = jest.fn(async () => undefined)
   const handler = createOrderStatusUpdatedHandler(work)
   const deliver = (body: unknown) => handler(app.event(body, source))
-  return { ...app, work, deliver }
+  const record = (key = KEY) => getRecord(app.ledger(), ORDER_STATUS_UPDATED_SCOPE, key)
+  return { ...app, work, deliver, record }
 }
 
 describe('orderStatusUpdated', () => {
-  it('does the side effect once when the same event is delivered twice', async () => {
-    const { deliver, work, ledger } = setup()
+  it('runs the side effect once on the first delivery and records done', async () => {
+    const { deliver, work, record } = setup()
     await deliver(payload)
-    await deliver(payload)
-
     expect(work).toHaveBeenCalledTimes(1)
-    expect(await getRecord(ledger, ORDER_STATUS_UPDATED_SCOPE, KEY)).toMatchObject({ status: 'done', attempts: 1 })
+    expect(await record()).toMatchObject({ status: 'done', attempts: 1 })
   })
 
-  it('does it once when two deliveries run at the same time; the loser asks for redelivery', async () => {
+  it('does not run it again on an immediate redelivery', async () => {
+    const { deliver, work, record } = setup()
+    await deliver(payload)
+    await deliver(payload)
+    expect(work).toHaveBeenCalledTimes(1)
+    expect(await record()).toMatchObject({ status: 'done', attempts: 1 })
+  })
+
+  it('keeps the total at one across five redeliveries spaced past the lease', async () => {
+    const { deliver, work, record } = setup()
+    await deliver(payload)
+    for (let i = 0; i < 5; i++) {
+      advanceClock(DEFAULT_LEASE_MS + 1_000)
+      await deliver(payload)
+    }
+    expect(work).toHaveBeenCalledTimes(1)
+    expect(await record()).toMatchObject({ status: 'done', attempts: 1 })
+  })
+
+  it('records a failure, rethrows it, runs again on the next delivery, then done (two runs)', async () => {
+    const { deliver, work, record } = setup()
+    work.mockRejectedValueOnce(Object.assign(new Error('partner timeout'), { status: 504 }))
+
+    await expect(deliver(payload)).rejects.toMatchObject({ message: 'partner timeout', status: 504 })
+    expect(await record()).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { message: 'partner timeout', status: 504 },
+    })
+
+    await deliver(payload)
+    await deliver(payload)
+    expect(work).toHaveBeenCalledTimes(2)
+    expect(await record()).toMatchObject({ status: 'done', attempts: 2 })
+  })
+
+  it('resolves an invalid payload without running anything, logging no body', async () => {
+    const { deliver, work, ledger, logger } = setup()
+
+    await expect(deliver(invalid)).resolves.toBeUndefined()
+    await expect(deliver(invalid)).resolves.toBeUndefined()
+    await expect(deliver(null)).resolves.toBeUndefined()
+
+    expect(work).not.toHaveBeenCalled()
+    expect(await getRecord(ledger(), ORDER_STATUS_UPDATED_SCOPE, payloadFingerprint(invalid))).toMatchObject({
+      status: 'rejected',
+    })
+    expect(logger.messages('warn')).toContain('orderStatusUpdated.rejected')
+    expect(logger.text()).not.toContain('secret-token')
+  })
+
+  it('two concurrent first deliveries: one runs, the other is busy (503, warn) and its redelivery skips', async () => {
     const { deliver, work } = setup()
     const results = await Promise.allSettled([deliver(payload), deliver(payload)])
 
     expect(work).toHaveBeenCalledTimes(1)
     const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
     expect(rejected.map((r) => r.reason)).toEqual([expect.any(BusyError)])
-    expect((rejected[0].reason as BusyError).status).toBe(503)
+    expect(rejected[0].reason).toMatchObject({ status: 503, level: 'warn' })
 
-    await deliver(payload) // the redelivery finds it done
+    await deliver(payload) // the platform's redelivery finds it done
     expect(work).toHaveBeenCalledTimes(1)
+  })
+
+  it('two concurrent first deliveries whose creates land two round trips apart both run (the documented window)', async () => {
+    const { deliver, work, platform, record } = setup()
+    const reached = gate()
+    const held = gate()
+    let creates = 0
+    // Hold the first delivery's create in flight until the second delivery has claimed.
+    platform.before(async (request) => {
+      const writing = request.method === 'PUT' || request.method === 'PATCH'
+      if (writing && JSON.stringify(request.body ?? '').includes('"attempts":1') && ++creates === 1) {
+        reached.open()
+        await held.opened
+      }
+    })
+    const late = deliver(payload)
+    await reached.opened
+    await deliver(payload)
+    held.open()
+    await late
+
+    expect(work).toHaveBeenCalledTimes(2)
+    expect(await record()).toMatchObject({ status: 'done' })
+    await deliver(payload)
+    expect(work).toHaveBeenCalledTimes(2)
   })
 
   it('treats a different event as its own unit of work', async () => {
@@ -53,52 +131,17 @@ describe('orderStatusUpdated', () => {
     expect(work).toHaveBeenCalledTimes(2)
   })
 
-  it('marks a failing side effect failed, rethrows, and retries on redelivery', async () => {
-    const { deliver, work, ledger } = setup()
-    const error = Object.assign(new Error('partner timeout'), { status: 504 })
-    work.mockRejectedValueOnce(error)
+  it('leaves a live claim alone and reclaims a stale one, counting the attempt', async () => {
+    const { deliver, work, ledger, record } = setup()
 
-    await expect(deliver(payload)).rejects.toBe(error)
-    expect(await getRecord(ledger, ORDER_STATUS_UPDATED_SCOPE, KEY)).toMatchObject({
-      status: 'failed',
-      attempts: 1,
-      error: { message: 'partner timeout', status: 504 },
-    })
-
-    await deliver(payload)
-    expect(work).toHaveBeenCalledTimes(2)
-    expect(await getRecord(ledger, ORDER_STATUS_UPDATED_SCOPE, KEY)).toMatchObject({ status: 'done', attempts: 2 })
-  })
-
-  it('rejects a bad payload without the side effect, without throwing, logging no body', async () => {
-    const { deliver, work, ledger, logger } = setup()
-
-    await expect(deliver(invalid)).resolves.toBeUndefined()
-    await expect(deliver(null)).resolves.toBeUndefined()
-
-    expect(work).not.toHaveBeenCalled()
-    expect(await getRecord(ledger, ORDER_STATUS_UPDATED_SCOPE, payloadFingerprint(invalid))).toMatchObject({
-      status: 'rejected',
-    })
-    expect(logger.entries.some((e) => e.level === 'warn')).toBe(true)
-    expect(logger.text()).not.toContain('secret-token')
-  })
-
-  it('reclaims a stale claim left by a delivery that died, but not a live one', async () => {
-    const { deliver, work, ledger } = setup()
-
-    await claim(ledger, ORDER_STATUS_UPDATED_SCOPE, KEY) // live lease held elsewhere
+    await claim(ledger(), ORDER_STATUS_UPDATED_SCOPE, KEY) // live lease held elsewhere
     await expect(deliver(payload)).rejects.toBeInstanceOf(BusyError)
     expect(work).not.toHaveBeenCalled()
 
-    await claim(ledger, ORDER_STATUS_UPDATED_SCOPE, keyOf(other), { leaseMs: 1 })
-    await sleep(5)
-    await deliver(other)
+    advanceClock(DEFAULT_LEASE_MS + 1_000) // that delivery died
+    await deliver(payload)
     expect(work).toHaveBeenCalledTimes(1)
-    expect(await getRecord(ledger, ORDER_STATUS_UPDATED_SCOPE, keyOf(other))).toMatchObject({
-      status: 'done',
-      attempts: 2,
-    })
+    expect(await record()).toMatchObject({ status: 'done', attempts: 2 })
   })
 
   it('logs ids, not the body', async () => {
@@ -106,5 +149,12 @@ describe('orderStatusUpdated', () => {
     await deliver({ ...payload, clientEmail: 'someone@example.com' })
     expect(logger.text()).toContain(ID)
     expect(logger.text()).not.toContain('someone@example.com')
+  })
+
+  it('runs again when the order re-enters a state later', async () => {
+    const { deliver, work } = setup()
+    await deliver(payload)
+    await deliver({ ...payload, currentChangeDate: '2026-11-29T09:00:00.000Z' })
+    expect(work).toHaveBeenCalledTimes(2)
   })
 })
