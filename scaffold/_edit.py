@@ -439,11 +439,15 @@ class Edit:
         tail = len(items)
         while tail > 0 and items[tail - 1] in ours:
             tail -= 1
+        # What git holds (committed, else staged) is the app's own: it stays.
+        known = _project.git_version(self.root, MANIFEST)
+        kept = _json_edit.get(known, ("policies",), [], name=MANIFEST) if known else []
+        kept = kept if isinstance(kept, list) else []
         for policy in reversed(items[tail:]):
             name = str(policy["name"])
             # outbound-access (api.vtex.com/dataentities) serves the Master Data client
             key = name if name in needed else "ADMIN_DS"
-            if not served[key] or needed[key]:
+            if not served[key] or needed[key] or policy in kept:
                 break  # it stays, and so does everything the app had before it
             data = _json_edit.remove_item(
                 data, ("policies",), policy, prune_empty=last, name=MANIFEST

@@ -517,3 +517,27 @@ def _ignored_by_files(
             shown = (Path(folder) / ".gitignore").as_posix()
             verdict = (result.include, f"{shown}:{result.index + 1}: {lines[result.index].strip()}")
     return verdict[1] if verdict is not None and verdict[0] else None
+
+
+def git_version(root: Path, rel: str) -> bytes | None:
+    """The committed (else staged) bytes of ``rel``, if ``root`` is in a git work tree.
+
+    Args:
+        root: The app root.
+        rel: A path relative to it.
+
+    Returns:
+        The bytes git holds, or ``None`` (no git, no repository, not tracked).
+    """
+    import subprocess
+
+    for spec in (f"HEAD:./{rel}", f":./{rel}"):
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(root), "show", spec], capture_output=True, check=False, timeout=30
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        if done.returncode == 0:
+            return done.stdout
+    return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -153,3 +154,17 @@ def test_cli_remove_worker_and_publisher(
     again = runner.invoke(cli, ["remove-publisher", "item-changed", "-C", str(app)])
     assert again.exit_code == 0
     assert "nothing to remove" in again.output
+
+
+def test_policies_git_holds_are_the_apps_and_stay(tmp_path: Path, gen_cache: Path) -> None:
+    app = make_app("no-events", tmp_path / "app", gen_cache)
+    manifest = json.loads((app / "manifest.json").read_text())
+    manifest["policies"] = [{"name": "vbase-read-write"}, {"name": "colossus-write-logs"}]
+    (app / "manifest.json").write_text(json.dumps(manifest, indent=4) + "\n")
+    subprocess.run(["git", "init", "-q", str(app)], check=True)
+    subprocess.run(["git", "-C", str(app), "add", "manifest.json"], check=True)
+    before = snapshot(app)
+    add_event(app, "order-paid", sender="vtex.orders-broadcast", topics=["order-paid"])
+    remove_event(app, "order-paid")
+    # The ledger that used vbase is gone, yet the app had the policy: it stays.
+    assert snapshot(app) == before
