@@ -189,6 +189,30 @@ def test_answers_file_records_the_answers_repository_and_version(tmp_path: Path)
         assert local not in text
 
 
+# Compiler options real apps build with when their tsconfig is laxer than ours (no strict
+# null checks, or an ES5 target when "extends": "@vtex/tsconfig" does not resolve): the code
+# add-* copies into such apps must not add errors there either.
+LAX_OPTIONS = {
+    "not-strict": ["--strict", "false"],
+    "implicit-any-only": ["--strict", "false", "--noImplicitAny", "true"],
+    "es5-target": ["--target", "es5", "--lib", "es2017,dom"],
+}
+
+
+@pytest.mark.node
+@pytest.mark.parametrize("variant", ["vbase-example", "masterdata-example"])
+def test_generated_code_compiles_under_laxer_compiler_options(tmp_path: Path, variant: str) -> None:
+    node_dir = render(tmp_path, variant) / "node"
+    nodeapp.ensure_node_modules(node_dir)
+    base = ["--noEmit", "--skipLibCheck", "--esModuleInterop", "--module", "commonjs"]
+    base += ["--moduleResolution", "node", "--types", "node"]
+    for name, options in LAX_OPTIONS.items():
+        tsc = nodeapp.run(
+            node_dir, "node", "node_modules/typescript/bin/tsc", *base, *options, "index.ts"
+        )
+        assert tsc.returncode == 0, f"{name}: {tsc.stdout}{tsc.stderr}"
+
+
 @pytest.mark.node
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_generated_app_typechecks_and_its_tests_pass(tmp_path: Path, variant: str) -> None:

@@ -48,7 +48,7 @@ export async function createSyncItemsJob(ctx: Context, next: () => Promise<void>
   }
 
   const jobId = idempotencyKey ? jobIdFor(idempotencyKey) : randomUUID()
-  const unique = [...new Set(itemIds)]
+  const unique = Array.from(new Set(itemIds))
   const job = await enqueue<JobData>(ctx, JOBS_SCOPE, jobId, { itemIds: unique })
   if (!sameItems(job.data?.itemIds, unique)) {
     ctx.status = 422

@@ -200,7 +200,7 @@ const carryOver = <D>(record: ProcessingRecord<D>) => ({
   attempts: record.attempts,
   owner: record.owner,
   claimedAt: record.claimedAt,
-  leaseExpiresAt: null,
+  leaseExpiresAt: null as string | null,
   ...(record.data === undefined ? {} : { data: record.data }),
 })
 
@@ -211,7 +211,7 @@ const fresh = <D>(scope: string, key: string): ProcessingRecord<D> => ({
   attempts: 0,
   owner: null,
   claimedAt: null,
-  leaseExpiresAt: null,
+  leaseExpiresAt: null as string | null,
   updatedAt: nowIso(),
 })
 
@@ -489,7 +489,7 @@ export async function runOnce<D = unknown>(
     }
     throw sanitizeError(error)
   }
-  const record = await markDone<D>(ctx, claimed.record, data === undefined ? undefined : data)
+  const record = await markDone<D>(ctx, claimed.record, data === undefined ? undefined : (data as D))
   return { outcome: 'processed', record }
 }
 

@@ -108,7 +108,7 @@ export function createSyncItemsHandler(work: ProcessItem) {
     }
 
     const { jobId } = body
-    const itemIds = [...new Set(body.itemIds)]
+    const itemIds = Array.from(new Set(body.itemIds))
 
     // The job claim keeps two deliveries of one job from running side by side.
     const job = await claim<JobData>(ctx, JOBS_SCOPE, jobId, { leaseMs: JOB_LEASE_MS, maxAttempts: JOB_MAX_ATTEMPTS })
