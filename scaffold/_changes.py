@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import errno
+import json
 import os
 import re
 import signal
@@ -12,7 +13,7 @@ import stat
 import tempfile
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Literal
@@ -426,3 +427,59 @@ def _unified(change: Change) -> str:
         else:
             out.append(line + "\n\\ No newline at end of file\n")
     return "".join(out)
+
+
+@dataclass
+class Result:
+    """What an editing command did (or, before ``apply``, would do).
+
+    Attributes:
+        command: The command name (``add-event``...).
+        name: The handler id or topic the command was about.
+        root: The app root.
+        created: Files created, relative to the root.
+        modified: Files modified.
+        deleted: Files deleted.
+        notes: Things the person should know (files kept, flags ignored).
+        dry_run: Nothing was written.
+        message: Why nothing changed, when nothing did.
+        diff: A unified diff per changed file (what ``--dry-run`` prints).
+    """
+
+    command: str
+    name: str
+    root: Path
+    created: list[str] = field(default_factory=list)
+    modified: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    message: str = ""
+    diff: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def unchanged(self) -> bool:
+        """True when the command found everything already in place."""
+        return not (self.created or self.modified or self.deleted)
+
+    def to_json(self) -> str:
+        """Return the machine-readable summary printed by ``--json``.
+
+        Returns:
+            A JSON document.
+        """
+        return json.dumps(
+            {
+                "command": self.command,
+                "name": self.name,
+                "root": str(self.root),
+                "dry_run": self.dry_run,
+                "unchanged": self.unchanged,
+                "created": self.created,
+                "modified": self.modified,
+                "deleted": self.deleted,
+                "notes": self.notes,
+                "message": self.message,
+            },
+            indent=2,
+        )

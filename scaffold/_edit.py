@@ -7,17 +7,15 @@ for the person. Nothing touches the disk until the caller applies ``edit.changes
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
 import re
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
 from scaffold import _json_edit, _names, _project
-from scaffold._changes import ChangeSet
+from scaffold._changes import ChangeSet, Result
 from scaffold._vtex import (
     DEFAULT_STORE,
     FIRE_POLICY,
@@ -43,62 +41,6 @@ SUPPORT_FILES: tuple[tuple[str, str], ...] = (
     ("templates/components/support/platform.ts.jinja", PLATFORM),
     ("templates/components/support/http.ts.jinja", HTTP_HELPERS),
 )
-
-
-@dataclass
-class Result:
-    """What an editing command did (or, before ``apply``, would do).
-
-    Attributes:
-        command: The command name (``add-event``...).
-        name: The handler id or topic the command was about.
-        root: The app root.
-        created: Files created, relative to the root.
-        modified: Files modified.
-        deleted: Files deleted.
-        notes: Things the person should know (files kept, flags ignored).
-        dry_run: Nothing was written.
-        message: Why nothing changed, when nothing did.
-        diff: A unified diff per changed file (what ``--dry-run`` prints).
-    """
-
-    command: str
-    name: str
-    root: Path
-    created: list[str] = field(default_factory=list)
-    modified: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    dry_run: bool = False
-    message: str = ""
-    diff: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def unchanged(self) -> bool:
-        """True when the command found everything already in place."""
-        return not (self.created or self.modified or self.deleted)
-
-    def to_json(self) -> str:
-        """Return the machine-readable summary printed by ``--json``.
-
-        Returns:
-            A JSON document.
-        """
-        return json.dumps(
-            {
-                "command": self.command,
-                "name": self.name,
-                "root": str(self.root),
-                "dry_run": self.dry_run,
-                "unchanged": self.unchanged,
-                "created": self.created,
-                "modified": self.modified,
-                "deleted": self.deleted,
-                "notes": self.notes,
-                "message": self.message,
-            },
-            indent=2,
-        )
 
 
 class Edit:
@@ -559,6 +501,36 @@ class Edit:
             ].append(change.rel)
         return out
 
+    def finish(self, *, dry_run: bool) -> Result:
+        """Summarize this edit and, unless ``dry_run``, apply it atomically.
+
+        Args:
+            dry_run: Only report and diff; write nothing.
+
+        Returns:
+            The result, with the unified diff of every file in ``diff``.
+
+        Raises:
+            ProjectError: If git would ignore a file the edit creates (it would not be
+                committed, and the app would not build elsewhere).
+        """
+        from scaffold import _app_docs
+
+        _app_docs.refresh(self)  # the app's README graph and CHANGELOG follow the code
+        created = [change.rel for change in self.changes.changes if change.kind == "create"]
+        ignored = _project.ignore_rules(self.root, created)
+        if ignored:
+            rel, rule = next(iter(ignored.items()))
+            raise ProjectError(
+                f"{rel} would be ignored by git ({rule}), so the app would not build from a "
+                "clone; narrow that rule (or re-include the folder with a `!` rule) and run again"
+            )
+        result = self.result(dry_run=dry_run)
+        result.diff = self.changes.diff()
+        if not dry_run and not result.unchanged:
+            self.changes.apply()
+        return result
+
 
 # Placeholder values that cannot occur in a template, to tell its own names from derived ones.
 _SENTINELS: dict[str, str] = {
@@ -681,38 +653,6 @@ def describe(declaration: Any) -> str:
     if not isinstance(declaration, dict):
         return "something that is not an object"
     return f"sender {declaration.get('sender')}, topics {', '.join(topics_of(declaration))}"
-
-
-def finish(edit: Edit, *, dry_run: bool) -> Result:
-    """Summarize the edit and, unless ``dry_run``, apply it atomically.
-
-    Args:
-        edit: The planned edit.
-        dry_run: Only report and diff; write nothing.
-
-    Returns:
-        The result, with the unified diff of every file in ``diff``.
-
-    Raises:
-        ProjectError: If git would ignore a file the edit creates (it would not be
-            committed, and the app would not build elsewhere).
-    """
-    from scaffold import _app_docs
-
-    _app_docs.refresh(edit)  # the app's README graph and CHANGELOG follow the code
-    created = [change.rel for change in edit.changes.changes if change.kind == "create"]
-    ignored = _project.ignore_rules(edit.root, created)
-    if ignored:
-        rel, rule = next(iter(ignored.items()))
-        raise ProjectError(
-            f"{rel} would be ignored by git ({rule}), so the app would not build from a "
-            "clone; narrow that rule (or re-include the folder with a `!` rule) and run again"
-        )
-    result = edit.result(dry_run=dry_run)
-    result.diff = edit.changes.diff()
-    if not dry_run and not result.unchanged:
-        edit.changes.apply()
-    return result
 
 
 def parse_store(value: str | None) -> Store | None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from scaffold import _edit as c
 from scaffold import _names, _project, _vtex
+from scaffold._changes import Result
 from scaffold.errors import ConflictError, InvalidAnswerError
 
 HANDLER_TEMPLATE = "templates/components/consumer/handler.ts.jinja"
@@ -52,7 +53,7 @@ def add_event(
     topics: list[str],
     store: _vtex.Store | None = None,
     dry_run: bool = False,
-) -> c.Result:
+) -> Result:
     """Add a consumer of ``sender``'s ``topics`` to the app containing ``start``.
 
     Creates ``node/events/<id>.ts`` and its test, declares the event in service.json,
@@ -96,7 +97,7 @@ def add_event(
             )
         edit.message = f"{ident}: already present (declared and registered); nothing changed"
         if edit.read(module) != edit.render(HANDLER_TEMPLATE, variables):
-            return c.finish(edit, dry_run=dry_run)
+            return edit.finish(dry_run=dry_run)
         # scaffold's own handler: go on, to add what is missing (its test, once the app can
         # run tests); everything that exists is left as it is.
     for template in (HANDLER_TEMPLATE, TEST_TEMPLATE):
@@ -115,10 +116,10 @@ def add_event(
         edit.set_json_key(_vtex.SERVICE, ("events",), ident, {"sender": sender, field: topics})
     edit.register("events", ident, module)
     edit.add_policies([*_vtex.store_policies(store), _vtex.LOGS_POLICY])
-    return c.finish(edit, dry_run=dry_run)
+    return edit.finish(dry_run=dry_run)
 
 
-def remove_event(start: Path, name: str, *, dry_run: bool = False) -> c.Result:
+def remove_event(start: Path, name: str, *, dry_run: bool = False) -> Result:
     """Undo :func:`add_event` exactly: declaration, registration, files, support, policies.
 
     The handler and its test are deleted only if they are byte-identical to what the
@@ -159,7 +160,7 @@ def remove_event(start: Path, name: str, *, dry_run: bool = False) -> c.Result:
             f"nothing to remove: {ident!r} is neither declared in {_vtex.SERVICE} nor in the "
             f"events map (declared events: {known})"
         )
-        return c.finish(edit, dry_run=dry_run)
+        return edit.finish(dry_run=dry_run)
     edit.drop_handler("events", ident, module)
     if isinstance(declaration, dict) and c.topics_of(declaration):
         variables = _names.component_vars(
@@ -172,4 +173,4 @@ def remove_event(start: Path, name: str, *, dry_run: bool = False) -> c.Result:
             if edit.read(rel) is not None:
                 edit.notes.append(f"kept {rel}: service.json does not say what scaffold wrote")
     edit.prune_unused()
-    return c.finish(edit, dry_run=dry_run)
+    return edit.finish(dry_run=dry_run)

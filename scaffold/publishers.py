@@ -8,6 +8,7 @@ from typing import Literal
 
 from scaffold import _edit as c
 from scaffold import _names, _vtex
+from scaffold._changes import Result
 
 PUBLISHER_TEMPLATE = "templates/components/publisher/publisher.ts.jinja"
 TEST_TEMPLATE = "templates/components/publisher/publisher.test.ts.jinja"
@@ -73,7 +74,7 @@ def plan_publisher(
 
 def add_publisher(
     start: Path, topic: str, *, store: _vtex.Store | None = None, dry_run: bool = False
-) -> c.Result:
+) -> Result:
     """Add a publisher of the app's own ``topic`` (payload ``{ id }``).
 
     Args:
@@ -97,10 +98,10 @@ def add_publisher(
     plan_publisher(edit, topic, "single")
     edit.ensure_support(store, routes=False)
     edit.add_policies([_vtex.FIRE_POLICY])
-    return c.finish(edit, dry_run=dry_run)
+    return edit.finish(dry_run=dry_run)
 
 
-def remove_publisher(start: Path, topic: str, *, dry_run: bool = False) -> c.Result:
+def remove_publisher(start: Path, topic: str, *, dry_run: bool = False) -> Result:
     """Undo :func:`add_publisher` exactly: the publisher, its test, and what they alone used.
 
     Args:
@@ -126,7 +127,7 @@ def remove_publisher(start: Path, topic: str, *, dry_run: bool = False) -> c.Res
     test = f"node/__tests__/publishers/{base['topic_camel']}.test.ts"
     if edit.read(module) is None:
         edit.message = f"nothing to remove: there is no {module}"
-        return c.finish(edit, dry_run=dry_run)
+        return edit.finish(dry_run=dry_run)
     users = [u for u in edit.imported_by(module, edit.node_sources()) if u != test]
     if users:
         raise ConflictError(
@@ -137,4 +138,4 @@ def remove_publisher(start: Path, topic: str, *, dry_run: bool = False) -> c.Res
     edit.delete_if_ours(module, [edit.render(PUBLISHER_TEMPLATE, v) for v in kinds])
     edit.delete_if_ours(test, [edit.render(TEST_TEMPLATE, v) for v in kinds])
     edit.prune_unused()
-    return c.finish(edit, dry_run=dry_run)
+    return edit.finish(dry_run=dry_run)

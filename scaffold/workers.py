@@ -6,6 +6,7 @@ from pathlib import Path
 
 from scaffold import _edit as c
 from scaffold import _names, _project, _vtex
+from scaffold._changes import Result
 from scaffold.errors import ConflictError, InvalidAnswerError
 from scaffold.publishers import plan_publisher
 
@@ -42,7 +43,7 @@ def add_worker(
     batch: bool = True,
     store: _vtex.Store | None = None,
     dry_run: bool = False,
-) -> c.Result:
+) -> Result:
     """Add a worker on the app's own event, its publisher and (batch) its job routes.
 
     Args:
@@ -105,7 +106,7 @@ def add_worker(
         edit.set_json_key(_vtex.SERVICE, ("routes",), route_id, declaration)
         edit.register("routes", route_id, f"node/routes/{ident}Jobs.ts")
     edit.add_policies([*_vtex.store_policies(store), _vtex.LOGS_POLICY, _vtex.FIRE_POLICY])
-    return c.finish(edit, dry_run=dry_run)
+    return edit.finish(dry_run=dry_run)
 
 
 def _check_conflicts(
@@ -160,7 +161,7 @@ def _plan_files(
         edit.notes.append(f"kept {rel}: it differs from the template (edited by hand?)")
 
 
-def remove_worker(start: Path, name: str, *, dry_run: bool = False) -> c.Result:
+def remove_worker(start: Path, name: str, *, dry_run: bool = False) -> Result:
     """Undo :func:`add_worker` exactly: the worker, its routes, its publisher and the rest.
 
     Files are deleted only if byte-identical to what the components render (batch or
@@ -196,7 +197,7 @@ def remove_worker(start: Path, name: str, *, dry_run: bool = False) -> c.Result:
     registered = edit.registered("events", ident, module)
     if declaration is None and not registered and edit.read(module) is None:
         edit.message = f"nothing to remove: there is no worker {ident!r}"
-        return c.finish(edit, dry_run=dry_run)
+        return edit.finish(dry_run=dry_run)
     topics = c.topics_of(declaration)
     topic = topics[0] if topics else default_topic(ident)
     edit.drop_handler("events", ident, module)
@@ -221,4 +222,4 @@ def remove_worker(start: Path, name: str, *, dry_run: bool = False) -> c.Result:
         edit.delete_if_ours(publisher, [edit.render(PUBLISHER_TEMPLATE, v) for v in kinds])
         edit.delete_if_ours(publisher_test, [edit.render(TEST_TEMPLATE, v) for v in kinds])
     edit.prune_unused()
-    return c.finish(edit, dry_run=dry_run)
+    return edit.finish(dry_run=dry_run)

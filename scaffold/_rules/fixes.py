@@ -25,7 +25,7 @@ from scaffold.errors import UserError
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from scaffold._edit import Result
+    from scaffold._changes import Result
     from scaffold._rules._base import Finding
 
 FIXABLE = frozenset({"SC001", "SC201", "SC301"})
@@ -73,7 +73,7 @@ def fix_app(root: Path, findings: list[Finding], *, dry_run: bool) -> Fixes:
         if line is not None:
             out.fixed.append(f"{finding.rule} {line}")
     if edit.changes.changes:
-        out.result = _edit.finish(edit, dry_run=dry_run)
+        out.result = edit.finish(dry_run=dry_run)
     else:
         out.result.message = "nothing to fix"
     return out
