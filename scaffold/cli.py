@@ -110,6 +110,12 @@ def user_errors(func: F) -> F:
             raise fail(str(error)) from None
         except (KeyboardInterrupt, EOFError):
             raise fail(ABORTED, 130) from None
+        except BrokenPipeError:
+            # The reader of our output went away (`scaffold list | head`). Whatever the
+            # command did is done, so no error line; exit as a SIGPIPE'd process would, with
+            # stdout pointed at /dev/null so the interpreter's final flush stays quiet.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(128 + 13) from None
         except OSError as error:
             where = f" ({error.filename})" if error.filename else ""
             raise fail(f"{error.strerror or error}{where}; nothing was changed") from None
