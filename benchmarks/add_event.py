@@ -3,11 +3,12 @@
 Side by side with a hello-world typer command that takes the same options (the floor any
 typer CLI pays: interpreter start, typer, click): the goal is add-event <= 1.5x of it.
 
-Run: .venv/bin/python benchmarks/add_event.py
+Run: .venv/bin/python benchmarks/add_event.py [--runs R] [--big]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -15,10 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import _timing
+
 from scaffold.events import add_event
 from scaffold.new import AppAnswers, create_app
-
-RUNS = 9
 
 HELLO = """
 from pathlib import Path
@@ -60,16 +61,7 @@ def _cli(app: Path, name: str) -> float:
         [sys.executable, "-m", "scaffold", "add-event", name, *ARGS, "-C", str(app)],
         check=True,
         capture_output=True,
-    )
-    return time.perf_counter() - start
-
-
-def _hello(script: Path, app: Path, name: str) -> float:
-    start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, str(script), "add-event", name, *ARGS, "-C", str(app)],
-        check=True,
-        capture_output=True,
+        env=_timing.environment(),
     )
     return time.perf_counter() - start
 
@@ -86,24 +78,44 @@ def _grow(app: Path, count: int) -> None:
 
 def main() -> None:
     """Print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument(
+        "--big", action="store_true", help="also grow a 200-event app (about 3 minutes)"
+    )
+    options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         answers = AppAnswers("acme", "order-sync", "Order Sync", "", "vbase", True)
         small = Path(tmp) / "small"
         create_app(small, answers)
         script = Path(tmp) / "hello.py"
         script.write_text(HELLO, encoding="utf-8")
-        # Interleaved, so a busy machine slows both sides alike.
-        hello: list[float] = []
-        ours: list[float] = []
-        for i in range(RUNS):
-            hello.append(_hello(script, small, f"bench-{i}"))
-            ours.append(_cli(small, f"bench-{i}"))
-        print(
-            f"generated app, {RUNS} runs each, process start included:\n"
-            f"  hello-world typer add-event (same options): median {_median(hello) * 1000:.0f} ms\n"
-            f"  scaffold add-event:                         median {_median(ours) * 1000:.0f} ms\n"
-            f"  ratio {_median(ours) / _median(hello):.2f}x (goal <= 1.5x)"
+        scaffold = [sys.executable, "-m", "scaffold", "add-event"]
+        times = _timing.interleaved(
+            {
+                "hello-world typer add-event (same options)": lambda i: [
+                    sys.executable,
+                    str(script),
+                    "add-event",
+                    f"bench-{i + 1}",
+                    *ARGS,
+                    "-C",
+                    str(small),
+                ],
+                "scaffold add-event": lambda i: [
+                    *scaffold,
+                    f"bench-{i + 1}",
+                    *ARGS,
+                    "-C",
+                    str(small),
+                ],
+            },
+            options.runs,
         )
+        print("a generated app, each run adds one more event:")
+        _timing.report(times, "hello-world typer add-event (same options)", 1.5)
+        if not options.big:
+            return
         big = Path(tmp) / "big"
         create_app(big, answers)
         start = time.perf_counter()

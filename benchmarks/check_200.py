@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import _timing
 
 from scaffold.check import check_app
 
@@ -107,15 +106,8 @@ def generate(root: Path, count: int) -> None:
 
 
 def wall(args: list[str], runs: int, env: dict[str, str]) -> list[float]:
-    """Wall times of ``runs`` fresh processes (exit codes 0 and 1 both count as done)."""
-    out = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        result = subprocess.run(args, capture_output=True, check=False, env=env)
-        out.append(time.perf_counter() - start)
-        if result.returncode not in (0, 1):
-            raise SystemExit(result.stderr.decode())
-    return out
+    """Wall times of ``runs`` fresh processes of one command (see ``_timing`` for pairs)."""
+    return _timing.interleaved({"command": args}, runs, env)["command"]
 
 
 def main() -> None:
@@ -141,20 +133,17 @@ def main() -> None:
         hello = Path(tmp) / "hello.py"
         hello.write_text(HELLO)
         command = [sys.executable, "-m", "scaffold", "check", str(root)]
-        env = {**os.environ, "SCAFFOLD_CACHE_DIR": str(Path(tmp) / "cache")}
-        fresh = wall([*command, "--no-cache"], runs, env)
-        wall(command, 1, env)  # fills the cache
-        cached = wall(command, runs, env)
-        hellos = wall([sys.executable, str(hello)], runs, env)
-    hello_ms = statistics.median(hellos) * 1000
-    print(f"median of {runs} runs, wall time of a fresh process:")
-    print(f"  typer hello world                  {hello_ms:6.0f} ms")
-    for label, times in (
-        ("scaffold check --no-cache", fresh),
-        ("scaffold check (cache hit)", cached),
-    ):
-        ms = statistics.median(times) * 1000
-        print(f"  {label:<34} {ms:6.0f} ms  ratio {ms / hello_ms:.2f} (goal: <= 1.30)")
+        env = _timing.environment({"SCAFFOLD_CACHE_DIR": str(Path(tmp) / "cache")})
+        times = _timing.interleaved(
+            {
+                "typer hello world": [sys.executable, str(hello)],
+                "scaffold check --no-cache": [*command, "--no-cache"],
+                "scaffold check (cache hit)": command,
+            },
+            runs,
+            env,
+        )
+    _timing.report(times, "typer hello world", 1.3)
 
 
 if __name__ == "__main__":
