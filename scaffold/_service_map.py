@@ -159,6 +159,10 @@ class Resolver(Generic[F]):
         self._files: dict[str, F | None] = {}
         self._bindings: dict[str, dict[str, Node]] = {}
         self._imports: dict[str, dict[str, tuple[Node, str, str]]] = {}
+        # Quiet lookups (no problems collected) depend only on these keys: a linter asks the
+        # same "what does ../support/processing export as runOnce" once per handler file.
+        self._exports: dict[tuple[str, str, int], tuple[F, Node] | None] = {}
+        self._paths: dict[tuple[str, str], tuple[str, str]] = {}
 
     def service_map(self, index: F) -> ServiceMap[F]:
         """Find the map given to ``new Service`` in ``index`` and read its members.
@@ -343,6 +347,16 @@ class Resolver(Generic[F]):
         self, file: F, name: str, at: Node, importer: F, problems: _Problems[F], hops: int
     ) -> tuple[F, Node] | None:
         """What ``file`` exports as ``name``; ``at`` is the importer's statement."""
+        if problems is None:
+            key = (file.rel, name, hops)
+            if key not in self._exports:
+                self._exports[key] = self._find_export(file, name, at, importer, None, hops)
+            return self._exports[key]
+        return self._find_export(file, name, at, importer, problems, hops)
+
+    def _find_export(
+        self, file: F, name: str, at: Node, importer: F, problems: _Problems[F], hops: int
+    ) -> tuple[F, Node] | None:
         if hops > _MAX_HOPS:
             _note(problems, importer, at, f"{self.label} is reached through too many names")
             return None
@@ -408,10 +422,13 @@ class Resolver(Generic[F]):
         if not spec.startswith("."):
             _note(problems, file, at, f"{self.label} comes from the package {spec!r}")
             return None
-        base = posixpath.normpath(posixpath.join(posixpath.dirname(file.rel), spec))
-        for suffix in (".js", ".ts"):
-            base = base.removesuffix(suffix)
-        candidates = (f"{base}.ts", f"{base}/index.ts")
+        folder = file.rel.rpartition("/")[0]
+        if (folder, spec) not in self._paths:
+            base = posixpath.normpath(posixpath.join(folder, spec))
+            for suffix in (".js", ".ts"):
+                base = base.removesuffix(suffix)
+            self._paths[folder, spec] = (f"{base}.ts", f"{base}/index.ts")
+        candidates = self._paths[folder, spec]
         for path in candidates:
             if path not in self._files:
                 self._files[path] = None if path.startswith("..") else self._load(path)

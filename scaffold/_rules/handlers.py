@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 REQUEST_ONLY = frozenset(
     {"request", "query", "params", "headers", "header", "cookies", "querystring"}
 )
+_REQUEST_PROPS = REQUEST_ONLY | {"get"}
 LOGGER_NAMES = frozenset({"logger", "console", "log"})
 # In a catch, a (non-log) call or assignment whose text matches this records the failure.
 RECORDS_FAILURE = re.compile(r"fail|reject|status|dead.?letter|retry", re.IGNORECASE)
@@ -97,25 +98,16 @@ def _with_helpers(module: Module, functions: Iterable[Node]) -> list[Node]:
 def _analyzer(project: Project) -> Analyzer:
     resolver: Resolver[Module] = Resolver(lambda rel: project.module(project.root / rel))
     clients: dict[str, set[str]] = {}
+    # What a callee resolves to depends only on its module and its text (top-level bindings,
+    # imports, exports), so 200 handlers calling the same imported helper follow it once each.
+    resolved: dict[tuple[str, str, str], tuple[Module, Node] | None] = {}
 
     def resolve(module: Module, callee: Node) -> tuple[Module, Node] | None:
         callee = unwrap(callee)
-        if callee.type == "identifier":
-            where, target = resolver.follow(module, callee)
-        elif callee.type == "member_expression":
-            where, target = resolver.follow(module, callee)
-            if target.type not in FUNCTION_TYPES:
-                obj = callee.child_by_field_name("object")
-                prop = callee.child_by_field_name("property")
-                if obj is None or prop is None or unwrap(obj).type != "identifier":
-                    return None
-                where, target = resolver.follow(module, obj)
-                if target.type != "object":
-                    return None
-                target = _method(target, _ts.text(prop)) or target
-        else:
-            return None
-        return (where, target) if target.type in FUNCTION_TYPES else None
+        key = (module.rel, callee.type, _ts.text(callee))
+        if key not in resolved:
+            resolved[key] = _follow_callee(resolver, module, callee)
+        return resolved[key]
 
     def client_names(module: Module) -> set[str]:
         if module.rel not in clients:
@@ -123,6 +115,28 @@ def _analyzer(project: Project) -> Analyzer:
         return clients[module.rel]
 
     return Analyzer(resolve, client_names)
+
+
+def _follow_callee(
+    resolver: Resolver[Module], module: Module, callee: Node
+) -> tuple[Module, Node] | None:
+    """The function a callee (unwrapped) names, followed through names and imports."""
+    if callee.type == "identifier":
+        where, target = resolver.follow(module, callee)
+    elif callee.type == "member_expression":
+        where, target = resolver.follow(module, callee)
+        if target.type not in FUNCTION_TYPES:
+            obj = callee.child_by_field_name("object")
+            prop = callee.child_by_field_name("property")
+            if obj is None or prop is None or unwrap(obj).type != "identifier":
+                return None
+            where, target = resolver.follow(module, obj)
+            if target.type != "object":
+                return None
+            target = _method(target, _ts.text(prop)) or target
+    else:
+        return None
+    return (where, target) if target.type in FUNCTION_TYPES else None
 
 
 def _method(obj: Node, name: str) -> Node | None:
@@ -302,6 +316,9 @@ def _ctx_names(module: Module) -> set[str]:
 def _request_only(module: Module, node: Node, ctx: set[str]) -> list[Finding]:
     flagged: Node | None = None
     if node.type == "member_expression":
+        prop = node.child_by_field_name("property")
+        if prop is None or _ts.text(prop) not in _REQUEST_PROPS:
+            return []  # every form below ends in one of these names
         chain = member_chain(node)
         parent = node.parent
         if len(chain) == 2 and chain[0] in ctx and chain[1] in REQUEST_ONLY:

@@ -1,0 +1,75 @@
+"""The TypeScript layer's fast paths agree with reading the tree node by node."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from scaffold import _ts
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TRICKY = [
+    "a.b",
+    "this.x.y",
+    "a?.b.c",
+    "ctx.clients.vbase.saveJSON",
+    "this.#secret.value",
+    "$x._y$.z9",
+    "super.handle",
+    "import.meta.url",
+    "new.target.name",
+    "(ctx as any).clients.vbase",
+    "ctx!.body.items",
+    "ctx.\n  clients.\n  vbase",
+    "ctx /* c */ .body",
+    "f().x",
+    "a['b'].c",
+    "a[0].b",
+    "(a, b).c",
+    "<any>ctx.body",
+    "ctx.body!.id",
+    "(await load()).items",
+    "`t`.length",
+    "café.naïve",
+]
+
+
+def _member_expressions(source: bytes) -> list:
+    tree = _ts.parse(source)
+    return [node for node in _ts.walk(tree.root_node) if node.type == "member_expression"]
+
+
+def _corpus() -> list[Path]:
+    files = [p for base in ("templates", "tests/fixtures") for p in (ROOT / base).rglob("*.ts*")]
+    return sorted(p for p in files if re.search(r"\.ts(\.jinja)?$", p.name))
+
+
+def test_member_chain_fast_path_agrees_on_tricky_forms() -> None:
+    seen_fast = 0
+    for form in TRICKY:
+        nodes = _member_expressions(f"{form};\n".encode())
+        assert nodes, form
+        for node in nodes:
+            assert _ts.member_chain(node) == _ts.chain_by_tree(node), form
+            seen_fast += bool(_ts._PLAIN_CHAIN.match(_ts.text(node)))
+    assert seen_fast >= 5  # the fast path is exercised, not just the general one
+
+
+def test_member_chain_fast_path_agrees_on_every_member_expression_we_ship() -> None:
+    files = _corpus()
+    assert len(files) > 20
+    count = 0
+    for path in files:
+        for node in _member_expressions(path.read_bytes()):
+            assert _ts.member_chain(node) == _ts.chain_by_tree(node), (path, _ts.text(node))
+            count += 1
+    assert count > 500
+
+
+@pytest.mark.parametrize("form", ["super.x.y", "import.meta.url", "new.target.x"])
+def test_member_chain_of_a_non_name_root_is_empty(form: str) -> None:
+    (node, *_) = _member_expressions(f"{form};\n".encode())
+    assert _ts.member_chain(node) == []
