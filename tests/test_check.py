@@ -513,3 +513,17 @@ def test_cli_outside_an_app_exits_1(runner: CliRunner, tmp_path: Path) -> None:
 def test_importing_the_cli_does_not_load_tree_sitter() -> None:
     code = "import sys, scaffold.cli, scaffold.check; assert 'tree_sitter' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_symlinked_handler_file_is_checked_once_under_its_real_path(tmp_path: Path) -> None:
+    root = tmp_path / "app"
+    shutil.copytree(FIXTURES / "idempotency", root)
+    events = root / "node" / "events"
+    (events / "alias.ts").symlink_to(events / "orders.ts")
+    (root / "node" / "workers").mkdir(exist_ok=True)
+    (root / "node" / "workers" / "linked").symlink_to(events, target_is_directory=True)
+
+    assert found(root, "SC101") == found(FIXTURES / "idempotency", "SC101")
+    assert {path for path, *_ in found(root)} <= {
+        path for path, *_ in found(FIXTURES / "idempotency")
+    }

@@ -18,6 +18,19 @@ if TYPE_CHECKING:
 
 _SUPPRESS = re.compile(r"scaffold-check:\s*ignore\b([\sA-Za-z0-9,-]*)")
 _TEST_PARTS = {"__tests__", "__mocks__", "node_modules"}
+# The node types the rules look up in every file: found by one query per file.
+INDEXED_ORDER = (
+    "call_expression",
+    "catch_clause",
+    "comment",
+    "expression_statement",
+    "formal_parameters",
+    "member_expression",
+    "pair_pattern",
+    "shorthand_property_identifier_pattern",
+    "variable_declarator",
+)
+INDEXED = frozenset(INDEXED_ORDER)
 
 
 def is_test_file(path: Path) -> bool:
@@ -52,6 +65,7 @@ class Module:
     tree: Tree
     _suppressed: dict[int, frozenset[str]] | None = field(default=None, repr=False)
     _index: dict[str, list[Node]] | None = field(default=None, repr=False)
+    _all: dict[str, list[Node]] | None = field(default=None, repr=False)
 
     @property
     def root(self) -> Node:
@@ -61,7 +75,9 @@ class Module:
     def nodes(self, *types: str) -> list[Node]:
         """Every node of these types in the file, in document order (indexed on first use).
 
-        Each rule used to walk every tree again; one walk per file serves them all.
+        Each rule used to walk every tree again; one search per file serves them all. The
+        types the rules ask for (``INDEXED``) are found by one tree-sitter query; any other
+        type falls back to one walk of the whole tree.
 
         Args:
             types: tree-sitter node types, e.g. ``"call_expression"``.
@@ -69,14 +85,19 @@ class Module:
         Returns:
             The nodes, outer before inner when they start at the same byte.
         """
-        if self._index is None:
-            index: dict[str, list[Node]] = {}
-            for node in _ts.walk(self.root):
-                index.setdefault(node.type, []).append(node)
-            self._index = index
+        if INDEXED.issuperset(types):
+            if self._index is None:
+                self._index = _ts.find(self.root, INDEXED_ORDER)
+            index = self._index
+        else:
+            if self._all is None:
+                self._all = {}
+                for node in _ts.walk(self.root):
+                    self._all.setdefault(node.type, []).append(node)
+            index = self._all
         if len(types) == 1:
-            return self._index.get(types[0], [])
-        found = [node for kind in types for node in self._index.get(kind, [])]
+            return index.get(types[0], [])
+        found = [node for kind in types for node in index.get(kind, [])]
         return sorted(found, key=lambda n: (n.start_byte, -n.end_byte))
 
     def position(self, node: Node) -> tuple[int, int]:
@@ -149,6 +170,8 @@ class Project:
         self.node = self.root / "node"
         self.findings: list[Finding] = []
         self._modules: dict[Path, Module | None] = {}
+        self._folders: dict[Path, Path] = {}
+        self._listed: dict[tuple[str, ...], list[Path]] = {}  # three rules list the same files
 
     def rel(self, path: Path) -> str:
         """Return ``path`` relative to the app root, ``/``-separated."""
@@ -169,7 +192,7 @@ class Project:
         if path in self._modules:  # already seen under this spelling: skip realpath
             return self._modules[path]
         given = path
-        path = path.resolve()
+        path = self._real(path)
         if path in self._modules:
             self._modules[given] = self._modules[path]
             return self._modules[path]
@@ -196,6 +219,14 @@ class Project:
         self._modules[path] = self._modules[given] = module
         return module
 
+    def _real(self, path: Path) -> Path:
+        """``path.resolve()``, resolving each folder once (a file costs one ``lstat``)."""
+        folder = self._folders.get(path.parent)
+        if folder is None:
+            folder = self._folders[path.parent] = path.parent.resolve()
+        real = folder / path.name
+        return real.resolve() if real.is_symlink() else real
+
     def unreadable(self, rel: str, error: OSError) -> None:
         """Record that a file exists but cannot be read (an SC000 error, once per file)."""
         why = error.strerror or type(error).__name__
@@ -212,6 +243,8 @@ class Project:
         Returns:
             Sorted absolute paths.
         """
+        if folders in self._listed:
+            return self._listed[folders]
         bases = [self.node / name for name in folders] if folders else [self.node]
         found: set[Path] = set()
         for base in bases:
@@ -221,7 +254,8 @@ class Project:
                     path = Path(folder, name)
                     if name.endswith(".ts") and not is_test_file(path.relative_to(self.node)):
                         found.add(path)
-        return sorted(found)
+        self._listed[folders] = sorted(found)
+        return self._listed[folders]
 
     def _unlistable(self, error: OSError) -> None:
         if error.filename and Path(error.filename).exists():
