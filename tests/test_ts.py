@@ -74,21 +74,3 @@ def test_member_chain_of_a_non_name_root_is_empty(form: str) -> None:
     (node, *_) = _member_expressions(f"{form};\n".encode())
     assert _ts.member_chain(node) == []
 
-
-def test_find_matches_a_full_walk_on_every_file_we_ship_and_on_broken_code() -> None:
-    from scaffold._rules._source import INDEXED_ORDER
-
-    broken = [b"export async function f(ctx) { await ctx.clients.x.save(", b"a.b(c; // x\n}"]
-    sources = [path.read_bytes() for path in _corpus()] + broken
-    compared = 0
-    for source in sources:
-        root = _ts.parse(source).root_node
-        walked: dict[str, list[tuple[int, int]]] = {}
-        for node in _ts.walk(root):
-            walked.setdefault(node.type, []).append((node.start_byte, node.end_byte))
-        found = _ts.find(root, INDEXED_ORDER)
-        for kind in INDEXED_ORDER:
-            spans = [(node.start_byte, node.end_byte) for node in found.get(kind, [])]
-            assert spans == walked.get(kind, []), kind
-            compared += len(spans)
-    assert compared > 1000
