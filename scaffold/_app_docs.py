@@ -139,21 +139,26 @@ def _block_end(lines: list[str], heading: int, end: int) -> int:
     return next((i for i in range(heading + 1, end) if lines[i].startswith("#")), end)
 
 
-def refresh(edit: Edit) -> None:
+def refresh(edit: Edit) -> Inventory | None:
     """Plan the README graph block and CHANGELOG entries for what ``edit`` changes.
 
     Args:
         edit: The edit session, before its changes are applied.
+
+    Returns:
+        The app's inventory as the edit leaves it (what ``read_app`` will read once the
+        edit is applied), or ``None`` when there was nothing to refresh or the app could
+        not be read.
     """
     from scaffold import inventory
     from scaffold.errors import UserError
     from scaffold.inventory import GRAPH_START
 
     if not edit.changes.changes:
-        return
+        return None
     readme, changelog = edit.read(README) or b"", edit.read(CHANGELOG) or b""
     if GRAPH_START.encode() not in readme and UNRELEASED.encode() not in changelog:
-        return  # nothing of ours to keep current (a hand-written app)
+        return None  # nothing of ours to keep current (a hand-written app)
     root = edit.root
 
     def on_disk(rel: str) -> bytes | None:
@@ -165,15 +170,18 @@ def refresh(edit: Edit) -> None:
     listed = inventory.ts_files(root)
     planned = set(listed)
     for change in edit.changes.changes:
-        if change.rel.endswith(".ts"):
+        if inventory.listed(change.rel):
             (planned.discard if change.kind == "delete" else planned.add)(change.rel)
+    parses: inventory.Parses = {}  # a file the edit leaves alone is parsed once
     try:
-        after = inventory.inventory(edit.read, sorted(planned))
-        before = inventory.inventory(on_disk, listed)
+        after = inventory.inventory(edit.read, sorted(planned), parses=parses)
+        # Only what a CHANGELOG line says is compared, so the state before needs no details.
+        before = inventory.inventory(on_disk, listed, details=False, parses=parses)
     except UserError:
-        return
+        return None
     _rewrite(edit.read, edit.write, README, lambda text: replace_block(text, after))
     _rewrite(edit.read, edit.write, CHANGELOG, lambda t: update_changelog(t, before, after))
+    return after
 
 
 def fill(root: Path) -> None:

@@ -16,9 +16,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from scaffold.errors import ProjectError, ScaffoldError
+
+if TYPE_CHECKING:
+    from scaffold.inventory import Inventory
 
 Kind = Literal["create", "modify", "delete"]
 
@@ -444,6 +447,8 @@ class Result:
         dry_run: Nothing was written.
         message: Why nothing changed, when nothing did.
         diff: A unified diff per changed file (what ``--dry-run`` prints).
+        inventory: The app's inventory as the edit leaves it, when the edit already read
+            it (to redraw the README graph), so next steps need not read it again.
     """
 
     command: str
@@ -456,6 +461,7 @@ class Result:
     dry_run: bool = False
     message: str = ""
     diff: dict[str, str] = field(default_factory=dict)
+    inventory: Inventory | None = field(default=None, repr=False, compare=False)
 
     @property
     def unchanged(self) -> bool:

@@ -516,7 +516,7 @@ class Edit:
         """
         from scaffold import _app_docs
 
-        _app_docs.refresh(self)  # the app's README graph and CHANGELOG follow the code
+        after = _app_docs.refresh(self)  # the app's README graph and CHANGELOG follow the code
         created = [change.rel for change in self.changes.changes if change.kind == "create"]
         ignored = _project.ignore_rules(self.root, created)
         if ignored:
@@ -527,6 +527,7 @@ class Edit:
             )
         result = self.result(dry_run=dry_run)
         result.diff = self.changes.diff()
+        result.inventory = after
         if not dry_run and not result.unchanged:
             self.changes.apply()
         return result

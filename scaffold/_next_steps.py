@@ -170,10 +170,12 @@ def after_edit(result: Any) -> list[str]:
     from scaffold.errors import UserError
 
     root: Path = result.root
-    try:
-        inv = inventory.read_app(root)
-    except UserError:
-        return []
+    inv = result.inventory  # read by the edit from the bytes it wrote, when it read it
+    if inv is None:
+        try:
+            inv = inventory.read_app(root)
+        except UserError:
+            return []
     lines: list[str] = []
     if result.command in {"add-event", "add-worker"}:
         lines += _added_handler(inv, result.name, _prefix(root))

@@ -112,11 +112,19 @@ class Inventory:
         return json.dumps({"app": self.app_id, "items": items, "problems": self.problems}, indent=2)
 
 
-class _Files:
-    """Parsed .ts files of the app, each read once, through a reader."""
+Parses = dict[tuple[str, bytes], Source]
 
-    def __init__(self, read: Reader) -> None:
+
+class _Files:
+    """Parsed .ts files of the app, each read once, through a reader.
+
+    ``parses`` may be shared by several inventories (before and after an edit): keyed on
+    a file's path and bytes, so a file the edit does not change is parsed once.
+    """
+
+    def __init__(self, read: Reader, parses: Parses | None = None) -> None:
         self.read = read
+        self._parses: Parses = parses if parses is not None else {}
         self._cache: dict[str, Source | None] = {}
         self._needs: dict[str, list[str]] = {}
         self._imports: dict[str, list[str]] = {}
@@ -125,7 +133,13 @@ class _Files:
     def load(self, rel: str) -> Source | None:
         if rel not in self._cache:
             data = self.read(rel) if not rel.startswith("..") else None
-            self._cache[rel] = Source.parse(rel, data) if data is not None else None
+            if data is None:
+                self._cache[rel] = None
+            else:
+                key = (rel, data)
+                if key not in self._parses:
+                    self._parses[key] = Source.parse(rel, data)
+                self._cache[rel] = self._parses[key]
         return self._cache[rel]
 
     def resolver(self) -> Resolver[Source]:
@@ -226,17 +240,45 @@ def ts_files(root: Path) -> list[str]:
     found = []
     for path in node.rglob("*.ts"):
         rel = path.relative_to(root).as_posix()
-        if "node_modules" not in rel.split("/") and not _is_test(rel):
+        if listed(rel):
             found.append(rel)
     return sorted(found)
 
 
-def inventory(read: Reader, listing: list[str] | None = None) -> Inventory:
+def listed(rel: str) -> bool:
+    """Tell whether :func:`ts_files` lists ``rel`` when it exists (tests and deps aside).
+
+    Args:
+        rel: A path relative to the app root.
+
+    Returns:
+        True for a module of the app's own code under ``node/``.
+    """
+    parts = rel.split("/")
+    return (
+        parts[0] == "node"
+        and rel.endswith(".ts")
+        and "node_modules" not in parts
+        and not _is_test(rel)
+    )
+
+
+def inventory(
+    read: Reader,
+    listing: list[str] | None = None,
+    *,
+    details: bool = True,
+    parses: Parses | None = None,
+) -> Inventory:
     """Read an app's events, workers, publishers and routes through ``read``.
 
     Args:
         read: Returns a file's bytes by path relative to the app root, or None.
         listing: Every .ts file of the app, so publishers nobody imports yet are found too.
+        details: Also find each item's missing policies, the publishers it calls and its
+            ``// >>>`` marker; without, those stay empty (what a CHANGELOG line needs is
+            all there: ids, kinds, senders, topics, route paths and methods).
+        parses: Parsed files to share with other inventories, keyed on path and bytes.
 
     Returns:
         The inventory.
@@ -252,7 +294,7 @@ def inventory(read: Reader, listing: list[str] | None = None) -> Inventory:
         for p in manifest.get("policies") or []
         if isinstance(p, dict) and "name" in p
     }
-    files = _Files(read)
+    files = _Files(read, parses)
     out = Inventory(app_id)
     index = files.load(INDEX)
     reachable = files.reach([INDEX]) if index is not None else []
@@ -268,7 +310,7 @@ def inventory(read: Reader, listing: list[str] | None = None) -> Inventory:
             decl = declared.get(key)
             decl = decl if isinstance(decl, dict) else {}
             pubs: list[str] = []
-            for fn in fns:
+            for fn in fns if details else []:
                 _calls(files, fn.source, fn.node, names, pubs, 0)
             sender = decl.get("sender") if isinstance(decl.get("sender"), str) else None
             path = decl.get("path") if isinstance(decl.get("path"), str) else None
@@ -286,13 +328,17 @@ def inventory(read: Reader, listing: list[str] | None = None) -> Inventory:
                     registered=True if key in registered else (False if complete else None),
                     missing_policies=_missing_policies(
                         files, files.reach([fn.source.rel for fn in fns]), policies
-                    ),
+                    )
+                    if details
+                    else (),
                     publishes=tuple(pubs),
-                    marker=_marker(files, [fn.ref for fn in fns]),
+                    marker=_marker(files, [fn.ref for fn in fns]) if details else None,
                 )
             )
     for pub in publishers:
-        missing = _missing_policies(files, files.reach([pub.source.rel]), policies)
+        missing = (
+            _missing_policies(files, files.reach([pub.source.rel]), policies) if details else ()
+        )
         out.items.append(
             Item(pub.id, "publisher", topics=pub.topics, files=pub.files, missing_policies=missing)
         )

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from scaffold import events, inventory, publishers, workers
 from scaffold.cli import app as cli
 from tests.helpers import make_app
 
@@ -94,3 +95,37 @@ def test_new_says_where_the_app_is_and_what_to_create(
         assert "const DATA_ENTITY = 'PL'" in text
     else:
         assert not entity
+
+
+def test_the_inventory_an_edit_reports_is_the_app_it_leaves(
+    tmp_path: Path, gen_cache: Path
+) -> None:
+    # Next steps reuse the inventory the edit read to redraw the README graph: it must be
+    # exactly what reading the app from disk gives once the edit is applied.
+    app = make_app("generated", tmp_path / "app", gen_cache)
+    steps = [
+        lambda: events.add_event(app, "order-seen", sender="vtex.orders-broadcast", topics=["a"]),
+        lambda: workers.add_worker(app, "export-orders"),
+        lambda: publishers.add_publisher(app, "item-changed"),
+        lambda: workers.add_worker(app, "reindex", batch=False),
+        lambda: events.remove_event(app, "order-seen"),
+        lambda: workers.remove_worker(app, "export-orders"),
+        lambda: publishers.remove_publisher(app, "item-changed"),
+    ]
+    for step in steps:
+        result = step()
+        assert not result.unchanged
+        assert result.inventory is not None
+        assert result.inventory == inventory.read_app(app)
+
+
+def test_next_steps_read_an_app_without_a_readme_graph_from_disk(
+    tmp_path: Path, gen_cache: Path, runner: CliRunner
+) -> None:
+    app = make_app("imported-tabs", tmp_path / "app", gen_cache)
+    args = ["add-event", "order-seen", "--sender", "vtex.orders-broadcast", "--topic", "t"]
+    result = runner.invoke(cli, [*args, "-C", str(app)])
+    assert result.exit_code == 0, result.output
+    steps = next_steps(result.output)
+    assert marker_line(app, steps).lstrip().startswith("// >>>")
+    assert any("Target Workspace" in s for s in steps)
