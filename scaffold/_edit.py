@@ -264,8 +264,8 @@ class Edit:
                 continue  # only route handlers read request bodies
             if "__tests__" in rel and not self.host.tests.ready:
                 continue
-            if existing is None or not ledger:
-                self.create(rel, self.render(template, {"store": store}))
+            if (existing is None or not ledger) and self.read(rel) is None:
+                self.write(rel, self.render(template, {"store": store}))  # never overwrite
         return store
 
     # --- undo -------------------------------------------------------------------------
