@@ -33,6 +33,10 @@ MARKER = b"// >>>"
 GRAPH_START = "<!-- scaffold:graph:start (scaffold add-*/remove-* rewrite this block) -->"
 GRAPH_END = "<!-- scaffold:graph:end -->"
 _MAX_FILES = 400
+# The nodes `used_client` (the policy check's) can find a client in; it says None to others.
+_CLIENT_USES = frozenset(
+    {"member_expression", "shorthand_property_identifier_pattern", "pair_pattern"}
+)
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,7 @@ class _Files:
         self.read = read
         self._parses: Parses = parses if parses is not None else {}
         self._cache: dict[str, Source | None] = {}
+        self._bytes: dict[str, bytes] = {}  # b"" for a test module: it needs no policy
         self._needs: dict[str, list[str]] = {}
         self._imports: dict[str, list[str]] = {}
         self._resolver: Resolver[Source] | None = None
@@ -133,6 +138,7 @@ class _Files:
     def load(self, rel: str) -> Source | None:
         if rel not in self._cache:
             data = self.read(rel) if not rel.startswith("..") else None
+            self._bytes[rel] = b"" if data is None or _is_test(rel) else data
             if data is None:
                 self._cache[rel] = None
             else:
@@ -156,7 +162,12 @@ class _Files:
 
             found: list[str] = []
             source = self.load(rel)
-            for node in _ts.walk(source.root) if source is not None and not _is_test(rel) else []:
+            # A client's name is in the bytes wherever the code names it (keys and
+            # properties are matched as written): a file without any needs no walk.
+            named = any(name.encode() in self._bytes[rel] for name in CLIENT_POLICIES)
+            for node in _ts.walk(source.root) if source is not None and named else []:
+                if node.type not in _CLIENT_USES:
+                    continue
                 name = used_client(node)
                 if name in CLIENT_POLICIES and CLIENT_POLICIES[name][0] not in found:
                     found.append(CLIENT_POLICIES[name][0])
@@ -301,6 +312,7 @@ def inventory(
     others = [rel for rel in listing or [] if rel not in reachable]
     publishers = _publishers(files, [*reachable, *others])
     names = {pub.id for pub in publishers}
+    calls = _Calls(files, names)
     for prop in ("events", "routes"):
         declared = _section(service, prop)
         found = _read_map(files, index, prop, out.problems)
@@ -311,7 +323,7 @@ def inventory(
             decl = decl if isinstance(decl, dict) else {}
             pubs: list[str] = []
             for fn in fns if details else []:
-                _calls(files, fn.source, fn.node, names, pubs, 0)
+                pubs += [name for name in calls.of(fn.source, fn.node) if name not in pubs]
             sender = decl.get("sender") if isinstance(decl.get("sender"), str) else None
             path = decl.get("path") if isinstance(decl.get("path"), str) else None
             kind: Kind = "route" if prop == "routes" else "event"
@@ -427,27 +439,44 @@ class _Fn:
         return _ref(self.source, self.node)
 
 
-def _calls(
-    files: _Files, source: Source, node: Node, names: set[str], out: list[str], depth: int
-) -> None:
-    """Collect the publishers ``node`` calls, directly or through functions of its file."""
-    if not names:
-        return
-    resolver = files.resolver()
-    for call in _ts.walk(node):
-        if call.type != "call_expression":
-            continue
-        callee = _ts.callee_name(call)
-        if callee in names:
-            if callee not in out:
-                out.append(callee)
-            continue
-        function = call.child_by_field_name("function")
-        if depth >= 3 or function is None or _ts.unwrap(function).type != "identifier":
-            continue
-        where, target = resolver.follow(source, function)
-        if target.id != node.id and target.type in _ts.FUNCTION_TYPES | {"function_declaration"}:
-            _calls(files, where, target, names, out, depth + 1)
+class _Calls:
+    """The publishers functions call, each function's answer worked out once.
+
+    Handlers share helpers (the ledger's ``runOnce``...): without the memo, each handler
+    walks them again. An answer depends on the function and the depth left, both in the key.
+    """
+
+    def __init__(self, files: _Files, names: set[str]) -> None:
+        self.files = files
+        self.names = names
+        self._found: dict[tuple[str, int, int], list[str]] = {}
+
+    def of(self, source: Source, node: Node, depth: int = 0) -> list[str]:
+        """The publishers ``node`` calls, directly or through the functions it calls, in
+        the order met, each once."""
+        key = (source.rel, node.id, depth)
+        if key in self._found:
+            return self._found[key]
+        out: list[str] = []
+        resolver = self.files.resolver()
+        for call in _ts.walk(node) if self.names else []:
+            if call.type != "call_expression":
+                continue
+            callee = _ts.callee_name(call)
+            if callee in self.names:
+                if callee not in out:
+                    out.append(callee)
+                continue
+            function = call.child_by_field_name("function")
+            if depth >= 3 or function is None or _ts.unwrap(function).type != "identifier":
+                continue
+            where, target = resolver.follow(source, function)
+            if target.id != node.id and target.type in _ts.FUNCTION_TYPES | {
+                "function_declaration"
+            }:
+                out += [name for name in self.of(where, target, depth + 1) if name not in out]
+        self._found[key] = out
+        return out
 
 
 def _functions(
