@@ -340,15 +340,34 @@ def _from_node_dir(rel: str, spec: str, name: str, read: ReadFile) -> tuple[str,
     return name, f"../{inside}"
 
 
+def node_ts_files(root: Path) -> list[str]:
+    """What ``(root / "node").rglob("*.ts")`` lists outside node_modules, relative to ``root``.
+
+    Any entry so named, folders too; symlinked folders are listed, not entered (as rglob).
+    node_modules is not walked (it holds thousands of files, none of them the app's).
+
+    Args:
+        root: The app root.
+
+    Returns:
+        ``node/...`` paths, in the order the walk meets them.
+    """
+    import fnmatch
+
+    found: list[str] = []
+    for folder, dirs, files in os.walk(root / "node"):
+        base = Path(folder).relative_to(root).as_posix()
+        found += [f"{base}/{name}" for name in [*dirs, *files] if fnmatch.fnmatchcase(name, "*.ts")]
+        dirs[:] = [d for d in dirs if d != "node_modules"]
+    return found
+
+
 def _declares_global_context(root: Path, read: ReadFile, index_file: str) -> bool:
     """Whether a module of the app declares a global ``Context`` type."""
     files = [index_file]
-    node = root / "node"
-    if node.is_dir():
-        for path in sorted(node.rglob("*.ts")):
-            rel = path.relative_to(root).as_posix()
-            if "/node_modules/" not in rel and "/__tests__/" not in rel and rel not in files:
-                files.append(rel)
+    for rel in sorted(node_ts_files(root), key=lambda rel: rel.split("/")):  # as Paths sort
+        if "/__tests__/" not in rel and rel not in files:
+            files.append(rel)
     for rel in files:
         data = read(rel)
         if data and b"declare global" in data and _GLOBAL_CONTEXT.search(data):

@@ -245,15 +245,9 @@ def ts_files(root: Path) -> list[str]:
     Returns:
         Paths relative to ``root``.
     """
-    node = root / "node"
-    if not node.is_dir():
-        return []
-    found = []
-    for path in node.rglob("*.ts"):
-        rel = path.relative_to(root).as_posix()
-        if listed(rel):
-            found.append(rel)
-    return sorted(found)
+    from scaffold._project import node_ts_files
+
+    return sorted(rel for rel in node_ts_files(root) if listed(rel))
 
 
 def listed(rel: str) -> bool:

@@ -280,3 +280,36 @@ def test_publishers_are_events_client_calls_named_by_their_function(
     assert items["removeUser"].topics == ("users.removed",)  # audit.sendEvent({...}) is not one
     assert items["dynamic"].topics == ("?",)
     assert items["removeUser"].missing_policies == ("colossus-fire-event",)
+
+
+def test_ts_files_lists_what_rglob_lists_without_entering_node_modules(tmp_path: Path) -> None:
+    def rglob(root: Path) -> list[str]:
+        rels = (p.relative_to(root).as_posix() for p in (root / "node").rglob("*.ts"))
+        return sorted(r for r in rels if inventory.listed(r))
+
+    node = tmp_path / "node"
+    for rel in [
+        "index.ts",
+        "events/a.ts",
+        "events/a.test.ts",
+        "events/b.d.ts",
+        "events/readme.md",
+        ".hidden/c.ts",
+        "__tests__/x.ts",
+        "deep/er/still/d.TS",
+        "deep/er/still/e.ts",
+        "node_modules/@vtex/api/index.ts",
+        "x/node_modules/y.ts",
+        "folder.ts/inner.ts",
+    ]:
+        (node / rel).parent.mkdir(parents=True, exist_ok=True)
+        (node / rel).write_text("export {}\n", encoding="utf-8")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "o.ts").write_text("export {}\n", encoding="utf-8")
+    (node / "linked").symlink_to(outside, target_is_directory=True)
+    (node / "linked.ts").symlink_to(outside / "o.ts")
+    listed = inventory.ts_files(tmp_path)
+    assert listed == rglob(tmp_path)
+    assert "node/events/a.ts" in listed and "node/folder.ts" in listed
+    assert not any("node_modules" in rel for rel in listed)

@@ -73,4 +73,3 @@ def test_member_chain_fast_path_agrees_on_every_member_expression_we_ship() -> N
 def test_member_chain_of_a_non_name_root_is_empty(form: str) -> None:
     (node, *_) = _member_expressions(f"{form};\n".encode())
     assert _ts.member_chain(node) == []
-
