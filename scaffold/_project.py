@@ -465,6 +465,8 @@ def _git_check_ignore(root: Path, rels: list[str]) -> dict[str, str] | None:
     """``git check-ignore -v``; ``None`` when there is no git or no repository."""
     import subprocess
 
+    if not _maybe_in_repository(root):
+        return None  # git would find no repository from here (exit 128): spare the process
     try:
         done = subprocess.run(
             ["git", "-C", str(root), "check-ignore", "-v", "-z", "--stdin"],
@@ -487,6 +489,16 @@ def _git_check_ignore(root: Path, rels: list[str]) -> dict[str, str] | None:
                 shown = Path(os.path.relpath(shown, root))
             out[path] = f"{shown.as_posix()}:{line}: {pattern}"
     return out
+
+
+def _maybe_in_repository(root: Path) -> bool:
+    """False only when git cannot find a repository from ``root``: no ``GIT_DIR`` and no
+    ``.git`` in ``root`` or above it, along its path as given or as resolved."""
+    if "GIT_DIR" in os.environ or "GIT_WORK_TREE" in os.environ:
+        return True
+    given, real = root.absolute(), root.resolve()
+    folders = {given, *given.parents, real, *real.parents}
+    return any((folder / ".git").exists() for folder in folders)
 
 
 def _gitignore_files(root: Path, rels: list[str]) -> dict[str, str]:

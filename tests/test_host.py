@@ -232,3 +232,36 @@ def test_vtex_gitignore_does_not_stop_add_event(tmp_path: Path, gen_cache: Path)
     result = add_event(app, "order-paid", sender="vtex.orders-broadcast", topics=["order-paid"])
     assert "node/support/processing.ts" in result.created
     assert ignore_rules(app, result.created) == {}
+
+
+@pytest.mark.parametrize("where", ["root", "parent", "symlink"])
+def test_git_is_asked_wherever_it_finds_the_repository(
+    tmp_path: Path, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A rule only git knows (the global excludes file) shows whether git was asked.
+    excludes = tmp_path / "excludes"
+    excludes.write_text("*.gen.ts\n", encoding="utf-8")
+    config = tmp_path / "gitconfig"
+    config.write_text(f"[core]\n\texcludesFile = {excludes}\n", encoding="utf-8")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    repo = tmp_path / "repo"
+    app = tree(repo / "apps" / "app" if where != "root" else repo, {"manifest.json": "{}"})
+    _git(repo, "init", "-q")
+    if where == "symlink":
+        (tmp_path / "link").symlink_to(repo / "apps", target_is_directory=True)
+        app = tmp_path / "link" / "app"
+    assert list(ignore_rules(app, ["node/x.gen.ts", "node/y.ts"])) == ["node/x.gen.ts"]
+
+
+def test_no_git_process_without_a_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tree(tmp_path / "app", {".gitignore": "lib\n"})
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    monkeypatch.delenv("GIT_WORK_TREE", raising=False)
+
+    def no_process(*args: object, **kwargs: object) -> None:
+        raise AssertionError("git was started with no repository to ask")
+
+    monkeypatch.setattr(subprocess, "run", no_process)
+    assert ignore_rules(root, ["node/lib/a.ts"]) == {"node/lib/a.ts": ".gitignore:1: lib"}
