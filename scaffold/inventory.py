@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from scaffold import _ts
 from scaffold._service_map import Resolver, Source
@@ -421,8 +421,7 @@ def _ref(source: Source, node: Node) -> str:
     return f"{source.rel}:{node.start_point[0] + 1}"
 
 
-@dataclass(frozen=True)
-class _Fn:
+class _Fn(NamedTuple):
     """A function (or whatever a map value resolves to) and its file."""
 
     source: Source
@@ -502,8 +501,7 @@ def _functions(
     return [_Fn(where, node)]
 
 
-@dataclass(frozen=True)
-class _Publisher:
+class _Publisher(NamedTuple):
     id: str
     topics: tuple[str, ...]
     files: tuple[str, ...]
@@ -646,10 +644,10 @@ def _node_id(prefix: str, name: str) -> str:
     return f"{prefix}_{_ID.sub('_', name)}"
 
 
-@dataclass
 class _Graph:
-    nodes: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (label, shape)
-    edges: list[tuple[str, str, str]] = field(default_factory=list)  # (from, to, label)
+    def __init__(self) -> None:
+        self.nodes: dict[str, tuple[str, str]] = {}  # id -> (label, shape)
+        self.edges: list[tuple[str, str, str]] = []  # (from, to, label)
 
     def node(self, node_id: str, label: str, shape: str) -> str:
         self.nodes.setdefault(node_id, (label, shape))
