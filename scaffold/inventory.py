@@ -309,7 +309,8 @@ def inventory(
     calls = _Calls(files, names)
     for prop in ("events", "routes"):
         declared = _section(service, prop)
-        found = _read_map(files, index, prop, out.problems)
+        # A handler's functions serve only the details; a route's give its methods too.
+        found = _read_map(files, index, prop, out.problems, details or prop == "routes")
         registered, complete = found if found is not None else ({}, False)
         for key in [*declared, *(k for k in registered if k not in declared)]:
             fns, verbs = registered.get(key, ([], []))
@@ -352,9 +353,12 @@ def inventory(
 
 
 def _read_map(
-    files: _Files, index: Source | None, prop: str, problems: list[str]
+    files: _Files, index: Source | None, prop: str, problems: list[str], functions: bool = True
 ) -> tuple[dict[str, tuple[list[_Fn], list[str]]], bool] | None:
-    """Key -> (functions, HTTP verbs) of the Service's ``prop`` map, and whether it is complete."""
+    """Key -> (functions, HTTP verbs) of the Service's ``prop`` map, and whether it is complete.
+
+    Without ``functions`` the values are not followed: every key maps to ``([], [])``.
+    """
     if index is None:
         return None
     resolver = Resolver[Source](files.load, prop)
@@ -365,7 +369,8 @@ def _read_map(
     for entry in found.entries:
         if entry.key is not None:
             verbs: list[str] = []
-            fns = [fn for value in entry.values for fn in _functions(resolver, where, value, verbs)]
+            values = entry.values if functions else ()
+            fns = [fn for value in values for fn in _functions(resolver, where, value, verbs)]
             registered[entry.key] = (fns, verbs)
     return registered, complete
 
