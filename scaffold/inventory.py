@@ -130,7 +130,7 @@ class _Files:
         self.read = read
         self._parses: Parses = parses if parses is not None else {}
         self._cache: dict[str, Source | None] = {}
-        self._bytes: dict[str, bytes] = {}  # b"" for a test module: it needs no policy
+        self._data: dict[str, bytes | None] = {}
         self._needs: dict[str, list[str]] = {}
         self._imports: dict[str, list[str]] = {}
         self._resolver: Resolver[Source] | None = None
@@ -138,7 +138,7 @@ class _Files:
     def load(self, rel: str) -> Source | None:
         if rel not in self._cache:
             data = self.read(rel) if not rel.startswith("..") else None
-            self._bytes[rel] = b"" if data is None or _is_test(rel) else data
+            self._data[rel] = data
             if data is None:
                 self._cache[rel] = None
             else:
@@ -147,6 +147,11 @@ class _Files:
                     self._parses[key] = Source.parse(rel, data)
                 self._cache[rel] = self._parses[key]
         return self._cache[rel]
+
+    def data(self, rel: str) -> bytes | None:
+        """A file's bytes, read once (``None``: missing)."""
+        self.load(rel)
+        return self._data[rel]
 
     def resolver(self) -> Resolver[Source]:
         """One resolver for following calls and strings, sharing what it has read."""
@@ -164,7 +169,8 @@ class _Files:
             source = self.load(rel)
             # A client's name is in the bytes wherever the code names it (keys and
             # properties are matched as written): a file without any needs no walk.
-            named = any(name.encode() in self._bytes[rel] for name in CLIENT_POLICIES)
+            data = self.data(rel) if not _is_test(rel) else None
+            named = data is not None and any(name.encode() in data for name in CLIENT_POLICIES)
             for node in _ts.walk(source.root) if source is not None and named else []:
                 if node.type not in _CLIENT_USES:
                     continue
@@ -522,7 +528,7 @@ def _publishers(files: _Files, modules: list[str]) -> list[_Publisher]:
         source = files.load(rel)
         if source is None:
             continue
-        if b"sendEvent" not in (files.read(rel) or b""):
+        if b"sendEvent" not in (files.data(rel) or b""):
             continue
         resolver = files.resolver()
         for node in _ts.walk(source.root):
@@ -593,7 +599,7 @@ def _missing_policies(files: _Files, modules: list[str], policies: set[str]) -> 
 
 def _marker(files: _Files, refs: list[str]) -> str | None:
     for rel in dict.fromkeys(ref.rsplit(":", 1)[0] for ref in refs):
-        data = files.read(rel)
+        data = files.data(rel)
         if data is None:
             continue
         for number, line in enumerate(data.splitlines(), 1):
