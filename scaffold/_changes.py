@@ -61,11 +61,16 @@ class ChangeSet:
         self._after: dict[Path, bytes | None] = {}
         # A delete also removes the folders it leaves empty (the undo of a create).
         self.remove_empty_folders = True
+        # Paths already found inside the root: planning reads a file several times, and
+        # each check resolves the path and the root (a system call per component).
+        self._inside: set[Path] = set()
 
     def _key(self, path: Path) -> Path:
         path = path if path.is_absolute() else self.root / path
         key = Path(os.path.normpath(path))
-        self._check_inside(key)
+        if key not in self._inside:
+            self._check_inside(key)
+            self._inside.add(key)
         return key
 
     def _check_inside(self, path: Path) -> None:
