@@ -3,7 +3,10 @@
 Side by side with a hello-world typer command that takes the same options (the floor any
 typer CLI pays: interpreter start, typer, click): the goal is add-event <= 1.5x of it.
 
-Run: .venv/bin/python benchmarks/add_event.py [--runs R] [--big]
+Run: .venv/bin/python benchmarks/add_event.py [--runs R] [--big] [--others]
+
+``--others`` adds the same comparison for add-worker (a batch worker: publisher, routes)
+and add-publisher, each against a hello-world command taking that command's options.
 """
 
 from __future__ import annotations
@@ -49,6 +52,33 @@ def add_event(
     typer.echo(f"hello {name} from {sender} on {topic} in {directory}")
 
 
+@app.command("add-worker")
+def add_worker(
+    name: str,
+    topic: Annotated[Optional[str], typer.Option()] = None,
+    route: Annotated[Optional[bool], typer.Option("--route/--no-route")] = None,
+    batch: Annotated[bool, typer.Option("--batch/--no-batch")] = True,
+    store: Annotated[Optional[str], typer.Option()] = None,
+    directory: Annotated[Optional[Path], typer.Option("--dir", "-C")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", "-n")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y")] = False,
+    json_output: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    typer.echo(f"hello {name} on {topic} in {directory}")
+
+
+@app.command("add-publisher")
+def add_publisher(
+    topic: str,
+    store: Annotated[Optional[str], typer.Option()] = None,
+    directory: Annotated[Optional[Path], typer.Option("--dir", "-C")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", "-n")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y")] = False,
+    json_output: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    typer.echo(f"hello {topic} in {directory}")
+
+
 app()
 """
 
@@ -76,12 +106,48 @@ def _grow(app: Path, count: int) -> None:
         add_event(app, f"partner-event-{i}", sender="acme.partner", topics=[f"topic-{i}"])
 
 
+def _others(app: Path, script: Path, runs: int) -> None:
+    """add-worker and add-publisher on the same app, each beside its hello-world twin."""
+    for verb, args in (("add-worker", ["-y"]), ("add-publisher", ["-y"])):
+        name = "bulk-{}" if verb == "add-worker" else "thing-{}-changed"
+        hello = f"hello-world typer {verb} (same options)"
+        times = _timing.interleaved(
+            {
+                hello: lambda i, verb=verb, name=name, args=args: [
+                    sys.executable,
+                    str(script),
+                    verb,
+                    name.format(i + 1),
+                    *args,
+                    "-C",
+                    str(app),
+                ],
+                f"scaffold {verb}": lambda i, verb=verb, name=name, args=args: [
+                    sys.executable,
+                    "-m",
+                    "scaffold",
+                    verb,
+                    name.format(i + 1),
+                    *args,
+                    "-C",
+                    str(app),
+                ],
+            },
+            runs,
+        )
+        print(f"\nthe same app, each run adds one more ({verb}):")
+        _timing.report(times, hello, 1.5)
+
+
 def main() -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument(
         "--big", action="store_true", help="also grow a 200-event app (about 3 minutes)"
+    )
+    parser.add_argument(
+        "--others", action="store_true", help="also time add-worker and add-publisher"
     )
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -114,6 +180,8 @@ def main() -> None:
         )
         print("a generated app, each run adds one more event:")
         _timing.report(times, "hello-world typer add-event (same options)", 1.5)
+        if options.others:
+            _others(small, script, options.runs)
         if not options.big:
             return
         big = Path(tmp) / "big"
