@@ -5,15 +5,18 @@
 the options in ``copier.yml`` ``_envops``.
 
 Compiling a template to Python costs more than rendering it (about 12 ms for a handler), so
-compiled templates are kept between runs in jinja2's own bytecode cache, as Python keeps
-``.pyc`` files: an entry is used only for the same template file, the same source bytes
-(jinja2 compares a checksum), the same options, jinja2 and Python versions.
+compiled templates are kept between runs with jinja2's own bytecode cache, as Python keeps
+``.pyc`` files, in ``$XDG_CACHE_HOME/scaffold/templates`` (else ``~/.cache/scaffold/...``):
+an entry is used only for the same template file, the same source bytes (jinja2 compares a
+checksum), the same options, jinja2 and Python versions.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scaffold._paths import template_root
@@ -38,8 +41,8 @@ def make_environment(folder: str, *, cache_dir: str | None) -> Environment:
 
     Args:
         folder: The loader's root.
-        cache_dir: Where compiled templates are kept (``None``: jinja2's per-user default
-            in the temp folder); without a usable folder, templates compile every run.
+        cache_dir: Where compiled templates are kept (``None``: the user's cache folder,
+            created if missing); without a usable folder, templates compile every run.
 
     Returns:
         The environment.
@@ -79,8 +82,13 @@ def _compiled(options: dict[str, Any], cache_dir: str | None) -> BytecodeCache |
                 super().dump_bytecode(bucket)
 
     try:
+        if cache_dir is None:
+            base = os.environ.get("XDG_CACHE_HOME")
+            folder = (Path(base) if base else Path("~/.cache").expanduser()) / "scaffold"
+            (folder / "templates").mkdir(mode=0o700, parents=True, exist_ok=True)
+            cache_dir = str(folder / "templates")
         return Compiled(cache_dir, "__scaffold_%s.cache")
-    except (OSError, RuntimeError):  # no safe per-user folder in the temp folder
+    except (OSError, RuntimeError):  # no home, or a cache folder that cannot be made
         return None
 
 

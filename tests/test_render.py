@@ -71,3 +71,20 @@ def test_an_unusable_cache_folder_only_costs_the_compiling(tmp_path: Path) -> No
     for _ in range(2):
         environment = _render.make_environment(str(tmp_path / "t"), cache_dir=str(not_a_folder))
         assert environment.get_template("x.jinja").render(a=3) == "3\n"
+
+
+def test_the_cache_lives_in_the_users_cache_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    environment = _render.make_environment(str(template_root()), cache_dir=None)
+    environment.get_template(COMPONENTS[0]).render(variables())
+    assert len(list((tmp_path / "xdg" / "scaffold" / "templates").iterdir())) == 1
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))  # no folder can be made
+    environment = _render.make_environment(str(template_root()), cache_dir=None)
+    assert environment.get_template(COMPONENTS[0]).render(variables()) == (
+        _render.make_environment(str(template_root()), cache_dir=None)
+        .get_template(COMPONENTS[0])
+        .render(variables())
+    )
