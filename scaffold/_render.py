@@ -74,8 +74,13 @@ def _compiled(options: dict[str, Any], cache_dir: str | None) -> BytecodeCache |
             return super().get_cache_key(f"{name}|{options!r}|{jinja2.__version__}", filename)
 
         def load_bytecode(self, bucket: Bucket) -> None:
-            with contextlib.suppress(OSError):  # an unreadable cache: compile
+            try:
                 super().load_bytecode(bucket)
+            except Exception:  # noqa: BLE001 - any entry that cannot be loaded is a miss
+                # jinja2 checks the magic and the source checksum, but an entry cut short
+                # (a crash mid-write, a full disk) or damaged fails inside pickle or
+                # marshal with errors of their own: compile instead, never crash.
+                bucket.reset()
 
         def dump_bytecode(self, bucket: Bucket) -> None:
             with contextlib.suppress(OSError):  # a full or read-only disk: compile next time

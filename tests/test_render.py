@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,30 @@ def test_the_cache_lives_in_the_users_cache_folder(
         .get_template(COMPONENTS[0])
         .render(variables())
     )
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda data, magic: data[: len(magic) + 3], id="truncated"),
+        pytest.param(lambda data, magic: magic + b"\x80\x04garbage" * 4, id="bad-checksum"),
+        pytest.param(lambda data, magic: data[:-20] + b"\x00" * 20, id="bad-code"),
+    ],
+)
+def test_a_damaged_cache_entry_is_compiled_again(
+    tmp_path: Path, damage: Callable[[bytes, bytes], bytes]
+) -> None:
+    from jinja2.bccache import bc_magic
+
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "x.jinja").write_text("v={{ a }}\n", encoding="utf-8")
+    make = _render.make_environment
+    assert make(str(tmp_path / "t"), cache_dir=str(tmp_path / "cache")).get_template(
+        "x.jinja"
+    ).render(a=1) == ("v=1\n")
+    (entry,) = (tmp_path / "cache").iterdir()
+    entry.write_bytes(damage(entry.read_bytes(), bc_magic))  # a crash mid-write, a bad disk
+    assert make(str(tmp_path / "t"), cache_dir=str(tmp_path / "cache")).get_template(
+        "x.jinja"
+    ).render(a=2) == ("v=2\n")
