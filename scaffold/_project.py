@@ -352,12 +352,10 @@ def node_ts_files(root: Path) -> list[str]:
     Returns:
         ``node/...`` paths, in the order the walk meets them.
     """
-    import fnmatch
-
     found: list[str] = []
     for folder, dirs, files in os.walk(root / "node"):
         base = Path(folder).relative_to(root).as_posix()
-        found += [f"{base}/{name}" for name in [*dirs, *files] if fnmatch.fnmatchcase(name, "*.ts")]
+        found += [f"{base}/{name}" for name in [*dirs, *files] if name.endswith(".ts")]
         dirs[:] = [d for d in dirs if d != "node_modules"]
     return found
 

@@ -11,7 +11,7 @@ from functools import cache
 from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
-    from tree_sitter import Language, Node, Parser, Tree
+    from tree_sitter import Node, Parser, Tree
 
 BOM = b"\xef\xbb\xbf"
 
@@ -24,16 +24,9 @@ def parser() -> Parser:
         A tree-sitter parser configured with the TypeScript grammar.
     """
     import tree_sitter
-
-    return tree_sitter.Parser(_language())
-
-
-@cache
-def _language() -> Language:
-    import tree_sitter
     import tree_sitter_typescript
 
-    return tree_sitter.Language(tree_sitter_typescript.language_typescript())
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_typescript.language_typescript()))
 
 
 def parse(source: bytes) -> Tree:
