@@ -151,7 +151,9 @@ def topics_field(service: Any) -> Literal["keys", "topics"]:
 ReadFile = Callable[[str], "bytes | None"]
 """Return a file's bytes given its path relative to the app root, or ``None``."""
 
-_GLOBAL_CONTEXT = re.compile(rb"\btype\s+Context\s*(?:<[^=]*>)?\s*=")
+# Only a ServiceContext serves HTTP handlers (ctx.req, ctx.status...): apps built around
+# events often declare `type Context = EventContext<Clients, State>` instead.
+_GLOBAL_CONTEXT = re.compile(rb"\btype\s+Context\s*(?:<[^=]*>)?\s*=\s*ServiceContext\b")
 
 
 @dataclass(frozen=True)
@@ -361,7 +363,7 @@ def node_ts_files(root: Path) -> list[str]:
 
 
 def _declares_global_context(root: Path, read: ReadFile, index_file: str) -> bool:
-    """Whether a module of the app declares a global ``Context`` type."""
+    """Whether a module of the app declares a global ``Context`` that is a ServiceContext."""
     files = [index_file]
     for rel in sorted(node_ts_files(root), key=lambda rel: rel.split("/")):  # as Paths sort
         if "/__tests__/" not in rel and rel not in files:

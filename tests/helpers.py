@@ -22,6 +22,7 @@ FIXTURES = sorted(p.name for p in APPS.iterdir())
 HOSTS = frozenset(
     {
         "clients-elsewhere",
+        "event-context",
         "events-empty",
         "no-clients",
         "no-jest",

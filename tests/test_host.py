@@ -86,6 +86,18 @@ CONTEXT = (
         pytest.param(
             {
                 "node/index.ts": "import { Service } from '@vtex/api'\n"
+                "import { Clients } from './clients'\n"
+                "declare global {\n  type Context = EventContext<Clients, State>\n}\n"
+                "export default new Service<Clients, State>({\n"
+                "  clients: { implementation: Clients },\n})\n",
+                "node/clients/index.ts": CLASS,
+            },
+            Clients("Clients", "../clients", False),
+            id="global-context-that-is-an-event-context-is-not-used",
+        ),
+        pytest.param(
+            {
+                "node/index.ts": "import { Service } from '@vtex/api'\n"
                 "import clients from './config'\n"
                 "export default new Service({ clients })\n",
                 "node/config.ts": "import { Clients } from './services/io'\n"
