@@ -507,12 +507,13 @@ def _gitignore_files(root: Path, rels: list[str]) -> dict[str, str]:
     Like git, a file inside an ignored folder is ignored whatever later rules say.
     """
     out: dict[str, str] = {}
-    specs: dict[str, tuple[Any, list[str]] | None] = {}
+    files: dict[str, list[str] | None] = {}
+    specs: dict[str, Any] = {}
     for rel in rels:
         parts = rel.split("/")
         for end in range(1, len(parts) + 1):
             path = "/".join(parts[:end]) + ("/" if end < len(parts) else "")
-            rule = _ignored_by_files(root, path, specs)
+            rule = _ignored_by_files(root, path, files, specs)
             if rule is not None:
                 out[rel] = rule
                 break
@@ -520,34 +521,68 @@ def _gitignore_files(root: Path, rels: list[str]) -> dict[str, str]:
 
 
 def _ignored_by_files(
-    root: Path, path: str, specs: dict[str, tuple[Any, list[str]] | None]
+    root: Path, path: str, files: dict[str, list[str] | None], specs: dict[str, Any]
 ) -> str | None:
-    """The rule that ignores ``path`` (a folder ends with ``/``), deepest file last."""
-    import pathspec
+    """The rule that ignores ``path`` (a folder ends with ``/``), deepest file last.
 
+    ``files`` caches each folder's ``.gitignore`` lines (``None``: no file) and ``specs``
+    their compiled form, built (and pathspec imported) only for a file with a line that
+    :func:`_may_match` the path: most edits create paths no rule can touch.
+    """
     parts = path.rstrip("/").split("/")
     verdict: tuple[bool, str] | None = None
     for depth in range(len(parts)):
         folder = "/".join(parts[:depth])
-        if folder not in specs:
+        if folder not in files:
             ignore = root / folder / ".gitignore"
-            lines = (
+            files[folder] = (
                 ignore.read_text(encoding="utf-8", errors="replace").splitlines()
                 if ignore.is_file()
                 else None
             )
-            specs[folder] = (
-                (pathspec.GitIgnoreSpec.from_lines(lines), lines) if lines is not None else None
-            )
-        found = specs[folder]
-        if found is None:
+        lines = files[folder]
+        below = path[len(folder) + 1 :] if folder else path
+        if lines is None or not any(_may_match(line, below) for line in lines):
             continue
-        spec, lines = found
-        result = spec.check_file(path[len(folder) + 1 :] if folder else path)
+        if folder not in specs:
+            import pathspec
+
+            specs[folder] = pathspec.GitIgnoreSpec.from_lines(lines)
+        result = specs[folder].check_file(below)
         if result.include is not None and result.index is not None:
             shown = (Path(folder) / ".gitignore").as_posix()
             verdict = (result.include, f"{shown}:{result.index + 1}: {lines[result.index].strip()}")
     return verdict[1] if verdict is not None and verdict[0] else None
+
+
+# Where a gitignore pattern's literal text is cut: wildcards and slashes (``**/`` and a
+# leading ``/`` match an empty prefix, so a slash is not required to occur).
+_NOT_LITERAL = re.compile(r"[*?/]+")
+
+
+def _may_match(line: str, path: str) -> bool:
+    """Whether the ``.gitignore`` line could match ``path`` at all: a cheap necessary test.
+
+    Wildcards (``*``, ``**``, ``?``) and slashes match only characters of the path, so every
+    run of literal characters between them must occur in the path as it is (case aside: git
+    may ignore case). A line with an escape or a bracket expression is always a "maybe".
+    Written by hand as a filter only: when it says "maybe", pathspec decides.
+
+    Args:
+        line: One line of a ``.gitignore`` file.
+        path: A path relative to that file's folder (a folder ends with ``/``).
+
+    Returns:
+        False only when no gitignore matching could make the line match the path.
+    """
+    pattern = line.strip()
+    if not pattern or pattern.startswith("#"):
+        return False
+    if "\\" in pattern or "[" in pattern:
+        return True
+    where = path.lower()
+    pieces = _NOT_LITERAL.split(pattern.removeprefix("!").lower())
+    return all(piece in where for piece in pieces)
 
 
 def git_version(root: Path, rel: str) -> bytes | None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -277,3 +279,101 @@ def test_no_git_process_without_a_repository(
 
     monkeypatch.setattr(subprocess, "run", no_process)
     assert ignore_rules(root, ["node/lib/a.ts"]) == {"node/lib/a.ts": ".gitignore:1: lib"}
+
+
+# Lines in the shapes real .gitignore files use (VTEX's, Node's, editors'), and some odd ones.
+GITIGNORE_LINES = [
+    *VTEX_GITIGNORE.splitlines(),
+    "# a comment",
+    "",
+    "   ",
+    "*.log",
+    "/dist",
+    "build/",
+    "**/lib",
+    "lib/**",
+    "a/**/b",
+    "node/**/*.gen.ts",
+    "?upport",
+    "s*t",
+    "*",
+    "**",
+    "/*",
+    "!node/lib/keep.ts",
+    "NODE/Support",
+    "support ",
+    "*.ts",
+    "node/events/",
+    "events",
+    "/node/x.ts",
+    "**/__tests__/**",
+    "[sS]upport",
+    "\\#hash",
+    "\\!bang",
+    "proc*ing.ts",
+    "*/support/*",
+    "node_modules",
+    ".DS_Store",
+    "coverage/",
+]
+GITIGNORE_PATHS = [
+    "node/",
+    "node/support/",
+    "node/support/processing.ts",
+    "node/lib/",
+    "node/lib/keep.ts",
+    "node/events/",
+    "node/events/order-paid.ts",
+    "node/events/__tests__/",
+    "node/events/__tests__/order-paid.test.ts",
+    "node/x.ts",
+    "node/x.gen.ts",
+    "#hash",
+    "!bang",
+    "a/b",
+    "a/x/y/b",
+    "dist",
+    "manifest.json",
+]
+
+
+@pytest.mark.parametrize("line", GITIGNORE_LINES)
+def test_the_gitignore_prefilter_never_hides_a_match(line: str) -> None:
+    """pathspec is skipped only when _may_match says no line can match: never wrongly."""
+    import pathspec
+
+    from scaffold._project import _may_match
+
+    spec = pathspec.GitIgnoreSpec.from_lines([line])
+    for path in GITIGNORE_PATHS:
+        if spec.check_file(path).include is not None:
+            assert _may_match(line, path), (line, path)
+
+
+def test_the_gitignore_prefilter_rules_out_unrelated_lines() -> None:
+    from scaffold._project import _may_match
+
+    assert not any(
+        _may_match(line, "node/support/processing.ts") for line in VTEX_GITIGNORE.splitlines()
+    )
+    assert not _may_match("*.log", "node/events/order-paid.ts")
+    assert not _may_match("**/gen/", "node/events/")
+    assert _may_match("lib", "node/lib/")
+    assert _may_match("**/support/*.ts", "node/support/processing.ts")
+
+
+def test_pathspec_is_loaded_only_for_a_line_that_may_match(tmp_path: Path) -> None:
+    root = tree(tmp_path / "app", {".gitignore": "node_modules/\ncoverage/\n*.log\n"})
+    code = (
+        "import sys; from pathlib import Path; from scaffold._project import ignore_rules\n"
+        "r = ignore_rules(Path(sys.argv[1]), sys.argv[2:])\n"
+        "print(sorted(r), 'pathspec' in sys.modules)"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("GIT_DIR", "GIT_WORK_TREE")}
+
+    def run(*rels: str) -> str:
+        argv = [sys.executable, "-c", code, str(root), *rels]
+        return subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout
+
+    assert run("node/events/a.ts", "node/support/b.ts").split() == ["[]", "False"]
+    assert run("node/events/a.ts", "debug.log").split() == ["['debug.log']", "True"]
