@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from scaffold.errors import ProjectError, ScaffoldError
 
@@ -26,8 +26,7 @@ if TYPE_CHECKING:
 Kind = Literal["create", "modify", "delete"]
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One planned change to one file.
 
     Attributes:

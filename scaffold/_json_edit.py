@@ -26,7 +26,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from scaffold.errors import ProjectError, ScaffoldError
 
@@ -41,8 +41,7 @@ _LITERAL = re.compile(
 JsonPath = Sequence[str]
 
 
-@dataclass(frozen=True)
-class Style:
+class Style(NamedTuple):
     """How a JSON file is written.
 
     Attributes:

@@ -7,9 +7,8 @@ import os
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from scaffold.errors import ProjectError
 
@@ -68,8 +67,7 @@ def read_json(path: Path, *, root: Path | None = None) -> Any:
         raise ProjectError(f"{where}: not valid JSON ({error}); fix it and run again") from None
 
 
-@dataclass(frozen=True)
-class App:
+class App(NamedTuple):
     """An app on disk, as far as scaffold needs to know it."""
 
     root: Path
@@ -156,8 +154,7 @@ ReadFile = Callable[[str], "bytes | None"]
 _GLOBAL_CONTEXT = re.compile(rb"\btype\s+Context\s*(?:<[^=]*>)?\s*=\s*ServiceContext\b")
 
 
-@dataclass(frozen=True)
-class Clients:
+class Clients(NamedTuple):
     """The clients type the app's Service uses, as code in ``node/<folder>/`` must name it.
 
     Attributes:
@@ -172,8 +169,7 @@ class Clients:
     context: bool = False
 
 
-@dataclass(frozen=True)
-class TestSetup:
+class TestSetup(NamedTuple):
     """Whether the app can compile and run the jest tests scaffold adds.
 
     Attributes:
@@ -185,8 +181,7 @@ class TestSetup:
     reason: str = ""
 
 
-@dataclass(frozen=True)
-class Host:
+class Host(NamedTuple):
     """What scaffold read from an app before writing into it.
 
     Attributes:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, NamedTuple, Protocol, TypeVar
 
 from scaffold import _ts
 from scaffold._ts import key_text, member_chain, unwrap
@@ -49,8 +49,7 @@ class Parsed(Protocol):
 F = TypeVar("F", bound=Parsed)
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """A file parsed on its own, for callers without a check ``Project``.
 
     Attributes:
@@ -80,8 +79,7 @@ class Source:
         return cls(rel, _ts.parse(data.removeprefix(_ts.BOM)))
 
 
-@dataclass(frozen=True)
-class Problem(Generic[F]):
+class Problem(NamedTuple, Generic[F]):
     """A shape on the way to the map that is not a plain, safely editable literal.
 
     Attributes:
@@ -98,8 +96,7 @@ class Problem(Generic[F]):
     kind: Literal["syntax", "no-service", "shape"] = "shape"
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One member of the map.
 
     Attributes:

@@ -6,9 +6,8 @@ Following names through bindings, imports and exports is :mod:`scaffold._service
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser, Tree
@@ -92,8 +91,7 @@ def string_text(node: Node) -> str:
     return "".join(text(part) for part in node.named_children)
 
 
-@dataclass(frozen=True)
-class Import:
+class Import(NamedTuple):
     """One name bound by a top-level ``import`` statement.
 
     Attributes:

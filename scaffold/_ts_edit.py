@@ -19,8 +19,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from scaffold import _service_map, _ts
 from scaffold.errors import ConflictError, ProjectError, ScaffoldError
@@ -36,8 +35,7 @@ ReadModule = Callable[[str], "bytes | None"]
 _Edit = tuple[int, int, str]
 
 
-@dataclass(frozen=True)
-class EventsLocation:
+class EventsLocation(NamedTuple):
     """Where an app's events map lives, in one snapshot of one file.
 
     Attributes:

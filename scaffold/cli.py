@@ -388,7 +388,6 @@ def check(
 
 def _checked(root: Path, select: list[str], ignore: list[str], *, use_cache: bool) -> list[Finding]:
     """Check the app, or replay the cached result of an unchanged app (see _check_cache)."""
-    from dataclasses import asdict
 
     from scaffold import _check_cache
     from scaffold import check as check_
@@ -405,7 +404,7 @@ def _checked(root: Path, select: list[str], ignore: list[str], *, use_cache: boo
             pass  # written by another version of Finding: check again
     findings = check_.check_app(root, select=select or None, ignore=ignore)
     if use_cache:
-        _check_cache.save(root, key, [asdict(f) for f in findings])
+        _check_cache.save(root, key, [f._asdict() for f in findings])
     return findings
 
 

@@ -12,7 +12,7 @@ import json
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -39,8 +39,7 @@ _CLIENT_USES = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """One event handler, worker, publisher or route of the app.
 
     Attributes:
@@ -110,7 +109,7 @@ class Inventory:
         """Return the inventory as JSON (what ``scaffold list --json`` prints)."""
         items = []
         for item in self.items:
-            data = asdict(item)
+            data = item._asdict()
             data["policies_ok"] = item.policies_ok
             items.append(data)
         return json.dumps({"app": self.app_id, "items": items, "problems": self.problems}, indent=2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from scaffold import _ts
 from scaffold._rules._base import Finding
@@ -17,8 +17,7 @@ if TYPE_CHECKING:
     from scaffold._rules._source import JsonFile, Module, Project
 
 
-@dataclass(frozen=True)
-class Handler:
+class Handler(NamedTuple):
     """A function registered in the events object.
 
     Attributes:

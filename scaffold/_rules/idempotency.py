@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from scaffold import _ts
 from scaffold._ts import FUNCTION_TYPES, member_chain, unwrap
@@ -92,8 +92,7 @@ _LOOPS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Effect:
+class Effect(NamedTuple):
     """An unguarded side effect: where to report it and how bad repeating it is."""
 
     node: Node
