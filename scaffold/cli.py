@@ -830,7 +830,14 @@ def add_publisher(
 @app.command("remove-worker", cls=_Command)
 @user_errors
 def remove_worker(
-    name: Annotated[str, typer.Argument(help="Worker name, as given to add-worker.")],
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="NAME",
+            help="Worker name, as given to add-worker (asked on a terminal if omitted).",
+            show_default=False,
+        ),
+    ] = None,
     directory: AppDir = None,
     dry_run: DryRun = False,
     yes: Yes = False,
@@ -843,9 +850,16 @@ def remove_worker(
       scaffold remove-worker sync-items
       scaffold remove-worker sync-items -n   # show the diff first
     """
-    from scaffold import workers
+    from scaffold import _prompts, workers
 
-    del yes  # nothing to ask
+    if name is None:
+        name = _missing(
+            "NAME",
+            "scaffold remove-worker sync-items",
+            lambda: _prompts.ask_name("worker", "sync-items"),
+            yes=yes,
+        )
+    _note_normalised(name, what="worker name", json_output=json_output)
     result = workers.remove_worker(_start(directory), name, dry_run=dry_run)
     _report(result, json_output=json_output)
 
@@ -853,7 +867,14 @@ def remove_worker(
 @app.command("remove-publisher", cls=_Command)
 @user_errors
 def remove_publisher(
-    topic: Annotated[str, typer.Argument(help="The topic, as given to add-publisher.")],
+    topic: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="TOPIC",
+            help="The topic, as given to add-publisher (asked on a terminal if omitted).",
+            show_default=False,
+        ),
+    ] = None,
     directory: AppDir = None,
     dry_run: DryRun = False,
     yes: Yes = False,
@@ -866,9 +887,15 @@ def remove_publisher(
       scaffold remove-publisher item-changed
       scaffold remove-publisher item-changed -n
     """
-    from scaffold import publishers
+    from scaffold import _names, _prompts, publishers
 
-    del yes  # nothing to ask
+    if topic is None:
+        topic = _missing(
+            "TOPIC",
+            "scaffold remove-publisher item-changed",
+            lambda: _prompts.ask_text("Topic of the publisher to remove:", _names.topic_id),
+            yes=yes,
+        )
     result = publishers.remove_publisher(_start(directory), topic, dry_run=dry_run)
     _report(result, json_output=json_output)
 

@@ -170,3 +170,38 @@ def test_a_long_validation_message_wraps_on_a_narrow_terminal(app: Path, tmp_pat
     child.expect(pexpect.EOF)
     child.close()
     assert "orderCreated" not in events_of(app)
+
+
+@pytest.mark.parametrize(
+    ("add", "remove", "question", "answer", "deleted"),
+    [
+        (["add-worker", "sync-items"], "remove-worker", "Worker name", "sync-items", "syncItems"),
+        (
+            ["add-publisher", "item-changed"],
+            "remove-publisher",
+            "Topic of the publisher",
+            "item-changed",
+            "itemChanged",
+        ),
+    ],
+    ids=["remove-worker", "remove-publisher"],
+)
+def test_remove_commands_ask_for_a_missing_name(
+    app: Path, tmp_path: Path, add: list[str], remove: str, question: str, answer: str, deleted: str
+) -> None:
+    before = spawn_scaffold([*add, "-y", "-C", str(app)], tmp_path)
+    before.expect(pexpect.EOF)
+    before.close()
+    assert before.exitstatus == 0, before.before
+    refused = spawn_scaffold([remove, "-y", "-C", str(app)], tmp_path)
+    refused.expect("missing (NAME|TOPIC): pass it")
+    refused.expect(pexpect.EOF)
+    refused.close()
+    assert refused.exitstatus == 1
+    child = spawn_scaffold([remove, "-C", str(app)], tmp_path)
+    child.expect(question)
+    child.sendline(answer)
+    child.expect(f"delete node/\\w+/{deleted}\\.ts")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
