@@ -558,9 +558,10 @@ _NOT_LITERAL = re.compile(r"[*?/]+")
 def _may_match(line: str, path: str) -> bool:
     """Whether the ``.gitignore`` line could match ``path`` at all: a cheap necessary test.
 
-    Wildcards (``*``, ``**``, ``?``) and slashes match only characters of the path, so every
-    run of literal characters between them must occur in the path as it is (case aside: git
-    may ignore case). A line with an escape or a bracket expression is always a "maybe".
+    Wildcards (``*``, ``**``, ``?``) stand only for characters of the path, and a slash may
+    fall away (``**/``, a leading ``/``), so every run of other characters in the line must
+    occur in the path as it is (case aside: git may ignore case). A line with an escape or a
+    bracket expression is always a "maybe".
     Written by hand as a filter only: when it says "maybe", pathspec decides.
 
     Args:

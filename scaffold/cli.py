@@ -388,7 +388,6 @@ def check(
 
 def _checked(root: Path, select: list[str], ignore: list[str], *, use_cache: bool) -> list[Finding]:
     """Check the app, or replay the cached result of an unchanged app (see _check_cache)."""
-
     from scaffold import _check_cache
     from scaffold import check as check_
     from scaffold._release import version
