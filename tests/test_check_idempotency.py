@@ -171,7 +171,58 @@ export async function handler(ctx: any) {
 """,
 }
 
-FILES = {"node/support/done.ts": DONE_HELPER, "node/support/ledger.ts": LEDGER}
+# Runners that read durable state: only the first decides before calling the callback.
+RUNNERS = """\
+async function withRetry(work: () => Promise<void>) {
+  try {
+    await work()
+  } catch {
+    await work()
+  }
+}
+
+export async function runLocked(ctx: any, key: string, work: () => Promise<void>) {
+  const done = await ctx.clients.vbase.getJSON('done', key, true)
+  if (done) return
+  await withRetry(work)
+  await ctx.clients.vbase.saveJSON('done', key, { at: Date.now() })
+}
+
+export async function runCareless(ctx: any, key: string, work: () => Promise<void>) {
+  const done = await ctx.clients.vbase.getJSON('done', key, true)
+  ctx.vtex.logger.info({ message: 'running', key, seen: Boolean(done) })
+  await work()
+  await ctx.clients.vbase.saveJSON('done', key, { at: Date.now() })
+}
+
+export async function runForced(ctx: any, key: string, work: () => Promise<void>) {
+  const done = await ctx.clients.vbase.getJSON('done', key, true)
+  if (ctx.body?.force) await work()
+  if (done) return
+  await work()
+}
+"""
+FILES = {
+    "node/support/done.ts": DONE_HELPER,
+    "node/support/ledger.ts": LEDGER,
+    "node/support/runners.ts": RUNNERS,
+}
+
+
+def runner_call(runner: str) -> str:
+    return f"""
+import {{ {runner} }} from '../support/runners'
+
+export async function handler(ctx: any) {{
+  const id = ctx.body.orderId
+  await {runner}(ctx, id, async () => {{
+    {SEND}
+  }})
+}}
+"""
+
+
+GUARDED["runner-handing-the-callback-on-after-deciding"] = runner_call("runLocked")
 
 
 @pytest.mark.parametrize("source", GUARDED.values(), ids=GUARDED.keys())
@@ -298,6 +349,11 @@ export async function handler(ctx: any) {{
 }}
 """,
 }
+
+
+# A runner guards its callback only where its own read has decided.
+REJECTED["runner-that-reads-but-never-decides"] = runner_call("runCareless")
+REJECTED["runner-calling-the-callback-once-before-deciding"] = runner_call("runForced")
 
 
 @pytest.mark.parametrize("source", REJECTED.values(), ids=REJECTED.keys())

@@ -12,7 +12,9 @@ The walk is structural, over statements in order:
 - a guard inside one branch does not guard what follows the ``if`` unless every branch that
   falls through is guarded; a loop's or a ``catch``'s guards stay inside them;
 - a callback handed to a function that reads durable state (a ledger runner such as
-  ``runOnce(ctx, { scope, key }, work)``) runs guarded, what follows the call does not;
+  ``runOnce(ctx, { scope, key }, work)``) runs guarded when the runner calls it only where
+  its own read has decided (a runner that reads and then calls ``work()`` regardless guards
+  nothing); what follows the call is not guarded;
 - an etag-conditional write (``saveJSON(b, p, data, tracing, etag)``) is its own guard;
 - a middleware array is one pipeline: a member whose every ``next()`` is reached guarded
   guards the members after it.
@@ -106,6 +108,7 @@ class _Run:
 
     effects: list[Effect] = field(default_factory=list)
     next_states: list[bool] = field(default_factory=list)
+    callback_states: list[bool] = field(default_factory=list)  # at each call of a watched name
 
 
 class Analyzer:
@@ -127,6 +130,7 @@ class Analyzer:
         self._reads: dict[tuple[str, int], bool] = {}
         self._globals: dict[str, set[str]] = {}
         self._helper: dict[tuple[str, int, frozenset[str]], Effect | None] = {}
+        self._runs_guarded: dict[tuple[str, int, int], bool] = {}
 
     # --- public ---------------------------------------------------------------------------
 
@@ -182,6 +186,35 @@ class Analyzer:
                 found = True
                 break
         self._reads[key] = found
+        return found
+
+    def runs_guarded(self, module: Module, runner: Node, index: int) -> bool:
+        """Whether a runner that reads durable state calls its ``index``-th argument (a
+        callback) only where that read has decided.
+
+        The runner's body is walked like a handler's, noting the guard state at each call of
+        the parameter. A callback the runner never calls by that name (stored, handed on,
+        a destructured parameter) cannot be followed: it counts as guarded, as before.
+        """
+        key = (module.rel, runner.start_byte, index)
+        if key in self._runs_guarded:
+            return self._runs_guarded[key]
+        self._runs_guarded[key] = True  # recursion
+        params = runner.child_by_field_name("parameters")
+        declared = (
+            [p for p in params.named_children if p.type.endswith("_parameter")]
+            if params is not None
+            else []
+        )
+        pattern = declared[index].child_by_field_name("pattern") if index < len(declared) else None
+        found = True
+        if pattern is not None and pattern.type == "identifier":
+            run = _Run()
+            walk = _Walk(self, module, run)
+            walk.watched = _ts.text(pattern)
+            walk.function(runner, False)
+            found = all(run.callback_states)
+        self._runs_guarded[key] = found
         return found
 
     def keyed_read(self, module: Module, call: Node) -> bool:
@@ -289,6 +322,7 @@ class _Walk:
         self.run = run
         self.clients = analyzer.clients(module)
         self.inlined: list[Node] = []
+        self.watched = ""  # a runner's callback parameter: the state at each call is noted
 
     def closure(self, function: Node, state: _State) -> None:
         """A callback runs in the state it is made in and sees the names around it.
@@ -542,10 +576,10 @@ class _Walk:
             self.expr(callee, state)
         self.mutation(call, callee, args, state)
         target = self.a.resolve(self.module, callee) if callee is not None else None
-        runner = target is not None and self.a.reads_durable(*target)
-        for arg in args.named_children if args is not None else []:
-            inner = state.but(True) if runner and unwrap(arg).type in FUNCTION_TYPES else state
-            self.expr(arg, inner)
+        self.arguments(target, args, state)
+        if self.watched and callee is not None and callee.type == "identifier":
+            if _ts.text(callee) == self.watched:
+                self.run.callback_states.append(state.guarded)
         if callee is not None and callee.type == "identifier" and _ts.text(callee) == "next":
             self.run.next_states.append(state.guarded)
             return
@@ -569,6 +603,21 @@ class _Walk:
             found = self.a.helper_effect(*target, self.read_params(target[1], args, state))
             if found is not None:
                 self.run.effects.append(Effect(call, found.severity, found.why))
+
+    def arguments(
+        self, target: tuple[Module, Node] | None, args: Node | None, state: _State
+    ) -> None:
+        """Walk a call's arguments; a callback handed to a runner that guards it is guarded."""
+        runner = target is not None and self.a.reads_durable(*target)
+        values = [a for a in args.named_children if a.type != "comment"] if args else []
+        for index, arg in enumerate(values):
+            guards = (
+                target is not None
+                and runner
+                and unwrap(arg).type in FUNCTION_TYPES
+                and self.a.runs_guarded(*target, index)
+            )
+            self.expr(arg, state.but(True) if guards else state)
 
     def read_params(self, function: Node, args: Node | None, state: _State) -> frozenset[str]:
         """The helper's parameters that receive a value read from storage at this call."""
