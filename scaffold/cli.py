@@ -574,6 +574,31 @@ def _missing(what: str, example: str, ask: Callable[[], Any], *, yes: bool) -> A
     raise MissingAnswerError(f"missing {what}: pass it (e.g. {example})")
 
 
+def _handler_name(
+    name: str | None, kind: str, sample: str, usage: str, *, yes: bool, json_output: bool
+) -> str:
+    """NAME of a handler or worker: asked on a terminal when missing, then the id it becomes
+    said (see :func:`_note_normalised`).
+
+    Args:
+        name: The argument as given, or None.
+        kind: ``handler`` or ``worker``.
+        sample: A sample name for the question.
+        usage: The command line that passes it, for the error without a terminal.
+        yes: ``--yes``: never ask.
+        json_output: ``--json``: say nothing on stdout.
+
+    Returns:
+        The name as typed.
+    """
+    from scaffold import _prompts
+
+    if name is None:
+        name = _missing("NAME", usage, lambda: _prompts.ask_name(kind, sample), yes=yes)
+    _note_normalised(name, what=f"{kind} name", json_output=json_output)
+    return name
+
+
 def _report(result: Any, *, json_output: bool) -> None:
     """Print what an editing command did: diffs (dry run), files, notes, next steps or JSON."""
     if json_output:
@@ -655,14 +680,14 @@ def add_event(
     from scaffold import _edit, _prompts, events
 
     chosen = _edit.parse_store(store)
-    if name is None:
-        name = _missing(
-            "NAME",
-            "scaffold add-event order-status-changed --sender ... --topic ...",
-            lambda: _prompts.ask_name("handler", "order-status-changed"),
-            yes=yes,
-        )
-    _note_normalised(name, what="handler name", json_output=json_output)
+    name = _handler_name(
+        name,
+        "handler",
+        "order-status-changed",
+        "scaffold add-event order-status-changed --sender ... --topic ...",
+        yes=yes,
+        json_output=json_output,
+    )
     if sender is None:
         sender = _missing(
             "--sender", "--sender vtex.orders-broadcast", _prompts.ask_sender, yes=yes
@@ -703,16 +728,16 @@ def remove_event(
       scaffold remove-event order-status-changed
       scaffold remove-event order-status-changed -n   # show the diff first
     """
-    from scaffold import _prompts, events
+    from scaffold import events
 
-    if name is None:
-        name = _missing(
-            "NAME",
-            "scaffold remove-event order-status-changed",
-            lambda: _prompts.ask_name("handler", "order-status-changed"),
-            yes=yes,
-        )
-    _note_normalised(name, what="handler name", json_output=json_output)
+    name = _handler_name(
+        name,
+        "handler",
+        "order-status-changed",
+        "scaffold remove-event order-status-changed",
+        yes=yes,
+        json_output=json_output,
+    )
     result = events.remove_event(_start(directory), name, dry_run=dry_run)
     _report(result, json_output=json_output)
 
@@ -765,16 +790,16 @@ def add_worker(
       scaffold add-worker sync-items --topic items-sync-requested --no-route
       scaffold add-worker reindex-product --no-batch --no-route   # one { id } per event
     """
-    from scaffold import _edit, _prompts, workers
+    from scaffold import _edit, workers
 
-    if name is None:
-        name = _missing(
-            "NAME",
-            "scaffold add-worker sync-items",
-            lambda: _prompts.ask_name("worker", "sync-items"),
-            yes=yes,
-        )
-    _note_normalised(name, what="worker name", json_output=json_output)
+    name = _handler_name(
+        name,
+        "worker",
+        "sync-items",
+        "scaffold add-worker sync-items",
+        yes=yes,
+        json_output=json_output,
+    )
     result = workers.add_worker(
         _start(directory),
         name,
@@ -849,16 +874,16 @@ def remove_worker(
       scaffold remove-worker sync-items
       scaffold remove-worker sync-items -n   # show the diff first
     """
-    from scaffold import _prompts, workers
+    from scaffold import workers
 
-    if name is None:
-        name = _missing(
-            "NAME",
-            "scaffold remove-worker sync-items",
-            lambda: _prompts.ask_name("worker", "sync-items"),
-            yes=yes,
-        )
-    _note_normalised(name, what="worker name", json_output=json_output)
+    name = _handler_name(
+        name,
+        "worker",
+        "sync-items",
+        "scaffold remove-worker sync-items",
+        yes=yes,
+        json_output=json_output,
+    )
     result = workers.remove_worker(_start(directory), name, dry_run=dry_run)
     _report(result, json_output=json_output)
 
