@@ -22,7 +22,6 @@ from scaffold._vtex import (
     HTTP_HELPERS,
     INDEX,
     LOGS_POLICY,
-    MANIFEST,
     PROCESSING,
     SERVICE,
     STORE_POLICIES,
@@ -222,15 +221,15 @@ class Edit:
         self.write(rel, _json_edit.remove_key(data, path, key, name=rel))
 
     def add_policies(self, policies: list[dict[str, Any]]) -> None:
-        """Plan adding each policy to manifest.json once.
+        """Plan adding each policy to manifest.json once, recording what an add-* brought.
 
         Args:
             policies: Policy objects (``{"name": ...}``).
         """
-        data = self.require(MANIFEST, "the app manifest")
-        for policy in policies:
-            data = _json_edit.append_item(data, ("policies",), policy, name=MANIFEST)
-        self.write(MANIFEST, data)
+        from scaffold import _provenance
+
+        fresh = any(change.kind == "create" for change in self.changes.changes)
+        _provenance.add_policies(self, policies, fresh=fresh)
 
     def ensure_support(self, store: Store | None, *, routes: bool) -> Store:
         """Plan the shared support files the components import, where missing.
@@ -357,44 +356,20 @@ class Edit:
             drop(PROCESSING)
 
     def _prune_policies(self) -> None:
-        sources = {
-            rel: data for rel, data in self.node_sources().items() if "/__tests__/" not in rel
-        }
-        needed = _policy_needs(b"\n".join(sources.values()))
-        # What the removed code (add-* wrote it) needed: only those policies can go.
+        from scaffold import _provenance
+
+        # What the removed code (add-* wrote it) needed: named in the note when the record
+        # cannot say whether the add brought it.
         removed = b"\n".join(
             c.before or b""
             for c in self.changes.changes
             if c.kind == "delete" and c.rel.endswith(".ts") and "/__tests__/" not in c.rel
         )
         served = _policy_needs(removed)
-        data = self.require(MANIFEST, "the app manifest")
-        parsed = _json_edit.get(data, (), name=MANIFEST)
-        # NOTE: append_item adds a missing `policies` last; one the app had elsewhere stays.
-        last = isinstance(parsed, dict) and list(parsed)[-1:] == ["policies"]
         ours = [FIRE_POLICY, LOGS_POLICY, *(p for store in STORES for p in STORE_POLICIES[store])]
-        policies = parsed.get("policies") if isinstance(parsed, dict) else None
-        items = policies if isinstance(policies, list) else []
-        # NOTE: only the run of add-* policies at the end of the array, where append_item
-        # put them: a policy the app already had in the middle serves code scaffold cannot
-        # see (custom clients, GraphQL), so it stays even when no module names its client.
-        tail = len(items)
-        while tail > 0 and items[tail - 1] in ours:
-            tail -= 1
-        # What git holds (committed, else staged) is the app's own: it stays.
-        known = _project.git_version(self.root, MANIFEST)
-        kept = _json_edit.get(known, ("policies",), [], name=MANIFEST) if known else []
-        kept = kept if isinstance(kept, list) else []
-        for policy in reversed(items[tail:]):
-            name = str(policy["name"])
-            # outbound-access (api.vtex.com/dataentities) serves the Master Data client
-            key = name if name in needed else "ADMIN_DS"
-            if not served[key] or needed[key] or policy in kept:
-                break  # it stays, and so does everything the app had before it
-            data = _json_edit.remove_item(
-                data, ("policies",), policy, prune_empty=last, name=MANIFEST
-            )
-        self.write(MANIFEST, data)
+        # outbound-access (api.vtex.com/dataentities) serves the Master Data client
+        needed = [p for p in ours if served.get(str(p["name"]), served["ADMIN_DS"])]
+        _provenance.release_policies(self, needed_before=needed)
 
     # --- the Service maps -------------------------------------------------------------
 
@@ -514,10 +489,15 @@ class Edit:
             ProjectError: If git would ignore a file the edit creates (it would not be
                 committed, and the app would not build elsewhere).
         """
-        from scaffold import _app_docs
+        from scaffold import _app_docs, _provenance
 
         after = _app_docs.refresh(self)  # the app's README graph and CHANGELOG follow the code
-        created = [change.rel for change in self.changes.changes if change.kind == "create"]
+        # NOTE: the provenance record may be git-ignored: remove-* then keeps every policy.
+        created = [
+            change.rel
+            for change in self.changes.changes
+            if change.kind == "create" and change.rel != _provenance.RECORD
+        ]
         ignored = _project.ignore_rules(self.root, created)
         if ignored:
             rel, rule = next(iter(ignored.items()))
