@@ -340,7 +340,10 @@ def _signals_deferred() -> Iterator[list[int]]:
         received.append(signum)
 
     wanted = [signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)]
-    previous = {sig: signal.signal(sig, hold) for sig in dict.fromkeys(wanted)}
+    # NOTE: a signal the process ignores (nohup, a job started with `&` by a script) stays
+    # ignored: holding it would roll back an edit its sender never meant to stop.
+    held = [sig for sig in dict.fromkeys(wanted) if signal.getsignal(sig) != signal.SIG_IGN]
+    previous = {sig: signal.signal(sig, hold) for sig in held}
     try:
         yield received
     finally:
@@ -348,6 +351,9 @@ def _signals_deferred() -> Iterator[list[int]]:
             signal.signal(sig, handler)
         if received:
             signal.raise_signal(received[0])
+            # Still running (a handler of the caller's that returns): the writes were rolled
+            # back, so the command must not report success.
+            raise KeyboardInterrupt
 
 
 def _remove_empty_parents(folder: Path, root: Path) -> None:

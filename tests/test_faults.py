@@ -88,10 +88,28 @@ def test_temp_file_write_fails(app: Path, monkeypatch: pytest.MonkeyPatch) -> No
 # --- real processes --------------------------------------------------------------------------
 
 # Runs scaffold with a pause after the first rename of apply: it writes MARKER, then waits
-# until RELEASE exists (at most 60 s).
+# until RELEASE exists (at most 60 s). A signal handler scaffold installs also writes
+# MARKER.signal once it has run, so the test knows the signal was taken, not merely sent.
+# The signals start with the dispositions a terminal gives (SIGINT raises, SIGHUP ends the
+# process) unless IGNORED names some: a test run started with `&` or nohup hands its
+# children SIGINT/SIGHUP ignored, which is a different case (tested on its own).
 PAUSING = """
-import pathlib, sys, time
-marker, release, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+import os, pathlib, signal, sys, time
+marker, release, ignored, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+for sig in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+    if sig.name in ignored.split(","):
+        signal.signal(sig, signal.SIG_IGN)
+    else:
+        signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL)
+real_signal = signal.signal
+def tracing(sig, handler):
+    if not callable(handler) or handler is signal.default_int_handler:
+        return real_signal(sig, handler)
+    def traced(signum, frame):
+        handler(signum, frame)
+        pathlib.Path(marker + ".signal").write_text(str(signum))
+    return real_signal(sig, traced)
+signal.signal = tracing
 real = pathlib.Path.replace
 count = []
 def replace(self, target):
@@ -110,10 +128,12 @@ main()
 """
 
 
-def start_pausing(marker: Path, release: Path, args: list[str]) -> subprocess.Popen[str]:
+def start_pausing(
+    marker: Path, release: Path, args: list[str], *, ignored: str = ""
+) -> subprocess.Popen[str]:
     env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [sys.executable, "-c", PAUSING, str(marker), str(release), *args],
+        [sys.executable, "-c", PAUSING, str(marker), str(release), ignored, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -121,11 +141,12 @@ def start_pausing(marker: Path, release: Path, args: list[str]) -> subprocess.Po
     )
 
 
-def wait_for(marker: Path, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 30
+def wait_for(marker: Path, process: subprocess.Popen[str], what: str = "its first rename") -> None:
+    """Wait (up to 60 s, however loaded the machine) until the process wrote ``marker``."""
+    deadline = time.monotonic() + 60
     while not marker.exists():
         assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, "the command never reached its first rename"
+        assert time.monotonic() < deadline, f"the command never reached {what}"
         time.sleep(0.02)
 
 
@@ -139,7 +160,8 @@ def test_signal_during_apply_leaves_the_old_state(app: Path, tmp_path: Path, nam
     wait_for(marker, process)
     assert tree_state(app) != before  # caught in the middle: one file is already renamed
     process.send_signal(sig)
-    time.sleep(0.2)  # let it be delivered while the process still holds its first rename
+    # The handler has run while the process still holds its first rename: no race left.
+    wait_for(Path(f"{marker}.signal"), process, "its signal handler")
     release.touch()
     _, stderr = process.communicate(timeout=60)
     if sig == signal.SIGINT:
@@ -149,6 +171,22 @@ def test_signal_during_apply_leaves_the_old_state(app: Path, tmp_path: Path, nam
         assert process.returncode == -sig  # ended by the signal, after the rollback
         assert "Traceback" not in stderr
     assert tree_state(app) == before
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGHUP"])
+def test_an_ignored_signal_stays_ignored(app: Path, tmp_path: Path, name: str) -> None:
+    """Under nohup (or `&` in a script) the signal is ignored: the edit completes, exit 0."""
+    marker = tmp_path / "marker"
+    release = tmp_path / "release"
+    process = start_pausing(marker, release, [*ADD, "-C", str(app)], ignored=name)
+    wait_for(marker, process)
+    process.send_signal(signal.Signals[name])
+    release.touch()
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert not Path(f"{marker}.signal").exists()  # scaffold installed no handler for it
+    service = json.loads((app / "node/service.json").read_text(encoding="utf-8"))
+    assert "orderPaid" in service["events"]
 
 
 def test_second_run_is_refused_while_the_first_writes(app: Path, tmp_path: Path) -> None:
