@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scaffold import _read as _read_file
+
 if TYPE_CHECKING:
     from scaffold._edit import Edit
     from scaffold.inventory import Inventory, Item
@@ -163,7 +165,7 @@ def refresh(edit: Edit) -> Inventory | None:
 
     def on_disk(rel: str) -> bytes | None:
         try:
-            return (root / rel).read_bytes()
+            return _read_file.read_bytes(root / rel)
         except OSError:
             return None
 

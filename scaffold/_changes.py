@@ -18,6 +18,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
+from scaffold import _read as _read_file
 from scaffold.errors import ProjectError, ScaffoldError
 
 if TYPE_CHECKING:
@@ -264,7 +265,7 @@ def _read(path: Path, rel: str) -> bytes | None:
                 f"cannot read {rel}: it has no read permission; fix it with `chmod u+r {rel}` "
                 "and run again"
             )
-        return path.read_bytes()
+        return _read_file.read_bytes(path)
     except (FileNotFoundError, NotADirectoryError):
         return None
     except IsADirectoryError:

@@ -56,6 +56,22 @@ GLOBALS = frozenset(
 )
 
 
+# Names Windows reserves for devices, whatever the case or extension (`con.ts` included):
+# a file so named cannot be checked out there.
+# https://learn.microsoft.com/windows/win32/fileio/naming-a-file
+WINDOWS_DEVICES = frozenset(
+    ["con", "prn", "aux", "nul", *(f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10))]
+)
+
+
+def _check_device(what: str, value: str, ident: str) -> None:
+    if ident.lower() in WINDOWS_DEVICES:
+        raise InvalidAnswerError(
+            f"invalid {what} {value!r}: {ident!r} is a device name on Windows, so its file "
+            f"could not be checked out there; pick a more specific name (e.g. {ident}Changed)"
+        )
+
+
 def validate_app_name(value: str) -> str:
     """Return ``value`` if it is a valid VTEX app name, else raise.
 
@@ -255,6 +271,7 @@ def handler_id(value: str, *, what: str = "handler name") -> str:
                 "{ident}", ident
             )
         )
+    _check_device(what, value, ident)
     return ident
 
 
@@ -316,6 +333,7 @@ def topic_id(value: str) -> str:
             f"invalid topic {value!r}: it must start with a letter and not be a reserved "
             "word, since its camelCase form names the publisher (e.g. items-sync-requested)"
         )
+    _check_device("topic", value, ident)
     return ident
 
 

@@ -11,6 +11,8 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scaffold import _read as _read_file
+
 if TYPE_CHECKING:
     from scaffold.inventory import Inventory, Item
 
@@ -55,7 +57,7 @@ def curl(path: str, method: str, body: str | None) -> str:
 def entity(root: Path) -> str | None:
     """The Master Data entity the ledger writes to, if it uses Master Data."""
     try:
-        text = (root / "node/support/processing.ts").read_text(encoding="utf-8")
+        text = _read_file.read_text(root / "node/support/processing.ts")
     except (OSError, UnicodeDecodeError):
         return None
     masterdata = "new MasterData(" in text or "clients.masterdata" in text

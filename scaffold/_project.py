@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
+from scaffold import _read as _read_file
 from scaffold.errors import ProjectError
 
 
@@ -51,7 +52,7 @@ def read_json(path: Path, *, root: Path | None = None) -> Any:
     """
     shown = path.relative_to(root).as_posix() if root else str(path)
     try:
-        raw = path.read_bytes()
+        raw = _read_file.read_bytes(path)
     except FileNotFoundError:
         raise ProjectError(f"{shown} is missing: is this a VTEX IO node app?") from None
     except OSError as error:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+from scaffold import _read as _read_file
 from scaffold import _ts
 from scaffold._service_map import Resolver, Source
 from scaffold.errors import ProjectError
@@ -234,7 +235,7 @@ def read_app(root: Path) -> Inventory:
 
     def read(rel: str) -> bytes | None:
         try:
-            return (root / rel).read_bytes()
+            return _read_file.read_bytes(root / rel)
         except OSError:
             return None
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scaffold import _json_edit, _ts
+from scaffold import _read as _read_file
 from scaffold._rules._base import Finding, Severity
 
 if TYPE_CHECKING:
@@ -179,11 +180,11 @@ class Project:
             return self._modules[path]
         module: Module | None = None
         try:
-            raw = path.read_bytes()
+            raw = _read_file.read_bytes(path)
         except OSError as error:
             raw = None
             if path.exists():
-                self.unreadable(self.rel(path), error)
+                self.unreadable(self.rel(given), error)  # the app's name, not a link's target
         if raw is not None:
             source = raw.removeprefix(_ts.BOM)
             module = Module(path, self.rel(path), source, _ts.parse(source))
@@ -253,7 +254,7 @@ class Project:
         """
         path = self.root / rel
         try:
-            text = path.read_bytes().decode("utf-8-sig")
+            text = _read_file.read_bytes(path).decode("utf-8-sig")
             data = json.loads(text)
         except OSError as error:
             if path.exists():
