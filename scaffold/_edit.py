@@ -28,7 +28,7 @@ from scaffold._vtex import (
     STORES,
     Store,
 )
-from scaffold.errors import ConflictError, ProjectError
+from scaffold.errors import ConflictError, InvalidAnswerError, ProjectError
 
 PROCESSING_TEST = "node/__tests__/processing.test.ts"
 PLATFORM = "node/__tests__/platform.ts"
@@ -66,6 +66,15 @@ class Edit:
         self.changes.remove_empty_folders = not self.generated
         if not self.app.vendor or not self.app.name:
             raise ProjectError("manifest.json: `vendor` and `name` are required; add them")
+        # They reach TypeScript strings, route paths and senders: refuse what is not an id.
+        for field, validate in (
+            ("vendor", _names.validate_vendor),
+            ("name", _names.validate_app_name),
+        ):
+            try:
+                validate(str(getattr(self.app, field)))
+            except InvalidAnswerError as error:
+                raise ProjectError(f"manifest.json: `{field}`: {error}; fix it there") from None
 
     # --- reading ----------------------------------------------------------------------
 

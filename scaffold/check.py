@@ -70,7 +70,7 @@ def _rule_id(name: str) -> str:
     if key.lower() in RULES_BY_NAME:
         return RULES_BY_NAME[key.lower()].id
     raise UnknownRuleError(
-        f"unknown rule {key!r}: use an id SC000-SC303 or a name; see `scaffold check --help`"
+        f"unknown rule {key!r}: use an id SC000-SC304 or a name; see `scaffold check --help`"
     )
 
 
@@ -94,7 +94,7 @@ def check_app(
     from scaffold._rules._source import Project
     from scaffold._rules.events_map import check_imports, check_registration, read_events_map
     from scaffold._rules.handlers import check_handlers, check_secrets
-    from scaffold._rules.policies import check_policies
+    from scaffold._rules.policies import check_manifest_ids, check_policies
     from scaffold._rules.service_json import check_service_json
 
     enabled = resolve_rules(select, ignore)
@@ -116,6 +116,7 @@ def check_app(
     findings += check_secrets(project)
     if manifest is not None:
         findings += check_policies(project, manifest)
+        findings += check_manifest_ids(manifest)
     findings += project.findings
     kept = {
         finding

@@ -104,6 +104,7 @@ def user_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _PENDING_NOTES.clear()
         try:
             return func(*args, **kwargs)
         except UserError as error:
@@ -123,8 +124,13 @@ def user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+# Notes about the input, printed with the result's own notes: a refused command prints its
+# one error line and nothing before it.
+_PENDING_NOTES: list[str] = []
+
+
 def _note_normalised(name: str, *, what: str, json_output: bool) -> None:
-    """Say which id a handler name becomes when it is not typed as that id.
+    """Say (with the result) which id a handler name becomes when not typed as that id.
 
     With ``--json`` the summary's ``name`` is that id, and stdout stays one document.
     """
@@ -138,7 +144,7 @@ def _note_normalised(name: str, *, what: str, json_output: bool) -> None:
     except InvalidAnswerError:
         return  # the command refuses it with the full message
     if note:
-        echo(f"note: {note}", err=True)
+        _PENDING_NOTES.append(note)
 
 
 def _version(value: bool) -> None:
@@ -607,6 +613,9 @@ def _report(result: Any, *, json_output: bool) -> None:
     if result.dry_run:
         for text in result.diff.values():
             typer.echo(text, nl=False)
+    for note in _PENDING_NOTES:
+        echo(f"note: {note}", err=True)
+    _PENDING_NOTES.clear()
     for note in result.notes:
         echo(f"note: {note}", fg="yellow", err=True)
     if result.unchanged:

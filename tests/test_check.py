@@ -500,7 +500,7 @@ def test_cli_unknown_rule_exits_2_with_one_line(runner: CliRunner) -> None:
     result = runner.invoke(app, ["check", str(FIXTURES / "good"), "--select", "SC101,bogus"])
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
-        "error: unknown rule 'bogus': use an id SC000-SC303 or a name; see `scaffold check --help`"
+        "error: unknown rule 'bogus': use an id SC000-SC304 or a name; see `scaffold check --help`"
     ]
 
 

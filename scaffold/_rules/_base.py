@@ -154,6 +154,13 @@ RULES: tuple[Rule, ...] = (
         "A service.json value is out of range or of the wrong type (memory above 1024: warning).",
         "Use workers 1-4 (integer), timeout 1-60, memory 1-1024, objects for events/routes.",
     ),
+    Rule(
+        "SC304",
+        "invalid-manifest-id",
+        "error",
+        "manifest.json `vendor` or `name` is missing or not a VTEX id (it reaches code, routes).",
+        "Use a vendor of lowercase letters and digits and a kebab-case name (acme, order-sync).",
+    ),
 )
 
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}

@@ -80,3 +80,39 @@ def used_client(node: Node) -> str | None:
         key = node.child_by_field_name("key")
         return key_text(key) if key is not None else None
     return None
+
+
+def check_manifest_ids(manifest: JsonFile) -> list[Finding]:
+    """SC304: ``vendor`` and ``name`` must be VTEX ids: they reach generated code and routes.
+
+    Args:
+        manifest: manifest.json.
+
+    Returns:
+        One finding per field that is missing or invalid, at its key.
+    """
+    from scaffold import _names
+    from scaffold.errors import InvalidAnswerError
+
+    data = manifest.data if isinstance(manifest.data, dict) else {}
+    findings: list[Finding] = []
+    for field, validate in (
+        ("vendor", _names.validate_vendor),
+        ("name", _names.validate_app_name),
+    ):
+        value = data.get(field)
+        try:
+            if not isinstance(value, str):
+                raise InvalidAnswerError(f"`{field}` is missing or not a string")
+            validate(value)
+        except InvalidAnswerError as error:
+            findings.append(
+                manifest.finding(
+                    (field,),
+                    "SC304",
+                    "error",
+                    f"manifest.json `{field}`: {error}; it becomes the sender of the app's "
+                    "events and part of its route paths",
+                )
+            )
+    return findings
