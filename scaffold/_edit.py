@@ -220,8 +220,17 @@ class Edit:
         return current == data
 
     def set_json_key(self, rel: str, path: tuple[str, ...], key: str, value: Any) -> None:
-        """Plan ``set_key`` on a JSON file."""
+        """Plan ``set_key`` on a JSON file (an add-* records a top-level object it creates)."""
+        from scaffold import _provenance
+
         data = self.require(rel, "the service declaration")
+        if len(path) == 1:
+            found = _json_edit.get(data, path, None, name=rel)
+            if found is None:
+                _provenance.note_created(self, f"{rel} {path[0]}")
+            elif found == {}:
+                what = f"{rel} {path[0]}"
+                _provenance.note_empty(self, what, data, _provenance.json_brace(data, path[0]))
         self.write(rel, _json_edit.set_key(data, path, key, value, name=rel))
 
     def remove_json_key(self, rel: str, path: tuple[str, ...], key: str) -> None:
@@ -421,15 +430,31 @@ class Edit:
         source = self.require(location.file, "the map's module")
         spec = _ts_edit.relative_import(location.file, module_file)
         self.write(location.file, _ts_edit.add_handler(source, location, key, key, spec))
+        from scaffold import _provenance
+
+        if location.missing:
+            _provenance.note_created(self, f"{location.file} {prop}")
+        elif not location.keys:
+            brace = location.offset + (3 if source.startswith(b"\xef\xbb\xbf") else 0)
+            _provenance.note_empty(self, f"{location.file} {prop}", source, brace)
 
     def unregister(self, prop: Literal["events", "routes"], key: str, module_file: str) -> None:
         """Plan removing ``key`` and its import from a map (inverse of :meth:`register`)."""
-        from scaffold import _ts_edit
+        from scaffold import _provenance, _ts_edit
 
         location = self._locate(prop, _ts_edit.manual_hint(key, key, module_file))
         source = self.require(location.file, "the map's module")
         spec = _ts_edit.relative_import(location.file, module_file)
-        self.write(location.file, _ts_edit.remove_handler(source, location, key, key, spec))
+        what = f"{location.file} {prop}"
+        created = _provenance.was_created(self, what)
+        after = _ts_edit.remove_handler(source, location, key, key, spec, created=created)
+        self.write(location.file, after)
+        if created and location.keys == (key,):
+            _provenance.forget_created(self, what)
+        elif location.keys == (key,) and not self._locate(prop, "").missing:
+            emptied = self._locate(prop, "")  # where the map's `{` is now
+            brace = emptied.offset + (3 if after.startswith(b"\xef\xbb\xbf") else 0)
+            self.write(location.file, _provenance.restore_empty(self, what, after, brace))
 
     def drop_handler(self, prop: Literal["events", "routes"], key: str, module_file: str) -> None:
         """Plan removing ``key`` from a Service map and from service.json (add's inverse).
@@ -451,12 +476,21 @@ class Edit:
             return
         # NOTE: set_key appends a section it creates as the last key of service.json; one
         # the app already had elsewhere stays, even empty.
+        from scaffold import _provenance
+
         service = self.service()
-        last = not self.generated and isinstance(service, dict) and list(service)[-1:] == [prop]
+        what = f"{SERVICE} {prop}"
+        created = _provenance.was_created(self, what)
+        if created is None:
+            last = not self.generated and isinstance(service, dict) and list(service)[-1:] == [prop]
+        else:
+            last = created
         data = self.require(SERVICE, "the service declaration")
-        self.write(
-            SERVICE, _json_edit.remove_key(data, (prop,), key, prune_empty=last, name=SERVICE)
-        )
+        data = _json_edit.remove_key(data, (prop,), key, prune_empty=last, name=SERVICE)
+        brace = _provenance.json_brace(data, prop)
+        self.write(SERVICE, _provenance.restore_empty(self, what, data, brace))
+        if created and list(self.declared(prop)) == []:
+            _provenance.forget_created(self, what)
 
     # --- result -----------------------------------------------------------------------
 

@@ -13,12 +13,16 @@ back every byte. Its shape (documented in docs/reliability.md)::
         "event orderPaid": {"policies": [{"name": "vbase-read-write"}]},
         "worker syncItems": {"policies": []}
       },
-      "policies_array": true
+      "policies_array": true,
+      "created": ["node/index.ts routes"],
+      "empty": {"node/service.json events": "\n  "}
     }
 
 An owner (``<kind> <id>``) lists the policies it brought, or shares with an earlier owner
 that brought them; an empty list says it brought none. ``policies_array`` says an add
-created manifest.json's ``policies`` array itself. No entry for an owner (an add made
+created manifest.json's ``policies`` array itself; ``created`` names the Service map options
+and service.json sections an add created (they go when emptied), ``empty`` how an empty
+object an add filled was written (``{}`` and ``{\n  }`` look the same once filled). No entry for an owner (an add made
 before scaffold kept this record, or the file was deleted): its policies cannot be known,
 so they stay and remove-* says so.
 """
@@ -94,6 +98,10 @@ def save(edit: Edit, record: dict[str, Any]) -> None:
     out: dict[str, Any] = {"about": ABOUT, "added": dict(sorted(record["added"].items()))}
     if record.get("policies_array"):
         out["policies_array"] = True
+    if record.get("created"):
+        out["created"] = sorted(record["created"])
+    if record.get("empty"):
+        out["empty"] = dict(sorted(record["empty"].items()))
     data = (json.dumps(out, indent=2) + "\n").encode("utf-8")
     if edit.read(RECORD) != data:
         edit.write(RECORD, data)
@@ -178,3 +186,118 @@ def release_policies(edit: Edit, *, needed_before: list[dict[str, Any]]) -> None
         )
     edit.write(MANIFEST, data)
     save(edit, record)
+
+
+def note_created(edit: Edit, what: str) -> None:
+    """Record that an add-* created a container (``node/index.ts events``...).
+
+    Args:
+        edit: An add-* edit session (another command records nothing).
+        what: ``<file> <property>``: the map option or service.json section it created.
+    """
+    if not edit.command.startswith("add-"):
+        return
+    key = owner(edit.command, edit.name)
+    record = load(edit)
+    created: list[str] = list(record.get("created") or [])
+    if key is not None and what not in created:
+        record["added"].setdefault(key, {"policies": []})
+        record["created"] = [*created, what]
+        save(edit, record)
+
+
+def was_created(edit: Edit, what: str) -> bool | None:
+    """Whether an add created ``what``; ``None`` when the record cannot say.
+
+    The record can say when it holds an entry for the item being removed: then the
+    container is scaffold's exactly when it is listed under ``created``.
+
+    Args:
+        edit: A remove-* edit session.
+        what: ``<file> <property>``, as given to :func:`note_created`.
+
+    Returns:
+        True, False, or None (decide by shape, as before the record existed).
+    """
+    key = owner(edit.command, edit.name)
+    record = load(edit)
+    if key is None or key not in record["added"]:
+        return None
+    return what in (record.get("created") or [])
+
+
+def forget_created(edit: Edit, what: str) -> None:
+    """Drop ``what`` from ``created`` once the remove took it away."""
+    record = load(edit)
+    created = [item for item in record.get("created") or [] if item != what]
+    if created != (record.get("created") or []):
+        record["created"] = created
+        save(edit, record)
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def json_brace(data: bytes, key: str) -> int | None:
+    """The offset in ``data`` of the ``{`` of the top-level object ``key`` (None: none)."""
+    body = data.removeprefix(_BOM)
+    at = _json_edit.key_offsets(body).get((key,))
+    if at is None:
+        return None
+    brace = body.find(b"{", at + len(json.dumps(key)))
+    return None if brace < 0 else brace + len(data) - len(body)
+
+
+def _inside(data: bytes, brace: int | None) -> tuple[int, int] | None:
+    """The span between the braces of the empty object at ``brace`` (blank inside)."""
+    if brace is None or data[brace : brace + 1] != b"{":
+        return None
+    end = data.find(b"}", brace)
+    if end < 0 or data[brace + 1 : end].strip():
+        return None
+    return brace + 1, end
+
+
+def note_empty(edit: Edit, what: str, data: bytes, brace: int | None) -> None:
+    """Before an add fills an empty object, keep how it was written (``{}``, ``{\n  }``).
+
+    Both give the same bytes once a key is added; the remove that empties the object again
+    writes it back as it was.
+
+    Args:
+        edit: An add-* edit session (another command records nothing).
+        what: ``<file> <property>``.
+        data: The file's bytes before the add.
+        brace: The offset of the object's ``{`` in ``data``.
+    """
+    span = _inside(data, brace)
+    key = owner(edit.command, edit.name)
+    if span is None or span[0] == span[1] or key is None or not edit.command.startswith("add-"):
+        return
+    record = load(edit)
+    record["added"].setdefault(key, {"policies": []})
+    record["empty"] = {**(record.get("empty") or {}), what: data[span[0] : span[1]].decode()}
+    save(edit, record)
+
+
+def restore_empty(edit: Edit, what: str, data: bytes, brace: int | None) -> bytes:
+    """Write an object a remove emptied back as it was before an add filled it.
+
+    Args:
+        edit: A remove-* edit session.
+        what: ``<file> <property>``, as given to :func:`note_empty`.
+        data: The file's bytes after the remove.
+        brace: The offset of the object's ``{`` in ``data``.
+
+    Returns:
+        ``data``, with the object's inside as recorded when it is now ``{}``.
+    """
+    record = load(edit)
+    empty = dict(record.get("empty") or {})
+    inside = empty.pop(what, None)
+    span = _inside(data, brace)
+    if not isinstance(inside, str) or span is None or span[0] != span[1]:
+        return data
+    record["empty"] = empty
+    save(edit, record)
+    return data[: span[0]] + inside.encode() + data[span[1] :]

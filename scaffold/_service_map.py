@@ -86,14 +86,15 @@ class Problem(NamedTuple, Generic[F]):
         file: The file it is in.
         node: Where it is.
         reason: What it is, as a clause (``the events map uses a spread (...)``).
-        kind: ``syntax`` (the file does not parse), ``no-service`` (no ``new Service``)
-            or ``shape`` (anything else).
+        kind: ``syntax`` (the file does not parse), ``no-service`` (no ``new Service``),
+            ``partial`` (the map is a literal the editor can add to, but not every key can
+            be read: a spread, a literal passed to a call) or ``shape`` (anything else).
     """
 
     file: F
     node: Node
     reason: str
-    kind: Literal["syntax", "no-service", "shape"] = "shape"
+    kind: Literal["syntax", "no-service", "partial", "shape"] = "shape"
 
 
 class Entry(NamedTuple):
@@ -160,6 +161,7 @@ class Resolver(Generic[F]):
         # same "what does ../support/processing export as runOnce" once per handler file.
         self._exports: dict[tuple[str, str, int], tuple[F, Node] | None] = {}
         self._paths: dict[tuple[str, str], tuple[str, str]] = {}
+        self._literal_calls = False
 
     def service_map(self, index: F) -> ServiceMap[F]:
         """Find the map given to ``new Service`` in ``index`` and read its members.
@@ -202,15 +204,21 @@ class Resolver(Generic[F]):
         member = self._options_member(file, options, result)
         if member is None:
             return result
-        if member.type == "method_definition":
-            _note(problems, file, member, f"{self.prop} is a method")
-            result.map = (file, member)
-        elif member.type == "shorthand_property_identifier":
-            result.map = self._name(file, self.prop, member, problems, 0) or (file, member)
-        else:
-            value = member.child_by_field_name("value")
-            assert value is not None
-            result.map = self._follow(file, value, problems, 0)
+        # Only on the way to the map is a call of an object literal the map itself (a
+        # route's `method({ GET })` is a value, not a map to edit).
+        self._literal_calls = True
+        try:
+            if member.type == "method_definition":
+                _note(problems, file, member, f"{self.prop} is a method")
+                result.map = (file, member)
+            elif member.type == "shorthand_property_identifier":
+                result.map = self._name(file, self.prop, member, problems, 0) or (file, member)
+            else:
+                value = member.child_by_field_name("value")
+                assert value is not None
+                result.map = self._follow(file, value, problems, 0)
+        finally:
+            self._literal_calls = False
         file, obj = result.map
         if obj.type == "object":
             result.entries = [self._entry(file, m, problems) for m in _ts.members(obj)]
@@ -246,7 +254,7 @@ class Resolver(Generic[F]):
 
     def _entry(self, file: F, member: Node, problems: _Problems[F]) -> Entry:
         if member.type == "spread_element":
-            _note(problems, file, member, f"{self.label} uses a spread (...)")
+            _note(problems, file, member, f"{self.label} uses a spread (...)", "partial")
             return Entry(member, None, None)
         if member.type == "shorthand_property_identifier":
             return Entry(member, _ts.text(member), member, (member,))
@@ -285,6 +293,18 @@ class Resolver(Generic[F]):
             return file, node
         if node.type in _CALLS:
             snippet = _ts.text(node).split("(")[0].strip()
+            literal = _literal_argument(node) if self._literal_calls else None
+            if literal is not None:
+                # `mapObjIndexed(fn, { ... })`: the keys are the literal's; one added there
+                # is registered like the others.
+                _note(
+                    problems,
+                    file,
+                    node,
+                    f"{self.label} is an object literal passed to {snippet}(...)",
+                    "partial",
+                )
+                return file, literal
             _note(
                 problems, file, node, f"{self.label} is built by a function call ({snippet}(...))"
             )
@@ -478,9 +498,25 @@ class Resolver(Generic[F]):
         return self._imports[file.rel].get(name)
 
 
-def _note(problems: _Problems[F], file: F, node: Node, reason: str) -> None:
+def _note(
+    problems: _Problems[F],
+    file: F,
+    node: Node,
+    reason: str,
+    kind: Literal["partial", "shape"] = "shape",
+) -> None:
     if problems is not None:
-        problems.append(Problem(file, node, reason))
+        problems.append(Problem(file, node, reason, kind))
+
+
+def _literal_argument(call: Node) -> Node | None:
+    """The one object literal among a plain call's arguments (``f(fn, {...})``), else None."""
+    if call.type != "call_expression":
+        return None
+    args = call.child_by_field_name("arguments")
+    objects = [unwrap(a) for a in (_ts.members(args) if args is not None else [])]
+    objects = [a for a in objects if a.type == "object"]
+    return objects[0] if len(objects) == 1 else None
 
 
 def _not_exported(file: Parsed, name: str) -> str:

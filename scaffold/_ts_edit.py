@@ -272,8 +272,10 @@ def locate_events(
     """
     resolver = _service_map.Resolver(_loader(read_module), prop)
     found = resolver.service_map(_service_map.Source.parse(index_file, index_source))
-    if found.problems:
-        raise _refusal(found.problems[0], found.prop, hint)
+    # A spread or a literal passed to a call still leaves a literal to add a key to.
+    refused = [problem for problem in found.problems if problem.kind != "partial"]
+    if refused:
+        raise _refusal(refused[0], found.prop, hint)
     assert found.options is not None
     if found.map is None:
         file, options = found.options
@@ -574,6 +576,7 @@ def remove_handler(
     import_path: str,
     *,
     prune_empty: bool = True,
+    created: bool | None = None,
 ) -> bytes:
     """Remove ``key`` from the events map, and its import if nothing else uses it.
 
@@ -587,6 +590,8 @@ def remove_handler(
         import_path: The module specifier it is imported from.
         prune_empty: If the map is ``events: {...}`` inline in ``new Service`` and
             this removes its last key, remove the ``events`` property too.
+        created: Whether an add created that property (from the provenance record);
+            ``None`` when unknown: then its shape decides (see ``_created_by_add``).
 
     Returns:
         The new bytes of ``location.file``.
@@ -609,7 +614,7 @@ def remove_handler(
         and inline is not None
         and len(members) == 1
         and not has_comments
-        and (_created_by_add(doc, obj, inline[1]))
+        and (created if created is not None else _created_by_add(doc, obj, inline[1]))
     ):
         edits = _remove_member(doc, inline[1], inline[0])
     else:

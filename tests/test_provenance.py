@@ -148,3 +148,75 @@ def test_the_policies_array_add_created_goes_with_it(tmp_path: Path, gen_cache: 
     remove_event(app, "order-paid")
     # The app wrote `"policies": []` itself: it stays, empty.
     assert (app / "manifest.json").read_bytes() == manifest
+
+
+# --- maps people write: the shapes of real apps, round-tripped byte for byte -----------------
+
+INDEX_HEAD = (
+    "import type { ServiceContext } from '@vtex/api'\n"
+    "import { method, Service } from '@vtex/api'\n\n"
+    "import { status } from './routes/status'\n"
+)
+SHAPES = {
+    "empty-maps-on-two-lines": (
+        "export default new Service({\n  events: {\n  },\n  routes: {\n  },\n})\n",
+        '{\n  "memory": 256,\n  "events": {\n  },\n  "routes": {\n  }\n}\n',
+    ),
+    "spreads": (
+        "const base = { status: method({ GET: status }) }\nconst more = {}\n\n"
+        "export default new Service({\n  routes: {\n    ...base,\n    ...more,\n  },\n})\n",
+        '{\n  "memory": 256,\n  "routes": {\n    "status": { "path": "/_v/status", '
+        '"public": true }\n  }\n}\n',
+    ),
+    "literal-passed-to-a-call": (
+        "const wrap = (fn: unknown) => fn\nconst mapObjIndexed = <T>(f: unknown, o: T) => o\n\n"
+        "export default new Service({\n  routes: mapObjIndexed(wrap, {\n"
+        "    status: method({ GET: status }),\n  }),\n})\n",
+        '{\n  "memory": 256,\n  "routes": {\n    "status": { "path": "/_v/status", '
+        '"public": true }\n  }\n}\n',
+    ),
+    "crlf-tabs": (
+        "export default new Service({\r\n\troutes: {\r\n\t\tstatus: method({ GET: status }),"
+        "\r\n\t},\r\n})\r\n",
+        '{\r\n\t"memory": 256,\r\n\t"routes": {\r\n\t\t"status": { "path": "/_v/status", '
+        '"public": true }\r\n\t}\r\n}\r\n',
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize("pair", ["worker", "event", "publisher"])
+def test_shapes_of_real_maps_round_trip(
+    tmp_path: Path, gen_cache: Path, shape: str, pair: str
+) -> None:
+    app = make_app("no-events", tmp_path / "app", gen_cache)
+    index, service = SHAPES[shape]
+    newline = "\r\n" if "\r\n" in index else "\n"
+    (app / "node/index.ts").write_bytes((INDEX_HEAD.replace("\n", newline) + index).encode())
+    (app / "node/service.json").write_bytes(service.encode())
+    before = snapshot(app)
+    if pair == "worker":
+        added = add_worker(app, "sync-items")
+        assert "syncItemsJobs" in (app / "node/index.ts").read_text()
+        remove_worker(app, "sync-items")
+    elif pair == "event":
+        added = add_order_paid(app)
+        remove_event(app, "order-paid")
+    else:
+        added = add_publisher(app, "item-changed")
+        remove_publisher(app, "item-changed")
+    assert added.created  # type: ignore[attr-defined]
+    assert snapshot(app) == before
+
+
+def test_a_map_that_is_no_literal_is_still_refused(tmp_path: Path, gen_cache: Path) -> None:
+    app = make_app("no-events", tmp_path / "app", gen_cache)
+    index = app / "node/index.ts"
+    index.write_text(
+        INDEX_HEAD + "const resolvers = { Routes: { status: method({ GET: status }) } }\n"
+        "export default new Service({\n  routes: resolvers.Routes,\n})\n"
+    )
+    before = snapshot(app)
+    with pytest.raises(ProjectError, match=r"^node/index\.ts:\d+: the routes map is built dyn"):
+        add_worker(app, "sync-items")
+    assert snapshot(app) == before

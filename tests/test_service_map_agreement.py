@@ -44,7 +44,9 @@ def test_editor_and_linter_agree(layout: Path) -> None:
     if keys is None:
         assert not found.complete and found.findings
     else:
-        assert found.complete
+        # A map with a spread is edited (a key is added to its literal) while the linter says
+        # it cannot check it all: the keys both read are the same.
+        assert found.complete or found.findings
         assert sorted(found.keys) == sorted(keys)
 
 

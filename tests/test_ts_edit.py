@@ -181,6 +181,11 @@ IMPORT_B = "import { b } from './events/b'\n"
         ("{\n    a: [validate, a],\n  }", "{\n    a: [validate, a],\n    b,\n  }"),
         ("{\n    async a(ctx) {\n      return ctx\n    },\n  }", None),
         ("{}", "{ b }"),
+        ("{ ...common, a }", "{ ...common, a, b }"),
+        ("{\n    ...common,\n    ...other,\n  }", "{\n    ...common,\n    ...other,\n    b,\n  }"),
+        ("{ ...common }", "{ ...common, b }"),
+        ("mapObjIndexed(wrap, {\n    a,\n  })", "mapObjIndexed(wrap, {\n    a,\n    b,\n  })"),
+        ("wrapAll({ ...common })", "wrapAll({ ...common, b })"),
     ],
 )
 def test_object_shapes(events: str, expected: str | None) -> None:
@@ -284,7 +289,8 @@ def test_options_in_a_const_and_string_keys() -> None:
 
 REFUSALS = [
     ("events: buildEvents(handlers)", "built by a function call (buildEvents(...))"),
-    ("events: { ...common, a }", "uses a spread"),
+    ("events: build(handlers, more)", "built by a function call (build(...))"),
+    ("events: build({ a }, { b })", "built by a function call (build(...))"),
     ("events: { [name]: a }", "uses a computed key"),
     ("events: cond ? x : y", "built dynamically"),
     ("...base", "Service options use a spread"),
@@ -318,9 +324,9 @@ def test_dynamic_structures_are_refused(options: str, reason: str) -> None:
 
 def test_refusal_in_another_module_names_that_file() -> None:
     index = f"{HEAD}import {{ events }} from './events'\nexport default new Service({{ events }})\n"
-    read = files({"node/events/index.ts": "export const events = {\n  ...others,\n}\n"})
+    read = files({"node/events/index.ts": "export const events = {\n  [key]: handler,\n}\n"})
     with pytest.raises(
-        ProjectError, match=r"^node/events/index\.ts:2: the events map uses a spread"
+        ProjectError, match=r"^node/events/index\.ts:2: the events map uses a computed key"
     ):
         locate_events(index.encode(), read)
 
