@@ -22,9 +22,9 @@ An owner (``<kind> <id>``) lists the policies it brought, or shares with an earl
 that brought them; an empty list says it brought none. ``policies_array`` says an add
 created manifest.json's ``policies`` array itself; ``created`` names the Service map options
 and service.json sections an add created (they go when emptied), ``empty`` how an empty
-object an add filled was written (``{}`` and ``{\n  }`` look the same once filled). No entry for an owner (an add made
-before scaffold kept this record, or the file was deleted): its policies cannot be known,
-so they stay and remove-* says so.
+object an add filled was written (``{}`` and ``{\n  }`` look the same once filled). No
+entry for an owner (an add made before scaffold kept this record, or the file was deleted):
+its policies cannot be known, so they stay and remove-* says so.
 """
 
 from __future__ import annotations
