@@ -651,14 +651,25 @@ def table(inv: Inventory) -> list[str]:
 _ID = re.compile(r"[^A-Za-z0-9_]")
 
 
-def _node_id(prefix: str, name: str) -> str:
-    return f"{prefix}_{_ID.sub('_', name)}"
-
-
 class _Graph:
     def __init__(self) -> None:
         self.nodes: dict[str, tuple[str, str]] = {}  # id -> (label, shape)
         self.edges: list[tuple[str, str, str]] = []  # (from, to, label)
+        self._ids: dict[tuple[str, ...], str] = {}
+
+    def id(self, prefix: str, *parts: str) -> str:
+        """A readable id for (prefix, parts), never another key's: ``order.created`` and
+        ``order-created`` both read ``order_created``, so the second met is ``..._2``."""
+        key = (prefix, *parts)
+        if key not in self._ids:
+            base = f"{prefix}_{_ID.sub('_', parts[-1])}"
+            taken = set(self._ids.values())
+            found, n = base, 1
+            while found in taken:
+                n += 1
+                found = f"{base}_{n}"
+            self._ids[key] = found
+        return self._ids[key]
 
     def node(self, node_id: str, label: str, shape: str) -> str:
         self.nodes.setdefault(node_id, (label, shape))
@@ -673,37 +684,41 @@ def _build(inv: Inventory) -> _Graph:
     """Other apps' events first (sender -> topic -> handler), then the app's own work
     (route -> publisher -> topic -> worker)."""
     g = _Graph()
+    # A topic is one node per (sender, topic): two apps' `order-created` are two events.
     published = {topic for pub in inv.of("publisher") for topic in pub.topics}
     for item in inv.of("event"):
-        hid = g.node(_node_id("handler", item.id), _handler_label(item), "event")
-        sid = g.node(_node_id("app", item.sender or "unknown"), item.sender or "?", "app")
+        hid = g.node(g.id("handler", item.id), _handler_label(item), "event")
+        sender = item.sender or "?"
+        own = sender == inv.app_id
+        sid = None if own else g.node(g.id("app", sender), sender, "app")
         for topic in item.topics:
-            tid = g.node(_node_id("topic", topic), topic, "topic")
-            g.edge(sid, tid)
+            tid = g.node(g.id("topic", sender, topic), topic, "topic")
+            if sid is not None:
+                g.edge(sid, tid)
             g.edge(tid, hid)
     for item in inv.of("route"):
-        rid = g.node(_node_id("route", item.id), f"{item.trigger}<br/>{item.id}", "route")
+        rid = g.node(g.id("route", item.id), f"{item.trigger}<br/>{item.id}", "route")
         for name in item.publishes:
-            g.edge(rid, _node_id("pub", name))
+            g.edge(rid, g.id("pub", name))
     for publisher in inv.of("publisher"):
-        pid = g.node(_node_id("pub", publisher.id), f"{publisher.id}()", "publisher")
+        pid = g.node(g.id("pub", publisher.id), f"{publisher.id}()", "publisher")
         for topic in publisher.topics:
-            g.edge(pid, g.node(_node_id("topic", topic), topic, "topic"))
+            g.edge(pid, g.node(g.id("topic", inv.app_id, topic), topic, "topic"))
     _workers(g, inv, published)
     return g
 
 
 def _workers(g: _Graph, inv: Inventory, published: set[str]) -> None:
     for item in inv.of("worker"):
-        hid = g.node(_node_id("handler", item.id), _handler_label(item), "worker")
+        hid = g.node(g.id("handler", item.id), _handler_label(item), "worker")
         for topic in item.topics:
-            tid = g.node(_node_id("topic", topic), topic, "topic")
+            tid = g.node(g.id("topic", inv.app_id, topic), topic, "topic")
             if topic not in published:
                 g.edge(g.node(f"nopub_{tid}", "no publisher found", "warn"), tid)
             g.edge(tid, hid)
     for item in inv.of("event", "worker"):
         for pub in item.publishes:
-            g.edge(_node_id("handler", item.id), _node_id("pub", pub))
+            g.edge(g.id("handler", item.id), g.id("pub", pub))
 
 
 def _handler_label(item: Item) -> str:

@@ -313,3 +313,27 @@ def test_ts_files_lists_what_rglob_lists_without_entering_node_modules(tmp_path:
     assert listed == rglob(tmp_path)
     assert "node/events/a.ts" in listed and "node/folder.ts" in listed
     assert not any("node_modules" in rel for rel in listed)
+
+
+def test_one_topic_from_two_senders_is_two_nodes(tmp_path: Path, gen_cache: Path) -> None:
+    app = make_app("generated-bare", tmp_path / "app", gen_cache)
+    add_event(app, "orders-a", sender="vtex.orders-broadcast", topics=["order-created"])
+    add_event(app, "orders-b", sender="acme.marketplace", topics=["order-created"])
+    add_event(app, "dotted", sender="acme.marketplace", topics=["order.created"])
+    diagram = inventory.mermaid(inventory.read_app(app))
+    found = edges(diagram)
+    topic_of = {b: a for a, b in found if b.startswith("handler_")}
+    a, b, dotted = (topic_of[f"handler_{h}"] for h in ("ordersA", "ordersB", "dotted"))
+    assert len({a, b, dotted}) == 3  # order.created and order-created do not collide either
+    assert label(diagram, a) == label(diagram, b) == "order-created"
+    assert label(diagram, dotted) == "order.created"
+    # Each topic node has exactly its own sender: no edge that does not exist.
+    senders = {t: {s for s, t2 in found if t2 == t} for t in (a, b, dotted)}
+    assert senders == {
+        a: {"app_vtex_orders_broadcast"},
+        b: {"app_acme_marketplace"},
+        dotted: {"app_acme_marketplace"},
+    }
+    assert len(set(re.findall(r"^\s+(\w+)\W", diagram, re.M))) == len(
+        re.findall(r"^\s+(\w+)[\[\(\{>]", diagram, re.M)
+    )  # every node line has its own id
