@@ -196,7 +196,7 @@ def _set_src(staging: Path, src: str, commit: str | None = None) -> None:
     )
 
 
-def _run_copier(staging: Path, src: str, ref: str, *, trust: bool) -> None:
+def _run_copier(staging: Path, src: str, ref: str, *, trust: bool, dry_run: bool = False) -> None:
     import copier
     from copier.errors import CopierError, UnsafeTemplateError
 
@@ -211,11 +211,19 @@ def _run_copier(staging: Path, src: str, ref: str, *, trust: bool) -> None:
                 skip_answered=True,
                 conflict="inline",
                 quiet=True,
-                unsafe=trust,
+                # NOTE: a dry run never runs template code, --trust or not; copier still
+                # refuses a template with migrations then (they are not skippable).
+                unsafe=trust and not dry_run,
+                skip_tasks=dry_run,
                 settings=copier.Settings(),
             )
     except UnsafeTemplateError as error:
         features = str(error).splitlines()[0].rstrip(".").partition(": ")[2]
+        if dry_run:
+            raise UpdateError(
+                f"the template at {src} uses {features} (code run on this machine), and a dry "
+                "run never runs template code: read them in its copier.yml, then run without -n"
+            ) from None
         raise UpdateError(
             f"the template at {src} uses {features} (code run on this machine): read them "
             "in its copier.yml, then pass --trust to allow them"
@@ -234,7 +242,9 @@ def _conflicts(rel: str, data: bytes | None) -> list[tuple[str, int]]:
     ]
 
 
-def _plan(root: Path, src: str, target: str, keep: str, *, trust: bool) -> ChangeSet:
+def _plan(
+    root: Path, src: str, target: str, keep: str, *, trust: bool, dry_run: bool = False
+) -> ChangeSet:
     """Run copier's update in a git copy of the app; plan its result against the app."""
     with tempfile.TemporaryDirectory(prefix="scaffold-update-") as tmp:
         staging = Path(tmp) / "app"
@@ -244,7 +254,7 @@ def _plan(root: Path, src: str, target: str, keep: str, *, trust: bool) -> Chang
         tracked = _copy_tracked(root, staging)
         _set_src(staging, src)
         _commit_all(staging, "the app as it is")
-        _run_copier(staging, src, target, trust=trust)
+        _run_copier(staging, src, target, trust=trust, dry_run=dry_run)
         _set_src(staging, keep)
         changes = ChangeSet(root)
         rendered: set[str] = set()
@@ -345,7 +355,7 @@ def update_app(
         return UpdateResult(root, old, old, src, dry_run=dry_run)
     # The URL stays what the app recorded; a local path (made by an old scaffold) becomes it.
     keep = recorded if recorded and not _is_local(recorded) else repository_url()
-    changes = _plan(root, src, target, keep, trust=trust)
+    changes = _plan(root, src, target, keep, trust=trust, dry_run=dry_run)
     result = UpdateResult(root, old, target, src, dry_run=dry_run, diff=changes.diff())
     for change in changes.changes:
         {"create": result.created, "modify": result.modified, "delete": result.deleted}[

@@ -253,3 +253,19 @@ def test_a_local_path_recorded_by_an_old_scaffold_becomes_the_url(
     update_app(app, template=str(versions))
     assert recorded(app)["_src_path"] == URL
     assert recorded(app)["_commit"] == "v1.2.0"
+
+
+def test_a_dry_run_never_runs_template_tasks(app: Path, versions: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "tasks-template"
+    git(tmp_path, "clone", "-q", str(versions), str(repo))
+    marker = tmp_path / "task-ran"
+    config = repo / "copier.yml"
+    config.write_text(config.read_text() + f'\n_tasks:\n  - "touch {marker}"\n')
+    commit_all(repo, "a template that runs a command", "v2.0.0")
+    before = work_tree(app)
+    result = update_app(app, template=str(repo), trust=True, dry_run=True)
+    assert result.dry_run and result.new == "v2.0.0"
+    assert not marker.exists()  # -n --trust: the diff, without running the template's code
+    assert work_tree(app) == before
+    update_app(app, template=str(repo), trust=True)
+    assert marker.exists()  # the same update without -n runs it
