@@ -14,11 +14,12 @@ from scaffold import _read as _read_file
 from scaffold.errors import ProjectError
 
 
-def find_app_root(start: Path) -> Path:
+def find_app_root(start: Path, *, how: str = "pass -C PATH") -> Path:
     """Return the folder holding ``manifest.json``, searching ``start`` and its parents.
 
     Args:
         start: Where to start (usually the current folder or ``-C``).
+        how: How the command is given another folder, for the message.
 
     Returns:
         The app root.
@@ -28,12 +29,12 @@ def find_app_root(start: Path) -> Path:
     """
     start = start.absolute()
     if not start.exists():
-        raise ProjectError(f"{start} does not exist: pass an existing app folder with -C")
+        raise ProjectError(f"{start} does not exist: {how} of an existing app")
     for folder in (start, *start.parents):
         if (folder / "manifest.json").is_file():
             return folder
     raise ProjectError(
-        f"no manifest.json in {start} or its parents: run inside a VTEX IO app or pass -C PATH"
+        f"no manifest.json in {start} or its parents: run inside a VTEX IO app or {how}"
     )
 
 

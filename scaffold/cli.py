@@ -382,7 +382,7 @@ def check(
         check_.resolve_rules(selected, ignored)
     except check_.UnknownRuleError as error:
         raise fail(str(error), 2) from None
-    root = find_app_root(path if path is not None else Path.cwd())
+    root = find_app_root(path if path is not None else Path.cwd(), how="pass its folder as DIR")
     if fix:
         findings = _fixed(root, selected, ignored, dry_run=dry_run, quiet=fmt != "text")
     else:
@@ -498,7 +498,9 @@ def list_(
     from scaffold import inventory
     from scaffold._project import find_app_root
 
-    inv = inventory.read_app(find_app_root(path if path is not None else Path.cwd()))
+    inv = inventory.read_app(
+        find_app_root(path if path is not None else Path.cwd(), how="pass its folder as DIR")
+    )
     if json_output:
         typer.echo(inv.to_json())
         return
@@ -537,7 +539,9 @@ def graph(
 
     if fmt not in {"mermaid", "dot"}:
         raise fail(f"invalid --format {fmt!r}: choose mermaid or dot", 2)
-    inv = inventory.read_app(find_app_root(path if path is not None else Path.cwd()))
+    inv = inventory.read_app(
+        find_app_root(path if path is not None else Path.cwd(), how="pass its folder as DIR")
+    )
     typer.echo(inventory.mermaid(inv) if fmt == "mermaid" else inventory.dot(inv), nl=False)
 
 
@@ -644,6 +648,17 @@ def _print_next(lines: list[str]) -> None:
             echo(f"  {line}")
 
 
+def _store(value: str | None) -> Any:
+    """``--store``, validated: a bad value is a usage error (exit 2, like click's own)."""
+    from scaffold import _edit
+    from scaffold.errors import InvalidAnswerError
+
+    try:
+        return _edit.parse_store(value)
+    except InvalidAnswerError as error:
+        raise fail(str(error), 2) from None
+
+
 def _start(directory: Path | None) -> Path:
     return directory if directory is not None else Path.cwd()
 
@@ -686,9 +701,9 @@ def add_event(
       scaffold add-event partner-update --sender acme.partner --topic a --topic b -C apps/x
       scaffold add-event                      # on a terminal: asks name, sender and topics
     """
-    from scaffold import _edit, _prompts, events
+    from scaffold import _prompts, events
 
-    chosen = _edit.parse_store(store)
+    chosen = _store(store)
     name = _handler_name(
         name,
         "handler",
@@ -799,7 +814,7 @@ def add_worker(
       scaffold add-worker sync-items --topic items-sync-requested --no-route
       scaffold add-worker reindex-product --no-batch --no-route   # one { id } per event
     """
-    from scaffold import _edit, workers
+    from scaffold import workers
 
     name = _handler_name(
         name,
@@ -815,7 +830,7 @@ def add_worker(
         topic=topic,
         route=route,
         batch=batch,
-        store=_edit.parse_store(store),
+        store=_store(store),
         dry_run=dry_run,
     )
     _report(result, json_output=json_output)
@@ -845,7 +860,7 @@ def add_publisher(
       scaffold add-publisher item-changed
       scaffold add-publisher item-changed -n --json
     """
-    from scaffold import _edit, _prompts, publishers
+    from scaffold import _prompts, publishers
 
     if topic is None:
         topic = _missing(
@@ -855,7 +870,7 @@ def add_publisher(
             yes=yes,
         )
     result = publishers.add_publisher(
-        _start(directory), topic, store=_edit.parse_store(store), dry_run=dry_run
+        _start(directory), topic, store=_store(store), dry_run=dry_run
     )
     _report(result, json_output=json_output)
 

@@ -176,3 +176,36 @@ def test_device_like_names_that_are_not_devices_pass(tmp_path: Path) -> None:
     assert (app / "node/events/com10.ts").exists()
     with pytest.raises(InvalidAnswerError, match="device name"):
         add_event(app, "com1", sender="vtex.orders-broadcast", topics=["order-paid"])
+
+
+# --- small things a new user meets -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [*ADD, "--store", "redis"],
+        ["add-worker", "sync-items", "--store", "redis"],
+        ["add-publisher", "item-changed", "--store", "redis"],
+    ],
+    ids=["add-event", "add-worker", "add-publisher"],
+)
+def test_a_bad_store_is_a_usage_error(tmp_path: Path, args: list[str]) -> None:
+    app = Path(shutil.copytree(FIXTURE, tmp_path / "app"))
+    before = regular_files(app)
+    done = scaffold(*args, "-C", str(app))
+    assert done.returncode == 2  # an option error, like click's own (README)
+    assert done.stderr.strip().splitlines() == [
+        "error: invalid --store 'redis': choose one of vbase, masterdata"
+    ]
+    assert regular_files(app) == before
+
+
+@pytest.mark.parametrize("command", ["check", "list", "graph"])
+def test_commands_without_dash_c_do_not_suggest_it(tmp_path: Path, command: str) -> None:
+    done = scaffold(command, str(tmp_path))
+    assert done.returncode == 1
+    line = done.stderr.strip().splitlines()[-1]
+    assert line.endswith("or pass its folder as DIR") and "-C" not in line
+    done = scaffold("add-publisher", "item-changed", "-C", str(tmp_path))
+    assert done.stderr.strip().endswith("or pass -C PATH")
