@@ -185,10 +185,25 @@ def after_edit(result: Any) -> list[str]:
         lines += _added_publisher(inv, result.name)
     if result.command.startswith("add-"):
         lines += _entity_line(root)
+    # `npm test` only where node/package.json has a test script (npm would say "Missing
+    # script: test"); otherwise the type check is what can be run.
+    check = "npm test" if _has_test_script(root) else "npx tsc --noEmit"
     if _prefix(root):
         where = _shown(root)
-        lines.append(f"cd {where}/node && npm test; then `vtex link` from {where}")
+        lines.append(f"cd {where}/node && {check}; then `vtex link` from {where}")
     else:
-        lines.append("cd node && npm test; then `vtex link` from here (the app root)")
+        lines.append(f"cd node && {check}; then `vtex link` from here (the app root)")
     lines.append("scaffold list   # every handler declared, registered, with its policies")
     return lines
+
+
+def _has_test_script(root: Path) -> bool:
+    """Whether node/package.json defines ``scripts.test``."""
+    import json
+
+    try:
+        data = json.loads(_read_file.read_bytes(root / "node/package.json"))
+    except (OSError, ValueError):
+        return False
+    scripts = data.get("scripts") if isinstance(data, dict) else None
+    return isinstance(scripts, dict) and isinstance(scripts.get("test"), str)

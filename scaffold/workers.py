@@ -71,6 +71,13 @@ def add_worker(
             "--route needs a batch worker (the job routes report per-item status): drop "
             "--route, or --no-batch"
         )
+    if topic is None and len(default_topic(ident)) > _names.MAX_IDENT:
+        derived = default_topic(ident)
+        raise InvalidAnswerError(
+            f"worker name {name!r} gives the topic {derived[:20]!r}... ({len(derived)} "
+            f"characters, at most {_names.MAX_IDENT}): pass a shorter --topic, or a worker "
+            f"name of at most {_names.MAX_IDENT - len('-requested')} characters"
+        )
     topic = (topic or default_topic(ident)).strip()
     _names.topic_id(topic)
     edit = c.Edit(start, "add-worker", ident)

@@ -209,3 +209,21 @@ def test_commands_without_dash_c_do_not_suggest_it(tmp_path: Path, command: str)
     assert line.endswith("or pass its folder as DIR") and "-C" not in line
     done = scaffold("add-publisher", "item-changed", "-C", str(tmp_path))
     assert done.stderr.strip().endswith("or pass -C PATH")
+
+
+def test_the_longest_worker_name_needs_its_topic_named(tmp_path: Path) -> None:
+    app = Path(shutil.copytree(FIXTURE, tmp_path / "app"))
+    before = regular_files(app)
+    longest = "a" * 64
+    done = scaffold("add-worker", longest, "-C", str(app), "-y")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"error: worker name '{longest}' gives the topic '{'a' * 20}'... (74 characters, at "
+        "most 64): pass a shorter --topic, or a worker name of at most 54 characters"
+    ]
+    assert regular_files(app) == before
+    done = scaffold("add-worker", longest, "--topic", "bulk-requested", "-C", str(app), "-y")
+    assert done.returncode == 0, done.stderr
+    assert (app / f"node/workers/{longest}.ts").is_file()
+    done = scaffold("add-worker", "b" * 54, "-C", str(app), "-y")
+    assert done.returncode == 0, done.stderr

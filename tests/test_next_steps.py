@@ -129,3 +129,16 @@ def test_next_steps_read_an_app_without_a_readme_graph_from_disk(
     steps = next_steps(result.output)
     assert marker_line(app, steps).lstrip().startswith("// >>>")
     assert any("Target Workspace" in s for s in steps)
+
+
+def test_npm_test_is_suggested_only_with_a_test_script(
+    tmp_path: Path, gen_cache: Path, runner: CliRunner
+) -> None:
+    args = ["add-event", "order-paid", "--sender", "vtex.orders-broadcast", "--topic", "x"]
+    with_jest = make_app("generated-bare", tmp_path / "jest", gen_cache)
+    without = make_app("no-jest", tmp_path / "plain", gen_cache)  # no "test" script
+    for app, expected in ((with_jest, "npm test;"), (without, "npx tsc --noEmit;")):
+        result = runner.invoke(cli, [*args, "-C", str(app)])
+        assert result.exit_code == 0, result.output
+        (step,) = [s for s in next_steps(result.output) if "vtex link" in s]
+        assert expected in step and ("npm test" in step) == (app == with_jest)
