@@ -276,7 +276,12 @@ def resolve_answers(
             known[q.key] = default
         else:
             how = "pass it" if ask is None else "pass it or drop --defaults to be asked"
+            why = ""
+            if q.key == "name" and dest is not None:
+                # `new .` in `My App/`: say why the folder's name is no default.
+                folder = dest.absolute().name
+                why = f" (the folder name {folder!r} is not a valid app name)" if folder else ""
             raise MissingAnswerError(
-                f"missing {q.key}: {how} with {q.flag} (or --data {q.key}=...)"
+                f"missing {q.key}{why}: {how} with {q.flag} (or --data {q.key}=...)"
             )
     return AppAnswers(**known)
