@@ -179,8 +179,12 @@ def refresh(edit: Edit) -> Inventory | None:
         after = inventory.inventory(edit.read, sorted(planned), parses=parses)
         # Only what a CHANGELOG line says is compared, so the state before needs no details.
         before = inventory.inventory(on_disk, listed, details=False, parses=parses)
-    except UserError:
-        return None
+    except UserError as error:
+        # All or nothing: the docs cannot follow the code, so the code does not change.
+        raise type(error)(
+            f"{error}; the README graph and CHANGELOG cannot be brought up to date, so nothing "
+            "was changed"
+        ) from None
     _rewrite(edit.read, edit.write, README, lambda text: replace_block(text, after))
     _rewrite(edit.read, edit.write, CHANGELOG, lambda t: update_changelog(t, before, after))
     return after

@@ -220,3 +220,21 @@ def test_a_map_that_is_no_literal_is_still_refused(tmp_path: Path, gen_cache: Pa
     with pytest.raises(ProjectError, match=r"^node/index\.ts:\d+: the routes map is built dyn"):
         add_worker(app, "sync-items")
     assert snapshot(app) == before
+
+
+def test_add_publisher_with_an_unreadable_service_json_is_all_or_nothing(
+    tmp_path: Path, gen_cache: Path
+) -> None:
+    from scaffold._vtex import SERVICE
+
+    app = make_app("generated-bare", tmp_path / "app", gen_cache)
+    (app / SERVICE).chmod(0)
+    before = snapshot(app)
+    with pytest.raises(ProjectError, match=r"cannot read node/service\.json.*nothing was changed"):
+        add_publisher(app, "item-changed")
+    assert snapshot(app) == before  # no publisher without its README/CHANGELOG lines
+    (app / SERVICE).chmod(0o644)
+    added = add_publisher(app, "item-changed")
+    assert not added.unchanged  # type: ignore[attr-defined]
+    assert "publishItemChanged" in (app / "README.md").read_text()
+    assert "`publishItemChanged` publisher" in (app / "CHANGELOG.md").read_text()
