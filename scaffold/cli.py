@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -504,7 +505,13 @@ def list_(
     if json_output:
         typer.echo(inv.to_json())
         return
-    for line in inventory.table(inv):
+    # A terminal (or COLUMNS) narrower than the table gets one block per item.
+    width = (
+        shutil.get_terminal_size().columns
+        if sys.stdout.isatty() or "COLUMNS" in os.environ
+        else None
+    )
+    for line in inventory.table(inv, width):
         echo(line)
 
 

@@ -615,11 +615,13 @@ def _mark(value: bool | None) -> str:
     return {True: "yes", False: "NO", None: "?"}[value]
 
 
-def table(inv: Inventory) -> list[str]:
+def table(inv: Inventory, width: int | None = None) -> list[str]:
     """Render the inventory as a plain-text table (what ``scaffold list`` prints).
 
     Args:
         inv: The inventory.
+        width: The terminal's width: a table wider than that is printed as one block per
+            item (id and kind, then one field per line) instead; None: always the table.
 
     Returns:
         The lines.
@@ -642,8 +644,14 @@ def table(inv: Inventory) -> list[str]:
     widths = [max(len(r[i]) for r in (head, *rows)) for i in range(len(head) - 1)]
     lines = []
     for row in (head, *rows):
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        cells = [cell.ljust(size) for cell, size in zip(row, widths, strict=False)]
         lines.append("  ".join([*cells, row[-1]]).rstrip())
+    if width is not None and max(len(line) for line in lines) > width:
+        lines = []
+        for row in rows:
+            lines.append(f"{row[0]}  ({row[1]})")
+            fields = zip(head[2:], row[2:], strict=True)
+            lines += [f"  {name.lower():<10}  {cell}" for name, cell in fields]
     lines += [f"note: {problem}" for problem in inv.problems]
     return lines
 

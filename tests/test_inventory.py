@@ -337,3 +337,18 @@ def test_one_topic_from_two_senders_is_two_nodes(tmp_path: Path, gen_cache: Path
     assert len(set(re.findall(r"^\s+(\w+)\W", diagram, re.M))) == len(
         re.findall(r"^\s+(\w+)[\[\(\{>]", diagram, re.M)
     )  # every node line has its own id
+
+
+def test_list_fits_a_narrow_terminal(tmp_path: Path, gen_cache: Path) -> None:
+    app = make_app("generated", tmp_path / "app", gen_cache)
+    wide = CliRunner().invoke(cli, ["list", str(app)], env={"COLUMNS": "400"})
+    narrow = CliRunner().invoke(cli, ["list", str(app)], env={"COLUMNS": "80"})
+    assert wide.exit_code == narrow.exit_code == 0
+    assert max(map(len, wide.output.splitlines())) > 80  # the table, as before
+    assert wide.output.splitlines()[0].split()[:3] == ["ID", "KIND", "TRIGGER"]
+    lines = narrow.output.splitlines()
+    assert max(map(len, lines)) <= 80
+    # Every item is still there with every field, one block each.
+    for ident in ("orderStatusUpdated", "syncItems", "syncItemsJobs", "publishItemsSyncRequested"):
+        assert any(line.startswith(f"{ident}  (") for line in lines), ident
+    assert sum(line.startswith("  handler ") for line in lines) == 5
