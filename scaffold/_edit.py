@@ -7,14 +7,12 @@ for the person. Nothing touches the disk until the caller applies ``edit.changes
 
 from __future__ import annotations
 
-import os
-import posixpath
 import re
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from scaffold import _json_edit, _names, _project
+from scaffold import _app_files, _json_edit, _names, _project
 from scaffold._changes import ChangeSet, Result
 from scaffold._vtex import (
     DEFAULT_STORE,
@@ -287,11 +285,7 @@ class Edit:
 
     def node_sources(self) -> dict[str, bytes]:
         """Every ``.ts`` file under ``node/`` as planned so far (node_modules aside)."""
-        names: set[str] = set()
-        for folder, dirs, files in os.walk(self.root / "node"):
-            dirs[:] = [d for d in dirs if d != "node_modules" and not d.startswith(".")]
-            base = Path(folder).relative_to(self.root).as_posix()
-            names.update(f"{base}/{name}" for name in files if name.endswith(".ts"))
+        names = set(_app_files.ts_files(self.root))
         names |= {c.rel for c in self.changes.changes if c.rel.endswith(".ts")}
         out: dict[str, bytes] = {}
         for rel in sorted(names):
@@ -310,17 +304,13 @@ class Edit:
         Returns:
             Their paths.
         """
-        base = target.removesuffix(".ts")
         out = []
         for rel, data in sources.items():
             if rel == target:
                 continue
             for spec in _IMPORT_SPEC.findall(data):
                 text = spec.decode("utf-8", "replace")
-                if not text.startswith("."):
-                    continue
-                resolved = posixpath.normpath(posixpath.join(posixpath.dirname(rel), text))
-                if resolved.removesuffix(".ts").removesuffix(".js") in {base, f"{base}/index"}:
+                if target in _app_files.import_candidates(rel, text):
                     out.append(rel)
                     break
         return out
@@ -358,14 +348,14 @@ class Edit:
 
     def _prune_policies(self) -> None:
         sources = {
-            rel: data for rel, data in self.node_sources().items() if "/__tests__/" not in rel
+            rel: data for rel, data in self.node_sources().items() if not _app_files.is_test(rel)
         }
         needed = _policy_needs(b"\n".join(sources.values()))
         # What the removed code (add-* wrote it) needed: only those policies can go.
         removed = b"\n".join(
             c.before or b""
             for c in self.changes.changes
-            if c.kind == "delete" and c.rel.endswith(".ts") and "/__tests__/" not in c.rel
+            if c.kind == "delete" and c.rel.endswith(".ts") and not _app_files.is_test(c.rel)
         )
         served = _policy_needs(removed)
         data = self.require(MANIFEST, "the app manifest")

@@ -327,41 +327,25 @@ def _from_node_dir(rel: str, spec: str, name: str, read: ReadFile) -> tuple[str,
     """Re-express ``spec`` (imported in ``rel``) for a file in a folder below ``node/``."""
     if not spec.startswith("."):
         return (name, "") if spec == "@vtex/api" and name == "IOClients" else (name, spec)
-    target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), spec))
-    base = target.removesuffix(".js").removesuffix(".ts")
-    if not any(read(candidate) is not None for candidate in (f"{base}.ts", f"{base}/index.ts")):
+    from scaffold._app_files import import_candidates
+
+    candidates = import_candidates(rel, spec)
+    if not any(read(candidate) is not None for candidate in candidates):
         return None
+    base = candidates[0].removesuffix(".ts")
     if not base.startswith("node/"):
         return None
     inside = base.removeprefix("node/").removesuffix("/index")
     return name, f"../{inside}"
 
 
-def node_ts_files(root: Path) -> list[str]:
-    """What ``(root / "node").rglob("*.ts")`` lists outside node_modules, relative to ``root``.
-
-    Any entry so named, folders too; symlinked folders are listed, not entered (as rglob).
-    node_modules is not walked (it holds thousands of files, none of them the app's).
-
-    Args:
-        root: The app root.
-
-    Returns:
-        ``node/...`` paths, in the order the walk meets them.
-    """
-    found: list[str] = []
-    for folder, dirs, files in os.walk(root / "node"):
-        base = Path(folder).relative_to(root).as_posix()
-        found += [f"{base}/{name}" for name in [*dirs, *files] if name.endswith(".ts")]
-        dirs[:] = [d for d in dirs if d != "node_modules"]
-    return found
-
-
 def _declares_global_context(root: Path, read: ReadFile, index_file: str) -> bool:
     """Whether a module of the app declares a global ``Context`` that is a ServiceContext."""
+    from scaffold._app_files import TEST_FOLDERS, ts_files
+
     files = [index_file]
-    for rel in sorted(node_ts_files(root), key=lambda rel: rel.split("/")):  # as Paths sort
-        if "/__tests__/" not in rel and rel not in files:
+    for rel in ts_files(root, rglob=True):  # a .d.ts counts: that is where a global is declared
+        if not TEST_FOLDERS & set(rel.split("/")) and rel not in files:
             files.append(rel)
     for rel in files:
         data = read(rel)

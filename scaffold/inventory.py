@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from scaffold import _ts
+from scaffold import _app_files, _ts
+from scaffold._app_files import is_test, resolve_import
 from scaffold._service_map import Resolver, Source
 from scaffold.errors import ProjectError
 
@@ -168,7 +169,7 @@ class _Files:
             source = self.load(rel)
             # A client's name is in the bytes wherever the code names it (keys and
             # properties are matched as written): a file without any needs no walk.
-            data = self.data(rel) if not _is_test(rel) else None
+            data = self.data(rel) if not is_test(rel) else None
             named = data is not None and any(name.encode() in data for name in CLIENT_POLICIES)
             for node in _ts.walk(source.root) if source is not None and named else []:
                 if node.type not in _CLIENT_USES:
@@ -191,15 +192,9 @@ class _Files:
             if spec_node is None:
                 continue
             spec = "".join(_ts.text(p) for p in spec_node.named_children)
-            if not spec.startswith("."):
-                continue
-            base = posixpath.normpath(posixpath.join(posixpath.dirname(source.rel), spec))
-            for suffix in (".js", ".ts"):
-                base = base.removesuffix(suffix)
-            for rel in (f"{base}.ts", f"{base}/index.ts"):
-                if self.load(rel) is not None:
-                    out.append(rel)
-                    break
+            found = resolve_import(source.rel, spec, lambda rel: self.load(rel) is not None)
+            if found is not None:
+                out.append(found)
         self._imports[source.rel] = out
         return out
 
@@ -250,9 +245,7 @@ def ts_files(root: Path) -> list[str]:
     Returns:
         Paths relative to ``root``.
     """
-    from scaffold._project import node_ts_files
-
-    return sorted(rel for rel in node_ts_files(root) if listed(rel))
+    return sorted(_app_files.ts_files(root, tests=False, rglob=True))
 
 
 def listed(rel: str) -> bool:
@@ -264,13 +257,7 @@ def listed(rel: str) -> bool:
     Returns:
         True for a module of the app's own code under ``node/``.
     """
-    parts = rel.split("/")
-    return (
-        parts[0] == "node"
-        and rel.endswith(".ts")
-        and "node_modules" not in parts
-        and not _is_test(rel)
-    )
+    return rel.split("/")[0] == "node" and rel.endswith(".ts") and not is_test(rel)
 
 
 def inventory(
@@ -522,7 +509,7 @@ def _publishers(files: _Files, modules: list[str]) -> list[_Publisher]:
     """Every function that calls ``*.sendEvent(app, topic, ...)``, with the topic it sends."""
     out: dict[str, _Publisher] = {}
     for rel in modules:
-        if _is_test(rel):
+        if is_test(rel):
             continue
         source = files.load(rel)
         if source is None:
@@ -578,13 +565,6 @@ def _enclosing_name(node: Node) -> str | None:
             return _ts.text(name) if name is not None else None
         current = current.parent
     return None
-
-
-def _is_test(rel: str) -> bool:
-    parts = rel.split("/")
-    return bool({"__tests__", "__mocks__"} & set(parts)) or rel.endswith(
-        (".test.ts", ".spec.ts", ".d.ts")
-    )
 
 
 def _missing_policies(files: _Files, modules: list[str], policies: set[str]) -> tuple[str, ...]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -11,28 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scaffold import _json_edit, _ts
+from scaffold._app_files import ts_files
 from scaffold._rules._base import Finding, Severity
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree
 
 _SUPPRESS = re.compile(r"scaffold-check:\s*ignore\b([\sA-Za-z0-9,-]*)")
-_TEST_PARTS = {"__tests__", "__mocks__", "node_modules"}
-
-
-def is_test_file(path: Path) -> bool:
-    """Return whether ``path`` is a test, mock, declaration or dependency file.
-
-    Args:
-        path: A path relative to the app root (or absolute).
-
-    Returns:
-        True for files the rules never analyze.
-    """
-    name = path.name
-    return bool(_TEST_PARTS.intersection(path.parts)) or name.endswith(
-        (".test.ts", ".spec.ts", ".d.ts")
-    )
 
 
 @dataclass
@@ -226,15 +210,10 @@ class Project:
         """
         if folders in self._listed:
             return self._listed[folders]
-        bases = [self.node / name for name in folders] if folders else [self.node]
         found: set[Path] = set()
-        for base in bases:
-            for folder, dirs, files in os.walk(base, onerror=self._unlistable):
-                dirs[:] = sorted(d for d in dirs if d not in _TEST_PARTS and not d.startswith("."))
-                for name in files:
-                    path = Path(folder, name)
-                    if name.endswith(".ts") and not is_test_file(path.relative_to(self.node)):
-                        found.add(path)
+        for base in [f"node/{name}" for name in folders] or ["node"]:
+            listed = ts_files(self.root, base, tests=False, onerror=self._unlistable)
+            found.update(self.root / rel for rel in listed)
         self._listed[folders] = sorted(found)
         return self._listed[folders]
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from scaffold import _ts
+from scaffold._app_files import ANY_MODULE, resolve_import
 from scaffold._rules._base import Finding
 from scaffold._service_map import Entry, Resolver
 from scaffold._ts import FUNCTION_TYPES
@@ -207,8 +208,7 @@ def check_imports(project: Project, events_map: EventsMap) -> list[Finding]:
             if statement.start_byte in seen or not imported.source.startswith("."):
                 continue
             seen.add(statement.start_byte)
-            base = module.path.parent / imported.source
-            if base.is_file() or any(Path(f"{base}{ext}").is_file() for ext in _EXTENSIONS):
+            if resolve_import(str(module.path), imported.source, _is_file, ANY_MODULE):
                 continue
             source = statement.child_by_field_name("source") or statement
             findings.append(
@@ -221,3 +221,7 @@ def check_imports(project: Project, events_map: EventsMap) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _is_file(path: str) -> bool:
+    return Path(path).is_file()

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from scaffold import _ts
+from scaffold._app_files import is_test
 from scaffold._ts import FUNCTION_TYPES, unwrap
 from scaffold.errors import UserError
 
@@ -143,7 +144,7 @@ def _exporting(edit: Any, name: str) -> list[str]:
     for rel, source in sorted(edit.node_sources().items()):
         if not rel.startswith(("node/events/", "node/workers/")) or not rel.endswith(".ts"):
             continue
-        if rel.endswith((".test.ts", ".spec.ts", ".d.ts")) or "__tests__" in rel:
+        if is_test(rel):
             continue
         if name.encode() in source and _exports_function(source, name):
             found.append(rel)
