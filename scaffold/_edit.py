@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from scaffold import _app_files, _json_edit, _names, _project
+from scaffold import _app_files, _json_edit, _names, _project, _service_json
 from scaffold._changes import ChangeSet, Result
 from scaffold._vtex import (
     DEFAULT_STORE,
@@ -105,9 +105,7 @@ class Edit:
 
     def declared(self, section: Literal["events", "routes"]) -> dict[str, Any]:
         """Return ``events`` or ``routes`` of node/service.json (empty if absent)."""
-        value = self.service()
-        found = value.get(section) if isinstance(value, dict) else None
-        return found if isinstance(found, dict) else {}
+        return _service_json.section(self.service(), section)
 
     # --- writing ----------------------------------------------------------------------
 
@@ -599,51 +597,6 @@ def detect_store(processing: bytes) -> Store | None:
     if b"new VBase(" in processing or b"clients.vbase" in processing:
         return "vbase"
     return None
-
-
-def topics_of(declaration: Any) -> list[str]:
-    """Return the topics an event declaration lists (``topics`` and ``keys`` together).
-
-    Args:
-        declaration: One value of service.json ``events``.
-
-    Returns:
-        The topics, in order, without repeats.
-    """
-    if not isinstance(declaration, dict):
-        return []
-    out: list[str] = []
-    for field_name in ("topics", "keys"):
-        values = declaration.get(field_name)
-        for value in values if isinstance(values, list) else []:
-            if isinstance(value, str) and value not in out:
-                out.append(value)
-    return out
-
-
-def same_declaration(declaration: Any, sender: str, topics: list[str]) -> bool:
-    """Tell whether a service.json event declares this sender and these topics.
-
-    Args:
-        declaration: One value of service.json ``events``.
-        sender: The expected sender.
-        topics: The expected topics (order does not matter).
-
-    Returns:
-        True if they match.
-    """
-    return (
-        isinstance(declaration, dict)
-        and declaration.get("sender") == sender
-        and set(topics_of(declaration)) == set(topics)
-    )
-
-
-def describe(declaration: Any) -> str:
-    """Show an event declaration briefly (``sender vtex.x, topics a, b``)."""
-    if not isinstance(declaration, dict):
-        return "something that is not an object"
-    return f"sender {declaration.get('sender')}, topics {', '.join(topics_of(declaration))}"
 
 
 def parse_store(value: str | None) -> Store | None:

@@ -8,7 +8,7 @@ import posixpath
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 from scaffold.errors import ProjectError
 
@@ -111,37 +111,6 @@ def load_app(start: Path) -> App:
     if not isinstance(manifest, dict):
         raise ProjectError("manifest.json: expected a JSON object at the top level")
     return App(root=root, manifest=manifest)
-
-
-def declared_events(service: Any) -> dict[str, Any]:
-    """Return the ``events`` object of a parsed node/service.json (empty if none).
-
-    Args:
-        service: The parsed service.json.
-
-    Returns:
-        Handler id -> its declaration.
-    """
-    events = service.get("events") if isinstance(service, dict) else None
-    return events if isinstance(events, dict) else {}
-
-
-def topics_field(service: Any) -> Literal["keys", "topics"]:
-    """Which field a new event in this service.json should list its topics under.
-
-    ``topics`` is the current name and ``keys`` the deprecated one; an existing file
-    keeps the style it uses, and a file using both gets ``topics``.
-
-    Args:
-        service: The parsed service.json.
-
-    Returns:
-        ``"keys"`` if the events declare only ``keys``, else ``"topics"``.
-    """
-    declared = [d for d in declared_events(service).values() if isinstance(d, dict)]
-    if any("topics" in d for d in declared):
-        return "topics"
-    return "keys" if any("keys" in d for d in declared) else "topics"
 
 
 # --- the host app: what the code scaffold adds must fit --------------------------------

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from scaffold import _edit as c
-from scaffold import _names, _project, _vtex
+from scaffold import _names, _vtex
 from scaffold._changes import Result
+from scaffold._service_json import describe, same_declaration, topics_field, topics_of
 from scaffold.errors import ConflictError, InvalidAnswerError
 
 HANDLER_TEMPLATE = "templates/components/consumer/handler.ts.jinja"
@@ -82,9 +83,9 @@ def add_event(
     edit = c.Edit(start, "add-event", ident)
     module, test = handler_file(ident), test_file(ident)
     declared = edit.declared("events")
-    if ident in declared and not c.same_declaration(declared[ident], sender, topics):
+    if ident in declared and not same_declaration(declared[ident], sender, topics):
         raise ConflictError(
-            f"{_vtex.SERVICE} already declares event {ident!r} with {c.describe(declared[ident])}, "
+            f"{_vtex.SERVICE} already declares event {ident!r} with {describe(declared[ident])}, "
             f"not sender {sender}, topics {', '.join(topics)}; pick another name, or run "
             f"`scaffold remove-event {ident}` first"
         )
@@ -112,7 +113,7 @@ def add_event(
     edit.create_test(test, TEST_TEMPLATE, variables)
     store = edit.ensure_support(store, routes=False)
     if ident not in declared:
-        field = _project.topics_field(edit.service())
+        field = topics_field(edit.service())
         edit.set_json_key(_vtex.SERVICE, ("events",), ident, {"sender": sender, field: topics})
     edit.register("events", ident, module)
     edit.add_policies([*_vtex.store_policies(store), _vtex.LOGS_POLICY])
@@ -162,9 +163,11 @@ def remove_event(start: Path, name: str, *, dry_run: bool = False) -> Result:
         )
         return edit.finish(dry_run=dry_run)
     edit.drop_handler("events", ident, module)
-    if isinstance(declaration, dict) and c.topics_of(declaration):
+    if isinstance(declaration, dict) and topics_of(declaration):
         variables = _names.component_vars(
-            ident, sender=str(declaration.get("sender", "")), topics=c.topics_of(declaration)
+            ident,
+            sender=str(declaration.get("sender", "")),
+            topics=topics_of(declaration),
         )
         edit.delete_if_ours(module, [edit.render(HANDLER_TEMPLATE, variables)])
         edit.delete_if_ours(test, [edit.render(TEST_TEMPLATE, variables)])

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from scaffold import _app_files, _ts
 from scaffold._app_files import is_test, resolve_import
+from scaffold._service_json import section, topics_of
 from scaffold._service_map import Resolver, Source
 from scaffold.errors import ProjectError
 
@@ -300,7 +301,7 @@ def inventory(
     names = {pub.id for pub in publishers}
     calls = _Calls(files, names)
     for prop in ("events", "routes"):
-        declared = _section(service, prop)
+        declared = section(service, prop)
         # A handler's functions serve only the details; a route's give its methods too.
         found = _read_map(files, index, prop, out.problems, details or prop == "routes")
         registered, complete = found if found is not None else ({}, False)
@@ -319,7 +320,7 @@ def inventory(
                     key,
                     "worker" if kind == "event" and sender == app_id else kind,
                     sender=sender if kind == "event" else None,
-                    topics=tuple(_topics(decl)) if kind == "event" else (),
+                    topics=tuple(topics_of(decl)) if kind == "event" else (),
                     path=path if kind == "route" else None,
                     methods=tuple(verbs),
                     files=tuple(fn.ref for fn in fns),
@@ -378,21 +379,6 @@ def _json(read: Reader, rel: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ProjectError(f"{rel}: expected a JSON object at the top level")
     return value
-
-
-def _section(service: dict[str, Any], name: str) -> dict[str, Any]:
-    value = service.get(name)
-    return value if isinstance(value, dict) else {}
-
-
-def _topics(declaration: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-    for name in ("topics", "keys"):
-        values = declaration.get(name)
-        for value in values if isinstance(values, list) else []:
-            if isinstance(value, str) and value not in out:
-                out.append(value)
-    return out
 
 
 def _readable(found: Any, prop: str, problems: list[str]) -> bool:

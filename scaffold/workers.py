@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from scaffold import _edit as c
-from scaffold import _names, _project, _vtex
+from scaffold import _names, _vtex
 from scaffold._changes import Result
+from scaffold._service_json import describe, same_declaration, topics_field, topics_of
 from scaffold.errors import ConflictError, InvalidAnswerError
 from scaffold.publishers import plan_publisher
 
@@ -77,9 +78,9 @@ def add_worker(
     app_id = edit.app.app_id
     module = worker_file(ident)
     declared = edit.declared("events")
-    if ident in declared and not c.same_declaration(declared[ident], app_id, [topic]):
+    if ident in declared and not same_declaration(declared[ident], app_id, [topic]):
         raise ConflictError(
-            f"{_vtex.SERVICE} already declares {ident!r} with {c.describe(declared[ident])}, not "
+            f"{_vtex.SERVICE} already declares {ident!r} with {describe(declared[ident])}, not "
             f"this app's {topic}; pick another worker name"
         )
     routes = {f"{ident}Jobs": "", f"{ident}Job": "/:jobId"} if route else {}
@@ -98,7 +99,7 @@ def add_worker(
     _plan_files(edit, ident, variables, batch=batch, route=route, declared=ident in declared)
     store = edit.ensure_support(store, routes=route)
     if ident not in declared:
-        field = _project.topics_field(edit.service())
+        field = topics_field(edit.service())
         edit.set_json_key(_vtex.SERVICE, ("events",), ident, {"sender": app_id, field: [topic]})
     if not in_map:
         edit.register("events", ident, module)
@@ -198,7 +199,7 @@ def remove_worker(start: Path, name: str, *, dry_run: bool = False) -> Result:
     if declaration is None and not registered and edit.read(module) is None:
         edit.message = f"nothing to remove: there is no worker {ident!r}"
         return edit.finish(dry_run=dry_run)
-    topics = c.topics_of(declaration)
+    topics = topics_of(declaration)
     topic = topics[0] if topics else default_topic(ident)
     edit.drop_handler("events", ident, module)
     routes_module = f"node/routes/{ident}Jobs.ts"
