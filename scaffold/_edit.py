@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from scaffold import _app_files, _json_edit, _names, _project, _service_json
+from scaffold import _app_files, _json_edit, _names, _project, _service_json, _vtex
 from scaffold._changes import ChangeSet, Result
 from scaffold._vtex import (
     DEFAULT_STORE,
@@ -21,16 +21,15 @@ from scaffold._vtex import (
     INDEX,
     LOGS_POLICY,
     MANIFEST,
+    PLATFORM,
     PROCESSING,
+    PROCESSING_TEST,
     SERVICE,
     STORE_POLICIES,
     STORES,
     Store,
 )
 from scaffold.errors import ConflictError, ProjectError
-
-PROCESSING_TEST = "node/__tests__/processing.test.ts"
-PLATFORM = "node/__tests__/platform.ts"
 
 # (template, file) of the support code every handler imports; http.ts serves the routes.
 SUPPORT_FILES: tuple[tuple[str, str], ...] = (
@@ -244,7 +243,7 @@ class Edit:
         """
         existing = self.read(PROCESSING)
         if existing is not None:
-            found = detect_store(existing)
+            found = _vtex.detect_store(existing)
             if found is None:
                 return store or DEFAULT_STORE
             if store is not None and store != found:
@@ -580,42 +579,3 @@ def _template_kind(template: str) -> str:
     parts = template.split("/")
     kind = parts[-2] if len(parts) > 1 else template
     return f"{kind} test" if ".test." in parts[-1] else kind
-
-
-def detect_store(processing: bytes) -> Store | None:
-    """Tell which backend an existing ``support/processing.ts`` keeps its records in.
-
-    Args:
-        processing: The file's bytes.
-
-    Returns:
-        ``masterdata``, ``vbase``, or ``None`` if neither client is used.
-    """
-    # The ledger builds its own client (`new MasterData(`); older ledgers used ctx.clients.
-    if b"new MasterData(" in processing or b"clients.masterdata" in processing:
-        return "masterdata"
-    if b"new VBase(" in processing or b"clients.vbase" in processing:
-        return "vbase"
-    return None
-
-
-def parse_store(value: str | None) -> Store | None:
-    """Validate ``--store``.
-
-    Args:
-        value: The flag's value, or ``None``.
-
-    Returns:
-        The store, or ``None`` when not given.
-
-    Raises:
-        InvalidAnswerError: If it is not one of :data:`STORES`.
-    """
-    if value is None:
-        return None
-    for store in STORES:
-        if value.strip() == store:
-            return store
-    from scaffold.errors import InvalidAnswerError
-
-    raise InvalidAnswerError(f"invalid --store {value!r}: choose one of {', '.join(STORES)}")

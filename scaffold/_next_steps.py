@@ -54,12 +54,14 @@ def curl(path: str, method: str, body: str | None) -> str:
 
 def entity(root: Path) -> str | None:
     """The Master Data entity the ledger writes to, if it uses Master Data."""
+    from scaffold._vtex import PROCESSING, detect_store
+
     try:
-        text = (root / "node/support/processing.ts").read_text(encoding="utf-8")
+        data = (root / PROCESSING).read_bytes()
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    masterdata = "new MasterData(" in text or "clients.masterdata" in text
-    if not masterdata or ENTITY_MARK not in text:
+    if detect_store(data) != "masterdata" or ENTITY_MARK not in text:
         return None
     return text.split(ENTITY_MARK, 1)[1].split("'", 1)[0]
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from scaffold._vtex import INDEX, MANIFEST, PACKAGE, TESTS_TSCONFIG, TSCONFIG
 from scaffold.errors import ProjectError
 
 
@@ -29,7 +30,7 @@ def find_app_root(start: Path) -> Path:
     if not start.exists():
         raise ProjectError(f"{start} does not exist: pass an existing app folder with -C")
     for folder in (start, *start.parents):
-        if (folder / "manifest.json").is_file():
+        if (folder / MANIFEST).is_file():
             return folder
     raise ProjectError(
         f"no manifest.json in {start} or its parents: run inside a VTEX IO app or pass -C PATH"
@@ -107,7 +108,7 @@ def load_app(start: Path) -> App:
         ProjectError: If no app is found or its manifest is broken.
     """
     root = find_app_root(start)
-    manifest = read_json(root / "manifest.json", root=root)
+    manifest = read_json(root / MANIFEST, root=root)
     if not isinstance(manifest, dict):
         raise ProjectError("manifest.json: expected a JSON object at the top level")
     return App(root=root, manifest=manifest)
@@ -184,7 +185,7 @@ DEFAULT_HOST_VARS: dict[str, object] = {
 """What ``scaffold new`` renders: its own ``Clients`` class and global ``Context``."""
 
 
-def read_host(root: Path, read: ReadFile, index_file: str = "node/index.ts") -> Host:
+def read_host(root: Path, read: ReadFile, index_file: str = INDEX) -> Host:
     """Read the clients type and the test setup of the app at ``root``.
 
     Args:
@@ -198,7 +199,7 @@ def read_host(root: Path, read: ReadFile, index_file: str = "node/index.ts") -> 
     return Host(read_clients(root, read, index_file), read_test_setup(read))
 
 
-def read_clients(root: Path, read: ReadFile, index_file: str = "node/index.ts") -> Clients:
+def read_clients(root: Path, read: ReadFile, index_file: str = INDEX) -> Clients:
     """Find the clients type ``new Service`` is built with, and how to import it.
 
     Looked for, in order: ``new Service<C, ...>``, then ``clients: { implementation: C }``
@@ -338,7 +339,7 @@ def read_test_setup(read: ReadFile) -> TestSetup:
     Returns:
         Ready, or why not.
     """
-    package = _loose_json(read("node/package.json"))
+    package = _loose_json(read(PACKAGE))
     deps: dict[str, Any] = {}
     for section in ("dependencies", "devDependencies"):
         value = package.get(section)
@@ -356,9 +357,9 @@ def read_test_setup(read: ReadFile) -> TestSetup:
     if "nock" not in deps:
         # The tests run the real @vtex/api clients against an HTTP model (nock).
         return TestSetup(False, "node/package.json has no nock")
-    if read("node/__tests__/tsconfig.json") is not None:
+    if read(TESTS_TSCONFIG) is not None:
         return TestSetup(True)
-    options = _loose_json(read("node/tsconfig.json")).get("compilerOptions")
+    options = _loose_json(read(TSCONFIG)).get("compilerOptions")
     types = options.get("types") if isinstance(options, dict) else None
     if isinstance(types, list) and "jest" not in types:
         return TestSetup(False, 'node/tsconfig.json lists "types" without "jest"')

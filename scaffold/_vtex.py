@@ -13,13 +13,61 @@ Store = Literal["vbase", "masterdata"]
 STORES: tuple[Store, ...] = ("vbase", "masterdata")
 DEFAULT_STORE: Store = "vbase"
 
-# Files of an app, relative to its root.
+# Files of an app, relative to its root: every path scaffold writes or reads is spelled here.
 MANIFEST = "manifest.json"
 SERVICE = "node/service.json"
 INDEX = "node/index.ts"
+PACKAGE = "node/package.json"
+TSCONFIG = "node/tsconfig.json"
+TESTS_TSCONFIG = "node/__tests__/tsconfig.json"
 # NOTE: not under node/lib/: VTEX's default .gitignore ignores `lib`.
 PROCESSING = "node/support/processing.ts"
 HTTP_HELPERS = "node/support/http.ts"
+PROCESSING_TEST = "node/__tests__/processing.test.ts"
+PLATFORM = "node/__tests__/platform.ts"
+# Where the components add-* writes live (consumers and workers are both event handlers).
+HANDLER_FOLDERS = ("node/events/", "node/workers/")
+
+
+def consumer_file(ident: str) -> str:
+    """The module of the consumer ``ident`` (``add-event``)."""
+    return f"node/events/{ident}.ts"
+
+
+def consumer_test(ident: str) -> str:
+    """The jest test of the consumer ``ident``."""
+    return f"node/__tests__/events/{ident}.test.ts"
+
+
+def worker_file(ident: str) -> str:
+    """The module of the worker ``ident`` (``add-worker``)."""
+    return f"node/workers/{ident}.ts"
+
+
+def worker_test(ident: str) -> str:
+    """The jest test of the worker ``ident``."""
+    return f"node/__tests__/workers/{ident}.test.ts"
+
+
+def jobs_routes_file(ident: str) -> str:
+    """The module of the worker ``ident``'s job trigger and status routes."""
+    return f"node/routes/{ident}Jobs.ts"
+
+
+def jobs_routes_test(ident: str) -> str:
+    """The jest test of the worker ``ident``'s job routes."""
+    return f"node/__tests__/routes/{ident}Jobs.test.ts"
+
+
+def publisher_file(topic_camel: str) -> str:
+    """The module of the publisher of a topic (its camelCase name, ``add-publisher``)."""
+    return f"node/publishers/{topic_camel}.ts"
+
+
+def publisher_test(topic_camel: str) -> str:
+    """The jest test of the publisher of a topic."""
+    return f"node/__tests__/publishers/{topic_camel}.test.ts"
+
 
 # Manifest policies (objects as they appear in manifest.json `policies`).
 LOGS_POLICY: dict[str, Any] = {"name": "colossus-write-logs"}
@@ -67,3 +115,42 @@ def app_policies(store: Store, *, example: bool) -> list[dict[str, Any]]:
     """
     fire = [dict(FIRE_POLICY)] if example else []
     return [*fire, *store_policies(store), dict(LOGS_POLICY)]
+
+
+def detect_store(processing: bytes) -> Store | None:
+    """Tell which backend an existing ``support/processing.ts`` keeps its records in.
+
+    Args:
+        processing: The file's bytes.
+
+    Returns:
+        ``masterdata``, ``vbase``, or ``None`` if neither client is used.
+    """
+    # The ledger builds its own client (`new MasterData(`); older ledgers used ctx.clients.
+    if b"new MasterData(" in processing or b"clients.masterdata" in processing:
+        return "masterdata"
+    if b"new VBase(" in processing or b"clients.vbase" in processing:
+        return "vbase"
+    return None
+
+
+def parse_store(value: str | None) -> Store | None:
+    """Validate ``--store``.
+
+    Args:
+        value: The flag's value, or ``None``.
+
+    Returns:
+        The store, or ``None`` when not given.
+
+    Raises:
+        InvalidAnswerError: If it is not one of :data:`STORES`.
+    """
+    if value is None:
+        return None
+    for store in STORES:
+        if value.strip() == store:
+            return store
+    from scaffold.errors import InvalidAnswerError
+
+    raise InvalidAnswerError(f"invalid --store {value!r}: choose one of {', '.join(STORES)}")

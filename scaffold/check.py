@@ -98,15 +98,17 @@ def check_app(
     from scaffold._rules.service_json import check_service_json
 
     enabled = resolve_rules(select, ignore)
-    for required in ("manifest.json", "node/service.json"):
+    from scaffold._vtex import MANIFEST, SERVICE
+
+    for required in (MANIFEST, SERVICE):
         if not (root / required).is_file():
             raise ProjectError(
                 f"{required} is missing in {root}: scaffold check lints VTEX IO node apps"
             )
     project = Project(root)
     findings: list[Finding] = []
-    manifest = project.json("manifest.json")
-    service = project.json("node/service.json")
+    manifest = project.json(MANIFEST)
+    service = project.json(SERVICE)
     if service is not None:
         findings += check_service_json(service)
     events_map = read_events_map(project)

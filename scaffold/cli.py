@@ -677,9 +677,9 @@ def add_event(
       scaffold add-event partner-update --sender acme.partner --topic a --topic b -C apps/x
       scaffold add-event                      # on a terminal: asks name, sender and topics
     """
-    from scaffold import _edit, _prompts, events
+    from scaffold import _prompts, _vtex, events
 
-    chosen = _edit.parse_store(store)
+    chosen = _vtex.parse_store(store)
     name = _handler_name(
         name,
         "handler",
@@ -790,7 +790,7 @@ def add_worker(
       scaffold add-worker sync-items --topic items-sync-requested --no-route
       scaffold add-worker reindex-product --no-batch --no-route   # one { id } per event
     """
-    from scaffold import _edit, workers
+    from scaffold import _vtex, workers
 
     name = _handler_name(
         name,
@@ -806,7 +806,7 @@ def add_worker(
         topic=topic,
         route=route,
         batch=batch,
-        store=_edit.parse_store(store),
+        store=_vtex.parse_store(store),
         dry_run=dry_run,
     )
     _report(result, json_output=json_output)
@@ -836,7 +836,7 @@ def add_publisher(
       scaffold add-publisher item-changed
       scaffold add-publisher item-changed -n --json
     """
-    from scaffold import _edit, _prompts, publishers
+    from scaffold import _prompts, _vtex, publishers
 
     if topic is None:
         topic = _missing(
@@ -846,7 +846,7 @@ def add_publisher(
             yes=yes,
         )
     result = publishers.add_publisher(
-        _start(directory), topic, store=_edit.parse_store(store), dry_run=dry_run
+        _start(directory), topic, store=_vtex.parse_store(store), dry_run=dry_run
     )
     _report(result, json_output=json_output)
 

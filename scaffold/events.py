@@ -14,16 +14,6 @@ HANDLER_TEMPLATE = "templates/components/consumer/handler.ts.jinja"
 TEST_TEMPLATE = "templates/components/consumer/handler.test.ts.jinja"
 
 
-def handler_file(ident: str) -> str:
-    """Return the consumer's module, relative to the app root."""
-    return f"node/events/{ident}.ts"
-
-
-def test_file(ident: str) -> str:
-    """Return the consumer's test, relative to the app root."""
-    return f"node/__tests__/events/{ident}.test.ts"
-
-
 def clean_topics(topics: list[str]) -> list[str]:
     """Validate topics and drop repeats, keeping their order.
 
@@ -81,7 +71,7 @@ def add_event(
     sender = _names.validate_sender(sender.strip())
     topics = clean_topics(topics)
     edit = c.Edit(start, "add-event", ident)
-    module, test = handler_file(ident), test_file(ident)
+    module, test = _vtex.consumer_file(ident), _vtex.consumer_test(ident)
     declared = edit.declared("events")
     if ident in declared and not same_declaration(declared[ident], sender, topics):
         raise ConflictError(
@@ -145,10 +135,10 @@ def remove_event(start: Path, name: str, *, dry_run: bool = False) -> Result:
     """
     ident = _names.handler_id(name)
     edit = c.Edit(start, "remove-event", ident)
-    module, test = handler_file(ident), test_file(ident)
+    module, test = _vtex.consumer_file(ident), _vtex.consumer_test(ident)
     declared = edit.declared("events")
     declaration = declared.get(ident)
-    worker = f"node/workers/{ident}.ts"
+    worker = _vtex.worker_file(ident)
     if edit.read(module) is None and edit.read(worker) is not None:
         raise ConflictError(
             f"{ident!r} is a worker ({worker}), not a consumer: run "

@@ -20,6 +20,7 @@ from scaffold import _app_files, _ts
 from scaffold._app_files import is_test, resolve_import
 from scaffold._service_json import section, topics_of
 from scaffold._service_map import Resolver, Source
+from scaffold._vtex import INDEX, MANIFEST, SERVICE
 from scaffold.errors import ProjectError
 
 if TYPE_CHECKING:
@@ -28,9 +29,6 @@ if TYPE_CHECKING:
 Reader = Callable[[str], "bytes | None"]
 Kind = Literal["event", "worker", "publisher", "route"]
 
-INDEX = "node/index.ts"
-SERVICE = "node/service.json"
-MANIFEST = "manifest.json"
 MARKER = b"// >>>"
 GRAPH_START = "<!-- scaffold:graph:start (scaffold add-*/remove-* rewrite this block) -->"
 GRAPH_END = "<!-- scaffold:graph:end -->"

@@ -19,11 +19,6 @@ Kind = Literal["job", "single"]
 _TOPIC_CONST = re.compile(rb"^export const [A-Z0-9_]+ = '([^'\n]*)'", re.MULTILINE)
 
 
-def publisher_file(topic_camel: str) -> str:
-    """Return the publisher's module, relative to the app root."""
-    return f"node/publishers/{topic_camel}.ts"
-
-
 def plan_publisher(
     edit: c.Edit, topic: str, kind: Kind, *, hint: str = "pick another topic"
 ) -> dict[str, object]:
@@ -51,8 +46,8 @@ def plan_publisher(
     )
     for template in (PUBLISHER_TEMPLATE, TEST_TEMPLATE):
         edit.check_names(template, variables, "topic", topic)
-    module = publisher_file(str(variables["topic_camel"]))
-    test = f"node/__tests__/publishers/{variables['topic_camel']}.test.ts"
+    module = _vtex.publisher_file(str(variables["topic_camel"]))
+    test = _vtex.publisher_test(str(variables["topic_camel"]))
     if not edit.create(module, edit.render(PUBLISHER_TEMPLATE, variables)):
         other: Kind = "single" if kind == "job" else "job"
         if edit.read(module) == edit.render(PUBLISHER_TEMPLATE, {**variables, "kind": other}):
@@ -123,8 +118,8 @@ def remove_publisher(start: Path, topic: str, *, dry_run: bool = False) -> Resul
     _names.topic_id(topic)
     edit = c.Edit(start, "remove-publisher", topic)
     base = _names.component_vars(topic=topic, vendor=edit.app.vendor, app_name=edit.app.name)
-    module = publisher_file(str(base["topic_camel"]))
-    test = f"node/__tests__/publishers/{base['topic_camel']}.test.ts"
+    module = _vtex.publisher_file(str(base["topic_camel"]))
+    test = _vtex.publisher_test(str(base["topic_camel"]))
     if edit.read(module) is None:
         edit.message = f"nothing to remove: there is no {module}"
         return edit.finish(dry_run=dry_run)

@@ -25,11 +25,6 @@ ROUTES = (
 )
 
 
-def worker_file(ident: str) -> str:
-    """Return the worker's module, relative to the app root."""
-    return f"node/workers/{ident}.ts"
-
-
 def default_topic(ident: str) -> str:
     """Return the topic a worker consumes when none is given (``<name-kebab>-requested``)."""
     return f"{_names.kebab(ident)}-requested"
@@ -76,7 +71,7 @@ def add_worker(
     _names.topic_id(topic)
     edit = c.Edit(start, "add-worker", ident)
     app_id = edit.app.app_id
-    module = worker_file(ident)
+    module = _vtex.worker_file(ident)
     declared = edit.declared("events")
     if ident in declared and not same_declaration(declared[ident], app_id, [topic]):
         raise ConflictError(
@@ -105,7 +100,7 @@ def add_worker(
         edit.register("events", ident, module)
     for route_id, declaration in wanted.items():
         edit.set_json_key(_vtex.SERVICE, ("routes",), route_id, declaration)
-        edit.register("routes", route_id, f"node/routes/{ident}Jobs.ts")
+        edit.register("routes", route_id, _vtex.jobs_routes_file(ident))
     edit.add_policies([*_vtex.store_policies(store), _vtex.LOGS_POLICY, _vtex.FIRE_POLICY])
     return edit.finish(dry_run=dry_run)
 
@@ -121,7 +116,7 @@ def _check_conflicts(
                 f"{_vtex.SERVICE} already has a route {route_id!r} with another declaration; "
                 "pick another worker name or pass --no-route"
             )
-    in_map = edit.registered("events", ident, worker_file(ident))
+    in_map = edit.registered("events", ident, _vtex.worker_file(ident))
     if in_map and ident not in declared:
         raise ConflictError(
             f"{ident!r} is already a handler in the events map given to new Service but not "
@@ -140,12 +135,12 @@ def _plan_files(
     declared: bool,
 ) -> None:
     """Plan the worker, its test and (with ``route``) the job routes and their test."""
-    module = worker_file(ident)
+    module = _vtex.worker_file(ident)
     worker, test = BATCH if batch else SINGLE
-    templates = [(module, worker), (f"node/__tests__/workers/{ident}.test.ts", test)]
+    templates = [(module, worker), (_vtex.worker_test(ident), test)]
     if route:
-        templates.append((f"node/routes/{ident}Jobs.ts", ROUTES[0]))
-        templates.append((f"node/__tests__/routes/{ident}Jobs.test.ts", ROUTES[1]))
+        templates.append((_vtex.jobs_routes_file(ident), ROUTES[0]))
+        templates.append((_vtex.jobs_routes_test(ident), ROUTES[1]))
     for _rel, template in templates:
         edit.check_names(template, variables, "worker name", ident)
     for rel, template in templates:
@@ -182,14 +177,14 @@ def remove_worker(start: Path, name: str, *, dry_run: bool = False) -> Result:
         ConflictError: If the id names a consumer (``remove-event``).
         ProjectError: If the app cannot be read or edited safely.
     """
-    from scaffold.publishers import PUBLISHER_TEMPLATE, TEST_TEMPLATE, publisher_file
+    from scaffold.publishers import PUBLISHER_TEMPLATE, TEST_TEMPLATE
 
     ident = _names.handler_id(name, what="worker name")
     edit = c.Edit(start, "remove-worker", ident)
-    module = worker_file(ident)
+    module = _vtex.worker_file(ident)
     declared = edit.declared("events")
     declaration = declared.get(ident)
-    consumer = f"node/events/{ident}.ts"
+    consumer = _vtex.consumer_file(ident)
     if edit.read(module) is None and edit.read(consumer) is not None:
         raise ConflictError(
             f"{ident!r} is a consumer ({consumer}), not a worker: run "
@@ -202,20 +197,18 @@ def remove_worker(start: Path, name: str, *, dry_run: bool = False) -> Result:
     topics = topics_of(declaration)
     topic = topics[0] if topics else default_topic(ident)
     edit.drop_handler("events", ident, module)
-    routes_module = f"node/routes/{ident}Jobs.ts"
+    routes_module = _vtex.jobs_routes_file(ident)
     for route_id in (f"{ident}Jobs", f"{ident}Job"):
         edit.drop_handler("routes", route_id, routes_module)
     base = _names.component_vars(ident, topic=topic, vendor=edit.app.vendor, app_name=edit.app.name)
     kinds = [{**base, "kind": kind} for kind in ("job", "single")]
-    test = f"node/__tests__/workers/{ident}.test.ts"
+    test = _vtex.worker_test(ident)
     edit.delete_if_ours(module, [edit.render(t, kinds[0]) for t in (BATCH[0], SINGLE[0])])
     edit.delete_if_ours(test, [edit.render(t, kinds[0]) for t in (BATCH[1], SINGLE[1])])
     edit.delete_if_ours(routes_module, [edit.render(ROUTES[0], kinds[0])])
-    edit.delete_if_ours(
-        f"node/__tests__/routes/{ident}Jobs.test.ts", [edit.render(ROUTES[1], kinds[0])]
-    )
-    publisher = publisher_file(str(base["topic_camel"]))
-    publisher_test = f"node/__tests__/publishers/{base['topic_camel']}.test.ts"
+    edit.delete_if_ours(_vtex.jobs_routes_test(ident), [edit.render(ROUTES[1], kinds[0])])
+    publisher = _vtex.publisher_file(str(base["topic_camel"]))
+    publisher_test = _vtex.publisher_test(str(base["topic_camel"]))
     users = [u for u in edit.imported_by(publisher, edit.node_sources()) if u != publisher_test]
     if users and edit.read(publisher) is not None:
         edit.notes.append(f"kept {publisher}: {', '.join(users)} still imports it")

@@ -11,6 +11,7 @@ from scaffold._app_files import ANY_MODULE, resolve_import
 from scaffold._rules._base import Finding
 from scaffold._service_map import Entry, Resolver
 from scaffold._ts import FUNCTION_TYPES
+from scaffold._vtex import INDEX, SERVICE
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -75,17 +76,17 @@ def read_events_map(project: Project) -> EventsMap:
         The events map (``complete`` False with SC003 findings when not fully readable).
     """
     result = EventsMap()
-    index = project.module(project.node / "index.ts")
+    index = project.module(project.root / INDEX)
     if index is None:
         result.complete = False
         result.findings.append(
             Finding(
-                "node/service.json",
+                SERVICE,
                 1,
                 1,
                 "SC003",
                 "warning",
-                "node/index.ts is missing; cannot find the Service events object",
+                f"{INDEX} is missing; cannot find the Service events object",
             )
         )
         return result
@@ -195,7 +196,7 @@ def check_imports(project: Project, events_map: EventsMap) -> list[Finding]:
     Returns:
         One finding per import whose module is missing.
     """
-    index = project.module(project.node / "index.ts")
+    index = project.module(project.root / INDEX)
     modules = {module.rel: module for module, _ in events_map.keys.values()}
     if index is not None:
         modules[index.rel] = index

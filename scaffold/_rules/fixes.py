@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from scaffold import _ts
 from scaffold._app_files import is_test
 from scaffold._ts import FUNCTION_TYPES, unwrap
+from scaffold._vtex import HANDLER_FOLDERS, MANIFEST, SERVICE
 from scaffold.errors import UserError
 
 if TYPE_CHECKING:
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from scaffold._rules._base import Finding
 
 FIXABLE = frozenset({"SC001", "SC201", "SC301"})
-SERVICE = "node/service.json"
 
 
 @dataclass
@@ -102,10 +102,10 @@ def _register(edit: Any, finding: Finding) -> str | None:
 
 def _policy(edit: Any, finding: Finding) -> str | None:
     policy = finding.message.split("`")[1]
-    manifest = edit.require("manifest.json", "the app manifest")
+    manifest = edit.require(MANIFEST, "the app manifest")
     from scaffold import _json_edit
 
-    current = _json_edit.get(manifest, (), name="manifest.json")
+    current = _json_edit.get(manifest, (), name=MANIFEST)
     names = {
         item.get("name") for item in current.get("policies", []) or [] if isinstance(item, dict)
     }
@@ -142,7 +142,7 @@ def _exporting(edit: Any, name: str) -> list[str]:
     """Modules under node/events and node/workers that export a function called ``name``."""
     found: list[str] = []
     for rel, source in sorted(edit.node_sources().items()):
-        if not rel.startswith(("node/events/", "node/workers/")) or not rel.endswith(".ts"):
+        if not rel.startswith(HANDLER_FOLDERS) or not rel.endswith(".ts"):
             continue
         if is_test(rel):
             continue
