@@ -16,16 +16,13 @@ from scaffold import _app_files, _json_edit, _names, _project, _service_json, _v
 from scaffold._changes import ChangeSet, Result
 from scaffold._vtex import (
     DEFAULT_STORE,
-    FIRE_POLICY,
     HTTP_HELPERS,
     INDEX,
-    LOGS_POLICY,
     MANIFEST,
     PLATFORM,
     PROCESSING,
     PROCESSING_TEST,
     SERVICE,
-    STORE_POLICIES,
     STORES,
     Store,
 )
@@ -347,26 +344,25 @@ class Edit:
         sources = {
             rel: data for rel, data in self.node_sources().items() if not _app_files.is_test(rel)
         }
-        needed = _policy_needs(b"\n".join(sources.values()))
+        needed = _vtex.policy_needs(b"\n".join(sources.values()))
         # What the removed code (add-* wrote it) needed: only those policies can go.
         removed = b"\n".join(
             c.before or b""
             for c in self.changes.changes
             if c.kind == "delete" and c.rel.endswith(".ts") and not _app_files.is_test(c.rel)
         )
-        served = _policy_needs(removed)
+        served = _vtex.policy_needs(removed)
         data = self.require(MANIFEST, "the app manifest")
         parsed = _json_edit.get(data, (), name=MANIFEST)
         # NOTE: append_item adds a missing `policies` last; one the app had elsewhere stays.
         last = isinstance(parsed, dict) and list(parsed)[-1:] == ["policies"]
-        ours = [FIRE_POLICY, LOGS_POLICY, *(p for store in STORES for p in STORE_POLICIES[store])]
         policies = parsed.get("policies") if isinstance(parsed, dict) else None
         items = policies if isinstance(policies, list) else []
         # NOTE: only the run of add-* policies at the end of the array, where append_item
         # put them: a policy the app already had in the middle serves code scaffold cannot
         # see (custom clients, GraphQL), so it stays even when no module names its client.
         tail = len(items)
-        while tail > 0 and items[tail - 1] in ours:
+        while tail > 0 and items[tail - 1] in _vtex.ADDED_POLICIES:
             tail -= 1
         # What git holds (committed, else staged) is the app's own: it stays.
         known = _project.git_version(self.root, MANIFEST)
@@ -374,8 +370,7 @@ class Edit:
         kept = kept if isinstance(kept, list) else []
         for policy in reversed(items[tail:]):
             name = str(policy["name"])
-            # outbound-access (api.vtex.com/dataentities) serves the Master Data client
-            key = name if name in needed else "ADMIN_DS"
+            key = _vtex.SERVES.get(name, name)
             if not served[key] or needed[key] or policy in kept:
                 break  # it stays, and so does everything the app had before it
             data = _json_edit.remove_item(
@@ -551,16 +546,6 @@ _IDENTIFIER_NODES = frozenset(
 
 
 _IMPORT_SPEC = re.compile(rb"""(?:from|import|require\()\s*['"]([^'"]+)['"]""")
-
-
-def _policy_needs(code: bytes) -> dict[str, bool]:
-    """Which add-* policies ``code`` needs: the policy check's clients, and the logger."""
-    return {
-        FIRE_POLICY["name"]: b".sendEvent(" in code,
-        "vbase-read-write": bool(re.search(rb"\bvbase\b", code)),
-        "ADMIN_DS": bool(re.search(rb"\bmasterdata\b", code)),
-        LOGS_POLICY["name"]: bool(re.search(rb"\blogger\b", code)),
-    }
 
 
 def _identifiers(source: bytes) -> set[str]:

@@ -6,7 +6,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import TYPE_CHECKING, Any, Literal
+
+from scaffold import _ts
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
 
 # Where the idempotency and status ledger keeps its records.
 Store = Literal["vbase", "masterdata"]
@@ -89,6 +95,61 @@ CLIENT_POLICIES: dict[str, tuple[str, str]] = {
     "vbase": (VBASE_POLICY["name"], "the VBase client"),
     "masterdata": (MASTERDATA_POLICY["name"], "the Master Data client"),
 }
+# The nodes :func:`used_client` can find a client in; it says None to others.
+CLIENT_USES = frozenset(
+    {"member_expression", "shorthand_property_identifier_pattern", "pair_pattern"}
+)
+
+# The policies the add-* commands bring (remove-* may take back only these).
+ADDED_POLICIES: tuple[dict[str, Any], ...] = (
+    FIRE_POLICY,
+    LOGS_POLICY,
+    *(policy for store in STORES for policy in STORE_POLICIES[store]),
+)
+# A policy that serves another one's client: it stays or goes with that one.
+SERVES: dict[str, str] = {MASTERDATA_OUTBOUND["name"]: MASTERDATA_POLICY["name"]}
+# What in a module's text shows it uses what a policy allows: the clients above, named as
+# :func:`used_client` finds them, and the logger (colossus-write-logs). A text test, no parse.
+_USES_IN_TEXT: dict[str, re.Pattern[bytes]] = {
+    FIRE_POLICY["name"]: re.compile(rb"\.sendEvent\("),
+    VBASE_POLICY["name"]: re.compile(rb"\bvbase\b"),
+    MASTERDATA_POLICY["name"]: re.compile(rb"\bmasterdata\b"),
+    LOGS_POLICY["name"]: re.compile(rb"\blogger\b"),
+}
+
+
+def policy_needs(code: bytes) -> dict[str, bool]:
+    """Tell which policies the add-* commands bring ``code`` needs (tests aside: not code).
+
+    Args:
+        code: The modules' bytes, joined.
+
+    Returns:
+        Policy name -> whether something in ``code`` uses what it allows; a policy that
+        :data:`SERVES` another is looked up under that one.
+    """
+    return {policy: bool(pattern.search(code)) for policy, pattern in _USES_IN_TEXT.items()}
+
+
+def used_client(node: Node) -> str | None:
+    """The client a node uses (`x.vbase`, `{ masterdata } = ...`, `x.sendEvent`), if any.
+
+    Args:
+        node: A node of one of the :data:`CLIENT_USES` types.
+
+    Returns:
+        The member or destructured name (a key of :data:`CLIENT_POLICIES` when it is a
+        client), or ``None``.
+    """
+    if node.type == "member_expression":
+        prop = node.child_by_field_name("property")
+        return _ts.text(prop) if prop is not None else None
+    if node.type == "shorthand_property_identifier_pattern":
+        return _ts.text(node)
+    if node.type == "pair_pattern":
+        key = node.child_by_field_name("key")
+        return _ts.key_text(key) if key is not None else None
+    return None
 
 
 def store_policies(store: Store) -> list[dict[str, Any]]:

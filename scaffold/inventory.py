@@ -33,10 +33,6 @@ MARKER = b"// >>>"
 GRAPH_START = "<!-- scaffold:graph:start (scaffold add-*/remove-* rewrite this block) -->"
 GRAPH_END = "<!-- scaffold:graph:end -->"
 _MAX_FILES = 400
-# The nodes `used_client` (the policy check's) can find a client in; it says None to others.
-_CLIENT_USES = frozenset(
-    {"member_expression", "shorthand_property_identifier_pattern", "pair_pattern"}
-)
 
 
 class Item(NamedTuple):
@@ -161,8 +157,7 @@ class _Files:
     def needs(self, rel: str) -> list[str]:
         """The manifest policies the clients a module uses need (a test module: none)."""
         if rel not in self._needs:
-            from scaffold._rules.policies import used_client
-            from scaffold._vtex import CLIENT_POLICIES
+            from scaffold._vtex import CLIENT_POLICIES, CLIENT_USES, used_client
 
             found: list[str] = []
             source = self.load(rel)
@@ -171,7 +166,7 @@ class _Files:
             data = self.data(rel) if not is_test(rel) else None
             named = data is not None and any(name.encode() in data for name in CLIENT_POLICIES)
             for node in _ts.walk(source.root) if source is not None and named else []:
-                if node.type not in _CLIENT_USES:
+                if node.type not in CLIENT_USES:
                     continue
                 name = used_client(node)
                 if name in CLIENT_POLICIES and CLIENT_POLICIES[name][0] not in found:
