@@ -7,13 +7,15 @@ for the person. Nothing touches the disk until the caller applies ``edit.changes
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from scaffold import _app_files, _json_edit, _names, _project, _service_json, _vtex
-from scaffold._changes import ChangeSet, Result
+from scaffold._changes import ChangeSet
 from scaffold._vtex import (
     DEFAULT_STORE,
     HTTP_HELPERS,
@@ -28,6 +30,9 @@ from scaffold._vtex import (
 )
 from scaffold.errors import ConflictError, ProjectError
 
+if TYPE_CHECKING:
+    from scaffold.inventory import Inventory
+
 # (template, file) of the support code every handler imports; http.ts serves the routes.
 SUPPORT_FILES: tuple[tuple[str, str], ...] = (
     ("templates/components/support/processing.ts.jinja", PROCESSING),
@@ -35,6 +40,65 @@ SUPPORT_FILES: tuple[tuple[str, str], ...] = (
     ("templates/components/support/platform.ts.jinja", PLATFORM),
     ("templates/components/support/http.ts.jinja", HTTP_HELPERS),
 )
+
+
+@dataclass
+class Result:
+    """What an editing command did (or, before ``apply``, would do).
+
+    Attributes:
+        command: The command name (``add-event``...).
+        name: The handler id or topic the command was about.
+        root: The app root.
+        created: Files created, relative to the root.
+        modified: Files modified.
+        deleted: Files deleted.
+        notes: Things the person should know (files kept, flags ignored).
+        dry_run: Nothing was written.
+        message: Why nothing changed, when nothing did.
+        diff: A unified diff per changed file (what ``--dry-run`` prints).
+        inventory: The app's inventory as the edit leaves it, when the edit already read
+            it (to redraw the README graph), so next steps need not read it again.
+    """
+
+    command: str
+    name: str
+    root: Path
+    created: list[str] = field(default_factory=list)
+    modified: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    message: str = ""
+    diff: dict[str, str] = field(default_factory=dict)
+    inventory: Inventory | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def unchanged(self) -> bool:
+        """True when the command found everything already in place."""
+        return not (self.created or self.modified or self.deleted)
+
+    def to_json(self) -> str:
+        """Return the machine-readable summary printed by ``--json``.
+
+        Returns:
+            A JSON document.
+        """
+        return json.dumps(
+            {
+                "command": self.command,
+                "name": self.name,
+                "root": str(self.root),
+                "dry_run": self.dry_run,
+                "unchanged": self.unchanged,
+                "created": self.created,
+                "modified": self.modified,
+                "deleted": self.deleted,
+                "notes": self.notes,
+                "message": self.message,
+            },
+            indent=2,
+        )
 
 
 class Edit:
@@ -498,7 +562,9 @@ class Edit:
         """
         from scaffold import _app_docs
 
-        after = _app_docs.refresh(self)  # the app's README graph and CHANGELOG follow the code
+        after = _app_docs.refresh(
+            self.changes
+        )  # the app's README graph and CHANGELOG follow the code
         created = [change.rel for change in self.changes.changes if change.kind == "create"]
         ignored = _project.ignore_rules(self.root, created)
         if ignored:

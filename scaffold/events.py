@@ -6,7 +6,7 @@ from pathlib import Path
 
 from scaffold import _edit as c
 from scaffold import _names, _vtex
-from scaffold._changes import Result
+from scaffold._edit import Result
 from scaffold._service_json import describe, same_declaration, topics_field, topics_of
 from scaffold.errors import ConflictError, InvalidAnswerError
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 from scaffold import _edit as c
 from scaffold import _names, _vtex
-from scaffold._changes import Result
+from scaffold._edit import Result
 
 PUBLISHER_TEMPLATE = "templates/components/publisher/publisher.ts.jinja"
 TEST_TEMPLATE = "templates/components/publisher/publisher.test.ts.jinja"

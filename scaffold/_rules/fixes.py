@@ -27,7 +27,7 @@ from scaffold.errors import UserError
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from scaffold._changes import Result
+    from scaffold._edit import Result
     from scaffold._rules._base import Finding
 
 FIXABLE = frozenset({"SC001", "SC201", "SC301"})
