@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scaffold import _json_edit, _ts
+from scaffold import _ts
 from scaffold._app_files import ts_files
+from scaffold._json_scan import key_offsets
 from scaffold._rules._base import Finding, Severity
 
 if TYPE_CHECKING:
@@ -280,7 +281,7 @@ class JsonFile:
             Where that key is written; the nearest written ancestor, or 1:1.
         """
         if self._keys is None:
-            self._keys = _json_edit.key_offsets(self._data)
+            self._keys = key_offsets(self._data)
         while path and path not in self._keys:
             path = path[:-1]
         offset = self._keys.get(path, 0)
