@@ -28,6 +28,7 @@ __all__ = [
     "Severity",
     "UnknownRuleError",
     "check_app",
+    "check_cached",
     "format_finding",
     "format_github",
     "format_json",
@@ -125,6 +126,39 @@ def check_app(
         if finding.rule in enabled and not _suppressed(project, finding)
     }
     return sorted(kept)
+
+
+def check_cached(
+    root: Path, select: list[str], ignore: list[str], *, use_cache: bool = True
+) -> list[Finding]:
+    """Check the app, or replay the saved result of an app unchanged since (see _check_cache).
+
+    A hit loads neither tree-sitter nor the rules.
+
+    Args:
+        root: The app root.
+        select: Rule ids or names to run; empty means all.
+        ignore: Rule ids or names to skip.
+        use_cache: Read and write the cache (``--no-cache``: neither).
+
+    Returns:
+        The findings, as :func:`check_app` returns them.
+    """
+    from scaffold import _check_cache
+    from scaffold._release import version
+
+    rules = resolve_rules(select, ignore)
+    key = _check_cache.key(root, rules, version()) if use_cache else ""
+    cached = _check_cache.load(root, key) if use_cache else None
+    if cached is not None:
+        try:
+            return [Finding(**item) for item in cached]
+        except TypeError:
+            pass  # written by another version of Finding: check again
+    findings = check_app(root, select=select or None, ignore=ignore)
+    if use_cache:
+        _check_cache.save(root, key, [f._asdict() for f in findings])
+    return findings
 
 
 def _suppressed(project: Project, finding: Finding) -> bool:

@@ -380,42 +380,19 @@ def check(
     if fix:
         findings = _fixed(root, selected, ignored, dry_run=dry_run, quiet=fmt != "text")
     else:
-        findings = _checked(root, selected, ignored, use_cache=not no_cache)
+        findings = check_.check_cached(root, selected, ignored, use_cache=not no_cache)
     _print_findings(fmt, findings, root)
     if check_.has_errors(findings):
         raise typer.Exit(1)
-
-
-def _checked(root: Path, select: list[str], ignore: list[str], *, use_cache: bool) -> list[Finding]:
-    """Check the app, or replay the cached result of an unchanged app (see _check_cache)."""
-    from scaffold import _check_cache
-    from scaffold import check as check_
-    from scaffold._release import version
-    from scaffold._rules._base import Finding
-
-    rules = check_.resolve_rules(select, ignore)
-    key = _check_cache.key(root, rules, version()) if use_cache else ""
-    cached = _check_cache.load(root, key) if use_cache else None
-    if cached is not None:
-        try:
-            return [Finding(**item) for item in cached]
-        except TypeError:
-            pass  # written by another version of Finding: check again
-    findings = check_.check_app(root, select=select or None, ignore=ignore)
-    if use_cache:
-        _check_cache.save(root, key, [f._asdict() for f in findings])
-    return findings
 
 
 def _fixed(
     root: Path, select: list[str], ignore: list[str], *, dry_run: bool, quiet: bool
 ) -> list[Finding]:
     """Apply (or show) the certain fixes; return the findings that remain (or would)."""
-    from scaffold import check as check_
-    from scaffold._rules import fixes
+    from scaffold import fix as fix_
 
-    findings = check_.check_app(root, select=select or None, ignore=ignore)
-    done = fixes.fix_app(root, findings, dry_run=dry_run)
+    done, findings = fix_.fix_and_check(root, select or None, ignore, dry_run=dry_run)
     if dry_run:
         for text in done.result.diff.values():
             typer.echo(text, nl=False, err=quiet)
@@ -424,9 +401,7 @@ def _fixed(
         echo(f"{verb} {line}", fg="green", err=quiet)
     for line in done.skipped:
         echo(f"not fixed: {line}", fg="yellow", err=quiet)
-    if dry_run or not done.fixed:
-        return findings
-    return check_.check_app(root, select=select or None, ignore=ignore)
+    return findings
 
 
 def _print_findings(fmt: str, findings: list[Finding], root: Path) -> None:

@@ -1,5 +1,9 @@
 """``scaffold check --fix``: the mechanical fixes whose result is certain, via the add-* editor.
 
+A fix is an edit, so it lives beside the editing commands, not in the rules package (the
+rules import nothing from the editing layer). :func:`fix_and_check` is the whole ``--fix``
+run: check, fix, check again what remains.
+
 Only findings with exactly one right answer are fixed, through :class:`scaffold._edit.Edit`
 (the same atomic change set and diff as ``add-event``):
 
@@ -25,6 +29,7 @@ from scaffold._vtex import HANDLER_FOLDERS, MANIFEST, SERVICE
 from scaffold.errors import UserError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from pathlib import Path
 
     from scaffold._edit import Result
@@ -78,6 +83,34 @@ def fix_app(root: Path, findings: list[Finding], *, dry_run: bool) -> Fixes:
     else:
         out.result.message = "nothing to fix"
     return out
+
+
+def fix_and_check(
+    root: Path,
+    select: Iterable[str] | None,
+    ignore: Iterable[str] | None,
+    *,
+    dry_run: bool,
+) -> tuple[Fixes, list[Finding]]:
+    """Check the app, apply (or plan) the certain fixes, and check again.
+
+    Args:
+        root: The app root.
+        select: Rule ids or names to run; None means all.
+        ignore: Rule ids or names to skip.
+        dry_run: Plan and diff only; write nothing.
+
+    Returns:
+        What was fixed or skipped, and the findings that remain (with ``dry_run``, or
+        when nothing was fixed: the findings of the first check).
+    """
+    from scaffold.check import check_app
+
+    findings = check_app(root, select=select, ignore=ignore)
+    done = fix_app(root, findings, dry_run=dry_run)
+    if dry_run or not done.fixed:
+        return done, findings
+    return done, check_app(root, select=select, ignore=ignore)
 
 
 def _event_of(finding: Finding) -> str:
