@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from scaffold._rules._base import RULES, RULES_BY_ID, RULES_BY_NAME, Finding, Rule, Severity
-from scaffold.errors import ProjectError, UserError
+from scaffold.errors import ProjectError, UnknownRuleError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -39,10 +39,6 @@ __all__ = [
     "has_errors",
     "resolve_rules",
 ]
-
-
-class UnknownRuleError(UserError, ValueError):
-    """``--select`` or ``--ignore`` names a rule that does not exist."""
 
 
 def resolve_rules(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from typer.core import TyperCommand
 
-from scaffold.errors import UserError
+from scaffold.errors import UsageError, UserError
 
 if TYPE_CHECKING:
     from scaffold._rules._base import Finding
@@ -93,7 +93,9 @@ ABORTED = "aborted, nothing was written"
 
 
 def user_errors(func: F) -> F:
-    """Turn a ``UserError`` into one line on stderr and exit 1.
+    """Turn a ``UserError`` into one line on stderr and its exit code: the one mapping.
+
+    Each error carries its code (``errors.py``: 1, or 2 for a usage error).
 
     Ctrl-C (``KeyboardInterrupt``) and Ctrl-D at a prompt (``EOFError``) are one behaviour:
     the same line and exit 130, since both mean "stop" and nothing was written yet (a signal
@@ -107,7 +109,7 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except UserError as error:
-            raise fail(str(error)) from None
+            raise fail(str(error), error.exit_code) from None
         except (KeyboardInterrupt, EOFError):
             raise fail(ABORTED, 130) from None
         except BrokenPipeError:
@@ -367,15 +369,14 @@ def check(
 
     fmt = "json" if json_output else output_format.strip().lower()
     if fmt not in check_.FORMATS:
-        raise fail(f"unknown --format {output_format!r}: use one of {', '.join(check_.FORMATS)}", 2)
+        raise UsageError(
+            f"unknown --format {output_format!r}: use one of {', '.join(check_.FORMATS)}"
+        )
     if list_rules:
         typer.echo(check_.format_rules(as_json=fmt == "json"))
         return
     selected, ignored = _rule_list(select), _rule_list(ignore)
-    try:
-        check_.resolve_rules(selected, ignored)
-    except check_.UnknownRuleError as error:
-        raise fail(str(error), 2) from None
+    check_.resolve_rules(selected, ignored)  # an unknown rule is a usage error, app or not
     root = find_app_root(path if path is not None else Path.cwd())
     if fix:
         findings = _fixed(root, selected, ignored, dry_run=dry_run, quiet=fmt != "text")
@@ -505,7 +506,7 @@ def graph(
     from scaffold._project import find_app_root
 
     if fmt not in {"mermaid", "dot"}:
-        raise fail(f"invalid --format {fmt!r}: choose mermaid or dot", 2)
+        raise UsageError(f"invalid --format {fmt!r}: choose mermaid or dot")
     inv = inventory.read_app(find_app_root(path if path is not None else Path.cwd()))
     typer.echo(inventory.mermaid(inv) if fmt == "mermaid" else inventory.dot(inv), nl=False)
 

@@ -26,7 +26,7 @@ from scaffold import _ts
 from scaffold._app_files import is_test
 from scaffold._ts import FUNCTION_TYPES, unwrap
 from scaffold._vtex import HANDLER_FOLDERS, MANIFEST, SERVICE
-from scaffold.errors import UserError
+from scaffold.errors import NotCertainError, UserError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -123,7 +123,7 @@ def _register(edit: Any, finding: Finding) -> str | None:
     modules = _exporting(edit, event)
     if len(modules) != 1:
         why = "no module" if not modules else f"{len(modules)} modules"
-        raise _NotCertain(
+        raise NotCertainError(
             f"event `{event}`: {why} under node/events or node/workers export a function "
             f"named {event}; register it by hand"
         )
@@ -156,16 +156,12 @@ def _topics(edit: Any, finding: Finding) -> str | None:
     if not isinstance(declaration, dict) or "keys" not in declaration:
         return None
     if "topics" in declaration:
-        raise _NotCertain(f"event `{event}` has both `keys` and `topics`; merge them by hand")
+        raise NotCertainError(f"event `{event}` has both `keys` and `topics`; merge them by hand")
     data = edit.require(SERVICE, "the service declaration")
     data = _json_edit.set_key(data, ("events", event), "topics", declaration["keys"], name=SERVICE)
     data = _json_edit.remove_key(data, ("events", event), "keys", name=SERVICE)
     edit.write(SERVICE, data)
     return f"{SERVICE}: renamed `events.{event}.keys` to `topics`"
-
-
-class _NotCertain(UserError):
-    """The fix would need a guess."""
 
 
 _FIXERS = {"SC001": _register, "SC201": _policy, "SC301": _topics}

@@ -14,11 +14,7 @@ from scaffold import _app_docs
 from scaffold._answers import AppAnswers
 from scaffold._changes import ChangeSet
 from scaffold._paths import template_root
-from scaffold.errors import DestinationError, ProjectError, UserError
-
-
-class Cancelled(UserError):
-    """The person answered no to the final confirmation."""
+from scaffold.errors import Cancelled, DestinationError, ProjectError, UserError
 
 
 @dataclass(frozen=True)

@@ -22,14 +22,10 @@ from typing import Any
 
 from scaffold._changes import ChangeSet
 from scaffold._project import find_app_root
-from scaffold.errors import ProjectError, ScaffoldError, UserError
+from scaffold.errors import ProjectError, ScaffoldError, UpdateError
 
 ANSWERS_FILE = ".copier-answers.yml"
 MARKER_START = b"<<<<<<< before updating"
-
-
-class UpdateError(UserError):
-    """The app cannot be updated as asked (dirty tree, unknown version, no template)."""
 
 
 @dataclass
