@@ -7,15 +7,14 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from typer.core import TyperCommand
 
+from scaffold import _console
+from scaffold._console import echo
 from scaffold.errors import UsageError, UserError
-
-if TYPE_CHECKING:
-    from scaffold._rules._base import Finding
 
 app = typer.Typer(
     name="scaffold",
@@ -37,6 +36,54 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+# --- arguments and options several commands share (each defined once) -------------------
+
+AppPath = Annotated[
+    Path | None,
+    typer.Argument(
+        help="A folder inside the app (default: the current folder).",
+        metavar="DIR",
+        show_default=False,
+    ),
+]
+
+
+AppDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--dir",
+        "-C",
+        metavar="PATH",
+        help="The app root (default: the folder holding manifest.json, from here upward).",
+        show_default=False,
+    ),
+]
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", "-n", help="Print a diff of every change; write nothing.")
+]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Never prompt; missing values are errors.")]
+JsonOutput = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary.")]
+
+
+def _asked(metavar: str, help_text: str) -> Any:
+    """The NAME or TOPIC argument of an add-*/remove-* command, asked on a terminal if omitted."""
+    return typer.Argument(
+        metavar=metavar, help=f"{help_text} (asked on a terminal if omitted).", show_default=False
+    )
+
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        metavar="vbase|masterdata",
+        help="Ledger backend if the app has no ledger (node/support/processing.ts) yet.",
+        show_default=False,
+        autocompletion=lambda: ["vbase", "masterdata"],
+    ),
+]
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,20 +114,6 @@ class _Command(TyperCommand):
             if rows:
                 with formatter.section(title):
                     formatter.write_dl(rows)
-
-
-def use_color() -> bool:
-    """Colour only on a terminal, and never with NO_COLOR set or TERM=dumb."""
-    return (
-        sys.stdout.isatty()
-        and "NO_COLOR" not in os.environ
-        and os.environ.get("TERM", "") != "dumb"
-    )
-
-
-def echo(message: str = "", *, fg: str | None = None, err: bool = False) -> None:
-    """Print a line, coloured only when colour is wanted."""
-    typer.secho(message, fg=fg if use_color() else None, err=err)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -216,9 +249,7 @@ def new(
         bool, typer.Option("--dry-run", "-n", help="Show what would be written; write nothing.")
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder.")] = False,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="Print a machine-readable summary.")
-    ] = False,
+    json_output: JsonOutput = False,
 ) -> None:
     """Create a new VTEX IO events-and-workers app.
 
@@ -264,30 +295,7 @@ def new(
     if json_output:
         typer.echo(new_.summary_json(result))
         return
-    _report_new(result, list_created=not interactive)
-
-
-def _report_new(result: Any, *, list_created: bool) -> None:
-    """Print what ``scaffold new`` wrote (or, with a dry run, the diffs it would write)."""
-    if result.dry_run:
-        for text in result.diff.values():
-            typer.echo(text, nl=False)
-    if list_created:
-        verb = "would create" if result.dry_run else "created"
-        for rel in result.created:
-            echo(f"  {verb} {rel}", fg="green")
-    for rel in result.overwritten:
-        echo(f"  {'would overwrite' if result.dry_run else 'overwrote'} {rel}", fg="yellow")
-    if result.dry_run:
-        echo(f"dry run: nothing written to {result.dest}")
-        return
-    from scaffold import _next_steps
-
-    echo(f"\nCreated {result.answers.app_id} in {result.dest}", fg="green")
-    _print_next(_next_steps.after_new(result.dest, result.answers.example))
-
-
-_CHECK_SEVERITY_COLOR: dict[str, str | None] = {"error": "red", "warning": "yellow", "info": None}
+    _console.report_new(result, list_created=not interactive)
 
 
 def _rule_list(values: list[str] | None) -> list[str]:
@@ -297,14 +305,7 @@ def _rule_list(values: list[str] | None) -> list[str]:
 @app.command(cls=_Command)
 @user_errors
 def check(
-    path: Annotated[
-        Path | None,
-        typer.Argument(
-            help="A folder inside the app (default: the current folder).",
-            metavar="DIR",
-            show_default=False,
-        ),
-    ] = None,
+    path: AppPath = None,
     output_format: Annotated[
         str,
         typer.Option(
@@ -379,71 +380,15 @@ def check(
     check_.resolve_rules(selected, ignored)  # an unknown rule is a usage error, app or not
     root = find_app_root(path if path is not None else Path.cwd())
     if fix:
-        findings = _fixed(root, selected, ignored, dry_run=dry_run, quiet=fmt != "text")
+        from scaffold import fix as fix_
+
+        done, findings = fix_.fix_and_check(root, selected or None, ignored, dry_run=dry_run)
+        _console.report_fixes(done, dry_run=dry_run, quiet=fmt != "text")
     else:
         findings = check_.check_cached(root, selected, ignored, use_cache=not no_cache)
-    _print_findings(fmt, findings, root)
+    _console.report_findings(fmt, findings, root)
     if check_.has_errors(findings):
         raise typer.Exit(1)
-
-
-def _fixed(
-    root: Path, select: list[str], ignore: list[str], *, dry_run: bool, quiet: bool
-) -> list[Finding]:
-    """Apply (or show) the certain fixes; return the findings that remain (or would)."""
-    from scaffold import fix as fix_
-
-    done, findings = fix_.fix_and_check(root, select or None, ignore, dry_run=dry_run)
-    if dry_run:
-        for text in done.result.diff.values():
-            typer.echo(text, nl=False, err=quiet)
-    verb = "would fix" if dry_run else "fixed"
-    for line in done.fixed:
-        echo(f"{verb} {line}", fg="green", err=quiet)
-    for line in done.skipped:
-        echo(f"not fixed: {line}", fg="yellow", err=quiet)
-    return findings
-
-
-def _print_findings(fmt: str, findings: list[Finding], root: Path) -> None:
-    from scaffold import check as check_
-
-    if fmt == "json":
-        typer.echo(check_.format_json(findings))
-    elif fmt == "github":
-        if findings:
-            typer.echo(check_.format_github(findings, _repo_prefix(root)))
-    elif fmt == "sarif":
-        from scaffold._release import version
-
-        typer.echo(check_.format_sarif(findings, _repo_prefix(root), version()))
-    else:
-        for finding in findings:
-            echo(check_.format_finding(finding), fg=_CHECK_SEVERITY_COLOR[finding.severity])
-        for line in check_.format_summary(findings):
-            echo(line)
-
-
-def _repo_prefix(root: Path) -> str:
-    """The app root relative to the current folder (``apps/sync/``), or ``""``.
-
-    GitHub resolves annotation and SARIF paths from the repository root, where CI runs.
-    """
-    try:
-        rel = root.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        return ""
-    return "" if rel == Path() else rel.as_posix() + "/"
-
-
-AppPath = Annotated[
-    Path | None,
-    typer.Argument(
-        help="A folder inside the app (default: the current folder).",
-        metavar="DIR",
-        show_default=False,
-    ),
-]
 
 
 @app.command("list", cls=_Command)
@@ -511,35 +456,6 @@ def graph(
     typer.echo(inventory.mermaid(inv) if fmt == "mermaid" else inventory.dot(inv), nl=False)
 
 
-# --- add-event, add-worker, add-publisher, remove-event ---------------------------------
-
-AppDir = Annotated[
-    Path | None,
-    typer.Option(
-        "--dir",
-        "-C",
-        metavar="PATH",
-        help="The app root (default: the folder holding manifest.json, from here upward).",
-        show_default=False,
-    ),
-]
-DryRun = Annotated[
-    bool, typer.Option("--dry-run", "-n", help="Print a diff of every change; write nothing.")
-]
-Yes = Annotated[bool, typer.Option("--yes", "-y", help="Never prompt; missing values are errors.")]
-JsonOutput = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary.")]
-StoreOption = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        metavar="vbase|masterdata",
-        help="Ledger backend if the app has no ledger (node/support/processing.ts) yet.",
-        show_default=False,
-        autocompletion=lambda: ["vbase", "masterdata"],
-    ),
-]
-
-
 def _missing(what: str, example: str, ask: Callable[[], Any], *, yes: bool) -> Any:
     """Ask for a missing required value on a terminal; otherwise say how to pass it."""
     from scaffold import _prompts
@@ -575,42 +491,6 @@ def _handler_name(
     return name
 
 
-def _report(result: Any, *, json_output: bool) -> None:
-    """Print what an editing command did: diffs (dry run), files, notes, next steps or JSON."""
-    if json_output:
-        typer.echo(result.to_json())
-        return
-    if result.dry_run:
-        for text in result.diff.values():
-            typer.echo(text, nl=False)
-    for note in result.notes:
-        echo(f"note: {note}", fg="yellow", err=True)
-    if result.unchanged:
-        echo(result.message)
-        return
-    prefix = "would " if result.dry_run else ""
-    for verb, files in (
-        ("create", result.created),
-        ("modify", result.modified),
-        ("delete", result.deleted),
-    ):
-        for rel in files:
-            echo(f"  {prefix}{verb} {rel}", fg="green" if verb == "create" else None)
-    if result.dry_run:
-        echo(f"dry run: nothing written to {result.root}")
-        return
-    from scaffold import _next_steps
-
-    _print_next(_next_steps.after_edit(result))
-
-
-def _print_next(lines: list[str]) -> None:
-    if lines:
-        echo("\nNext steps:")
-        for line in lines:
-            echo(f"  {line}")
-
-
 def _start(directory: Path | None) -> Path:
     return directory if directory is not None else Path.cwd()
 
@@ -620,11 +500,7 @@ def _start(directory: Path | None) -> Path:
 def add_event(
     name: Annotated[
         str | None,
-        typer.Argument(
-            metavar="NAME",
-            help="Handler name: kebab, snake or camel case (asked on a terminal if omitted).",
-            show_default=False,
-        ),
+        _asked("NAME", "Handler name: kebab, snake or camel case"),
     ] = None,
     sender: Annotated[
         str | None,
@@ -674,7 +550,7 @@ def add_event(
     result = events.add_event(
         _start(directory), name, sender=sender, topics=topics, store=chosen, dry_run=dry_run
     )
-    _report(result, json_output=json_output)
+    _console.report_edit(result, json_output=json_output)
 
 
 @app.command("remove-event", cls=_Command)
@@ -682,11 +558,7 @@ def add_event(
 def remove_event(
     name: Annotated[
         str | None,
-        typer.Argument(
-            metavar="NAME",
-            help="Handler name, as given to add-event (asked on a terminal if omitted).",
-            show_default=False,
-        ),
+        _asked("NAME", "Handler name, as given to add-event"),
     ] = None,
     directory: AppDir = None,
     dry_run: DryRun = False,
@@ -715,7 +587,7 @@ def remove_event(
         json_output=json_output,
     )
     result = events.remove_event(_start(directory), name, dry_run=dry_run)
-    _report(result, json_output=json_output)
+    _console.report_edit(result, json_output=json_output)
 
 
 @app.command("add-worker", cls=_Command)
@@ -723,11 +595,7 @@ def remove_event(
 def add_worker(
     name: Annotated[
         str | None,
-        typer.Argument(
-            metavar="NAME",
-            help="Worker name: kebab, snake or camel case (asked on a terminal if omitted).",
-            show_default=False,
-        ),
+        _asked("NAME", "Worker name: kebab, snake or camel case"),
     ] = None,
     topic: Annotated[
         str | None,
@@ -785,7 +653,7 @@ def add_worker(
         store=_vtex.parse_store(store),
         dry_run=dry_run,
     )
-    _report(result, json_output=json_output)
+    _console.report_edit(result, json_output=json_output)
 
 
 @app.command("add-publisher", cls=_Command)
@@ -793,11 +661,7 @@ def add_worker(
 def add_publisher(
     topic: Annotated[
         str | None,
-        typer.Argument(
-            metavar="TOPIC",
-            help="The app's own topic to publish (asked on a terminal if omitted).",
-            show_default=False,
-        ),
+        _asked("TOPIC", "The app's own topic to publish"),
     ] = None,
     store: StoreOption = None,
     directory: AppDir = None,
@@ -824,7 +688,7 @@ def add_publisher(
     result = publishers.add_publisher(
         _start(directory), topic, store=_vtex.parse_store(store), dry_run=dry_run
     )
-    _report(result, json_output=json_output)
+    _console.report_edit(result, json_output=json_output)
 
 
 @app.command("remove-worker", cls=_Command)
@@ -832,11 +696,7 @@ def add_publisher(
 def remove_worker(
     name: Annotated[
         str | None,
-        typer.Argument(
-            metavar="NAME",
-            help="Worker name, as given to add-worker (asked on a terminal if omitted).",
-            show_default=False,
-        ),
+        _asked("NAME", "Worker name, as given to add-worker"),
     ] = None,
     directory: AppDir = None,
     dry_run: DryRun = False,
@@ -861,7 +721,7 @@ def remove_worker(
         json_output=json_output,
     )
     result = workers.remove_worker(_start(directory), name, dry_run=dry_run)
-    _report(result, json_output=json_output)
+    _console.report_edit(result, json_output=json_output)
 
 
 @app.command("remove-publisher", cls=_Command)
@@ -869,11 +729,7 @@ def remove_worker(
 def remove_publisher(
     topic: Annotated[
         str | None,
-        typer.Argument(
-            metavar="TOPIC",
-            help="The topic, as given to add-publisher (asked on a terminal if omitted).",
-            show_default=False,
-        ),
+        _asked("TOPIC", "The topic, as given to add-publisher"),
     ] = None,
     directory: AppDir = None,
     dry_run: DryRun = False,
@@ -897,7 +753,7 @@ def remove_publisher(
             yes=yes,
         )
     result = publishers.remove_publisher(_start(directory), topic, dry_run=dry_run)
-    _report(result, json_output=json_output)
+    _console.report_edit(result, json_output=json_output)
 
 
 @app.command(cls=_Command)
@@ -934,14 +790,7 @@ def docs(
 @app.command(cls=_Command)
 @user_errors
 def update(
-    directory: Annotated[
-        Path | None,
-        typer.Argument(
-            help="A folder inside the app (default: the current folder).",
-            metavar="DIR",
-            show_default=False,
-        ),
-    ] = None,
+    directory: AppPath = None,
     to: Annotated[
         str | None,
         typer.Option(
@@ -991,41 +840,9 @@ def update(
     elif result.up_to_date:
         echo(f"up to date: {result.old} is the newest version in {result.template}")
     else:
-        _report_update(result)
+        _console.report_update(result)
     if result.conflicts:
         raise typer.Exit(1)
-
-
-def _report_update(result: Any) -> None:
-    """Print what ``scaffold update`` changed (or would) and where the conflicts are."""
-    if result.dry_run:
-        for text in result.diff.values():
-            typer.echo(text, nl=False)
-    prefix = "would " if result.dry_run else ""
-    for verb, files in (
-        ("create", result.created),
-        ("modify", result.modified),
-        ("delete", result.deleted),
-    ):
-        for rel in files:
-            echo(f"  {prefix}{verb} {rel}", fg="green" if verb == "create" else None)
-    for rel, line in result.conflicts:
-        echo(f"  {prefix}conflict {rel}:{line}", fg="red")
-    done = "would update" if result.dry_run else "updated"
-    echo(f"{done} {result.root} from {result.old} to {result.new}")
-    if result.conflicts:
-        files = len({rel for rel, _ in result.conflicts})
-        where = f"{len(result.conflicts)} conflict(s) in {files} file(s)"
-        echo(
-            f"{where} would need resolving: both you and the template changed those lines"
-            if result.dry_run
-            else f"{where}: keep what you want between <<<<<<< before updating and "
-            ">>>>>>> after updating, then commit",
-            fg="red",
-            err=True,
-        )
-    elif not result.dry_run:
-        echo("Review with `git diff`, run the tests, then commit.")
 
 
 def main() -> None:
