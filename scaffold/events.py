@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scaffold import _edit as c
 from scaffold import _names, _vtex
-from scaffold._edit import Result
+from scaffold._edit import Edit, Result
 from scaffold._service_json import describe, same_declaration, topics_field, topics_of
 from scaffold.errors import ConflictError, InvalidAnswerError
 
@@ -70,7 +69,7 @@ def add_event(
     ident = _names.handler_id(name)
     sender = _names.validate_sender(sender.strip())
     topics = clean_topics(topics)
-    edit = c.Edit(start, "add-event", ident)
+    edit = Edit(start, "add-event", ident)
     module, test = _vtex.consumer_file(ident), _vtex.consumer_test(ident)
     declared = edit.declared("events")
     if ident in declared and not same_declaration(declared[ident], sender, topics):
@@ -134,7 +133,7 @@ def remove_event(start: Path, name: str, *, dry_run: bool = False) -> Result:
         ProjectError: If the app cannot be read or edited safely.
     """
     ident = _names.handler_id(name)
-    edit = c.Edit(start, "remove-event", ident)
+    edit = Edit(start, "remove-event", ident)
     module, test = _vtex.consumer_file(ident), _vtex.consumer_test(ident)
     declared = edit.declared("events")
     declaration = declared.get(ident)

@@ -6,9 +6,8 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from scaffold import _edit as c
 from scaffold import _names, _vtex
-from scaffold._edit import Result
+from scaffold._edit import Edit, Result
 
 PUBLISHER_TEMPLATE = "templates/components/publisher/publisher.ts.jinja"
 TEST_TEMPLATE = "templates/components/publisher/publisher.test.ts.jinja"
@@ -20,7 +19,7 @@ _TOPIC_CONST = re.compile(rb"^export const [A-Z0-9_]+ = '([^'\n]*)'", re.MULTILI
 
 
 def plan_publisher(
-    edit: c.Edit, topic: str, kind: Kind, *, hint: str = "pick another topic"
+    edit: Edit, topic: str, kind: Kind, *, hint: str = "pick another topic"
 ) -> dict[str, object]:
     """Plan a publisher of ``topic`` and its test into ``edit``.
 
@@ -89,7 +88,7 @@ def add_publisher(
     """
     topic = topic.strip()
     _names.topic_id(topic)
-    edit = c.Edit(start, "add-publisher", topic)
+    edit = Edit(start, "add-publisher", topic)
     plan_publisher(edit, topic, "single")
     edit.ensure_support(store, routes=False)
     edit.add_policies([_vtex.FIRE_POLICY])
@@ -116,7 +115,7 @@ def remove_publisher(start: Path, topic: str, *, dry_run: bool = False) -> Resul
 
     topic = topic.strip()
     _names.topic_id(topic)
-    edit = c.Edit(start, "remove-publisher", topic)
+    edit = Edit(start, "remove-publisher", topic)
     base = _names.component_vars(topic=topic, vendor=edit.app.vendor, app_name=edit.app.name)
     module = _vtex.publisher_file(str(base["topic_camel"]))
     test = _vtex.publisher_test(str(base["topic_camel"]))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scaffold import _edit as c
 from scaffold import _names, _vtex
-from scaffold._edit import Result
+from scaffold._edit import Edit, Result
 from scaffold._service_json import describe, same_declaration, topics_field, topics_of
 from scaffold.errors import ConflictError, InvalidAnswerError
 from scaffold.publishers import plan_publisher
@@ -69,7 +68,7 @@ def add_worker(
         )
     topic = (topic or default_topic(ident)).strip()
     _names.topic_id(topic)
-    edit = c.Edit(start, "add-worker", ident)
+    edit = Edit(start, "add-worker", ident)
     app_id = edit.app.app_id
     module = _vtex.worker_file(ident)
     declared = edit.declared("events")
@@ -106,7 +105,7 @@ def add_worker(
 
 
 def _check_conflicts(
-    edit: c.Edit, ident: str, routes: dict[str, dict[str, object]], declared: dict[str, object]
+    edit: Edit, ident: str, routes: dict[str, dict[str, object]], declared: dict[str, object]
 ) -> bool:
     """Refuse routes or registrations that are someone else's; return whether registered."""
     declared_routes = edit.declared("routes")
@@ -126,7 +125,7 @@ def _check_conflicts(
 
 
 def _plan_files(
-    edit: c.Edit,
+    edit: Edit,
     ident: str,
     variables: dict[str, object],
     *,
@@ -180,7 +179,7 @@ def remove_worker(start: Path, name: str, *, dry_run: bool = False) -> Result:
     from scaffold.publishers import PUBLISHER_TEMPLATE, TEST_TEMPLATE
 
     ident = _names.handler_id(name, what="worker name")
-    edit = c.Edit(start, "remove-worker", ident)
+    edit = Edit(start, "remove-worker", ident)
     module = _vtex.worker_file(ident)
     declared = edit.declared("events")
     declaration = declared.get(ident)
