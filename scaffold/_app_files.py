@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -119,3 +120,28 @@ def resolve_import(
         The path, or ``None`` (a package, or nothing there).
     """
     return next((c for c in import_candidates(importer, spec, suffixes) if exists(c)), None)
+
+
+# An import, export-from or require() of a string: a text test over bytes (no parse).
+_IMPORT_SPEC = re.compile(rb"""(?:from|import|require\()\s*['"]([^'"]+)['"]""")
+
+
+def importers(target: str, sources: dict[str, bytes]) -> list[str]:
+    """The files among ``sources`` that import the module ``target`` (``node/x/y.ts``).
+
+    Args:
+        target: The module's path relative to the app root.
+        sources: Path -> bytes of the files to look in.
+
+    Returns:
+        Their paths, in the order of ``sources``.
+    """
+    out = []
+    for rel, data in sources.items():
+        if rel == target:
+            continue
+        for spec in _IMPORT_SPEC.findall(data):
+            if target in import_candidates(rel, spec.decode("utf-8", "replace")):
+                out.append(rel)
+                break
+    return out

@@ -8,13 +8,12 @@ for the person. Nothing touches the disk until the caller applies ``edit.changes
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from scaffold import _app_files, _json_edit, _names, _project, _service_json, _vtex
+from scaffold import _app_files, _clashes, _json_edit, _project, _service_json, _vtex
 from scaffold._changes import ChangeSet
 from scaffold._vtex import (
     DEFAULT_STORE,
@@ -25,10 +24,9 @@ from scaffold._vtex import (
     PROCESSING,
     PROCESSING_TEST,
     SERVICE,
-    STORES,
     Store,
 )
-from scaffold.errors import ConflictError, ProjectError
+from scaffold.errors import ProjectError
 
 if TYPE_CHECKING:
     from scaffold.inventory import Inventory
@@ -191,42 +189,14 @@ class Edit:
     def check_names(self, template: str, variables: dict[str, Any], what: str, value: str) -> None:
         """Refuse names that would clash with a name the template itself uses.
 
-        The template is rendered twice: with placeholder names, to learn every identifier
-        it uses on its own (imports, helpers, locals), and with the real names. A derived
-        identifier (``create<Name>Handler``, ``<Name>Payload``...) that equals one of those,
-        another derived one, or a global the runtime owns would be a duplicate declaration
-        or a shadowed name: refused before anything is written.
-
-        Args:
-            template: The component template.
-            variables: Its real variables.
-            what: How to call the name in the message (``worker name``...).
-            value: The name as given.
+        See :func:`scaffold._clashes.check_names`.
 
         Raises:
             ConflictError: Naming the identifier and what it clashes with.
         """
-        sentinel = {k: v for k, v in _SENTINELS.items() if k in variables}
-        own = _identifiers(self.render(template, {**variables, **sentinel}))
-        internals = {name for name in own if not _SENTINEL_WORD.search(name)}
-        derived: dict[str, str] = {}
-        for name in sorted(own - internals):
-            real = _SENTINEL_WORD.sub(lambda m: str(variables[_SENTINEL_KEYS[m.group(0)]]), name)
-            if real in internals or real in _names.GLOBALS:
-                whose = (
-                    "a name the runtime reserves"
-                    if real in _names.GLOBALS
-                    else f"a name the {_template_kind(template)} code already uses"
-                )
-                raise ConflictError(
-                    f"{what} {value!r} gives the identifier {real!r}, {whose}; pick another {what}"
-                )
-            if real in derived and derived[real] != name:
-                raise ConflictError(
-                    f"{what} {value!r} gives the identifier {real!r} twice in the "
-                    f"{_template_kind(template)} code; pick another {what}"
-                )
-            derived[real] = name
+        _clashes.check_names(
+            lambda names: self.render(template, names), template, variables, what, value
+        )
 
     @cached_property
     def host(self) -> _project.Host:
@@ -351,96 +321,6 @@ class Edit:
             if data is not None:
                 out[rel] = data
         return out
-
-    def imported_by(self, target: str, sources: dict[str, bytes]) -> list[str]:
-        """The files among ``sources`` that import the module ``target`` (``node/x/y.ts``).
-
-        Args:
-            target: The module's path relative to the app root.
-            sources: Files to look in, from :meth:`node_sources`.
-
-        Returns:
-            Their paths.
-        """
-        out = []
-        for rel, data in sources.items():
-            if rel == target:
-                continue
-            for spec in _IMPORT_SPEC.findall(data):
-                text = spec.decode("utf-8", "replace")
-                if target in _app_files.import_candidates(rel, text):
-                    out.append(rel)
-                    break
-        return out
-
-    def prune_unused(self) -> None:
-        """Plan removing support files and policies that nothing in the app uses any more.
-
-        Support files go only in an app ``scaffold new`` did not make (a generated app
-        owns them), only when no other module imports them, and only if they are exactly
-        what scaffold writes. A policy goes when it is one the add-* commands add and no
-        module (tests aside) uses what needs it; the knowledge is the policy check's.
-        """
-        if not self.generated:
-            self._prune_support()
-        self._prune_policies()
-
-    def _prune_support(self) -> None:
-        templates = {rel: template for template, rel in SUPPORT_FILES}
-
-        def unused(rel: str, *, besides: tuple[str, ...] = ()) -> bool:
-            users = self.imported_by(rel, self.node_sources())
-            return self.read(rel) is not None and not [u for u in users if u not in besides]
-
-        def drop(rel: str) -> None:
-            self.delete_if_ours(rel, [self.render(templates[rel], {"store": s}) for s in STORES])
-
-        if unused(HTTP_HELPERS):
-            drop(HTTP_HELPERS)
-        if unused(PROCESSING, besides=(PROCESSING_TEST, PLATFORM)) and self.read(PROCESSING_TEST):
-            drop(PROCESSING_TEST)
-        if unused(PLATFORM):
-            drop(PLATFORM)
-        if unused(PROCESSING):
-            drop(PROCESSING)
-
-    def _prune_policies(self) -> None:
-        sources = {
-            rel: data for rel, data in self.node_sources().items() if not _app_files.is_test(rel)
-        }
-        needed = _vtex.policy_needs(b"\n".join(sources.values()))
-        # What the removed code (add-* wrote it) needed: only those policies can go.
-        removed = b"\n".join(
-            c.before or b""
-            for c in self.changes.changes
-            if c.kind == "delete" and c.rel.endswith(".ts") and not _app_files.is_test(c.rel)
-        )
-        served = _vtex.policy_needs(removed)
-        data = self.require(MANIFEST, "the app manifest")
-        parsed = _json_edit.get(data, (), name=MANIFEST)
-        # NOTE: append_item adds a missing `policies` last; one the app had elsewhere stays.
-        last = isinstance(parsed, dict) and list(parsed)[-1:] == ["policies"]
-        policies = parsed.get("policies") if isinstance(parsed, dict) else None
-        items = policies if isinstance(policies, list) else []
-        # NOTE: only the run of add-* policies at the end of the array, where append_item
-        # put them: a policy the app already had in the middle serves code scaffold cannot
-        # see (custom clients, GraphQL), so it stays even when no module names its client.
-        tail = len(items)
-        while tail > 0 and items[tail - 1] in _vtex.ADDED_POLICIES:
-            tail -= 1
-        # What git holds (committed, else staged) is the app's own: it stays.
-        known = _project.git_version(self.root, MANIFEST)
-        kept = _json_edit.get(known, ("policies",), [], name=MANIFEST) if known else []
-        kept = kept if isinstance(kept, list) else []
-        for policy in reversed(items[tail:]):
-            name = str(policy["name"])
-            key = _vtex.SERVES.get(name, name)
-            if not served[key] or needed[key] or policy in kept:
-                break  # it stays, and so does everything the app had before it
-            data = _json_edit.remove_item(
-                data, ("policies",), policy, prune_empty=last, name=MANIFEST
-            )
-        self.write(MANIFEST, data)
 
     # --- the Service maps -------------------------------------------------------------
 
@@ -579,54 +459,3 @@ class Edit:
         if not dry_run and not result.unchanged:
             self.changes.apply()
         return result
-
-
-# Placeholder values that cannot occur in a template, to tell its own names from derived ones.
-_SENTINELS: dict[str, str] = {
-    "handler_id": "qqzh",
-    "handler_pascal": "Qqzh",
-    "handler_const": "QQZH",
-    "handler_kebab": "qqzh",
-    "topic": "qqzt",
-    "topic_camel": "qqzt",
-    "topic_pascal": "Qqzt",
-    "topic_const": "QQZT",
-}
-_SENTINEL_KEYS = {
-    "qqzh": "handler_id",
-    "Qqzh": "handler_pascal",
-    "QQZH": "handler_const",
-    "qqzt": "topic_camel",
-    "Qqzt": "topic_pascal",
-    "QQZT": "topic_const",
-}
-_SENTINEL_WORD = re.compile("|".join(_SENTINEL_KEYS))
-_IDENTIFIER_NODES = frozenset(
-    {
-        "identifier",
-        "type_identifier",
-        "shorthand_property_identifier",
-        "shorthand_property_identifier_pattern",
-    }
-)
-
-
-_IMPORT_SPEC = re.compile(rb"""(?:from|import|require\()\s*['"]([^'"]+)['"]""")
-
-
-def _identifiers(source: bytes) -> set[str]:
-    """Every name a TypeScript file binds or refers to (not property names, strings)."""
-    from scaffold import _ts
-
-    return {
-        _ts.text(node)
-        for node in _ts.walk(_ts.parse(source).root_node)
-        if node.type in _IDENTIFIER_NODES
-    }
-
-
-def _template_kind(template: str) -> str:
-    """``consumer``, ``worker``... from a component template's path, for messages."""
-    parts = template.split("/")
-    kind = parts[-2] if len(parts) > 1 else template
-    return f"{kind} test" if ".test." in parts[-1] else kind

@@ -7,6 +7,7 @@ from pathlib import Path
 from scaffold import _names, _vtex
 from scaffold._edit import Edit, Result
 from scaffold._service_json import describe, same_declaration, topics_field, topics_of
+from scaffold._undo import prune_unused
 from scaffold.errors import ConflictError, InvalidAnswerError
 
 HANDLER_TEMPLATE = "templates/components/consumer/handler.ts.jinja"
@@ -115,7 +116,7 @@ def remove_event(start: Path, name: str, *, dry_run: bool = False) -> Result:
     The handler and its test are deleted only if they are byte-identical to what the
     component renders for the declared sender and topics; otherwise they are kept and a
     note says so. Support files and policies that add-* brings go too when nothing in the
-    app uses them any more (see :meth:`scaffold._edit.Edit.prune_unused`). A consumer of
+    app uses them any more (see :func:`scaffold._undo.prune_unused`). A consumer of
     the app's own event that add-event made (``node/events/<id>.ts``) is removed like any
     other; a worker is refused (``remove-worker``).
 
@@ -164,5 +165,5 @@ def remove_event(start: Path, name: str, *, dry_run: bool = False) -> Result:
         for rel in (module, test):
             if edit.read(rel) is not None:
                 edit.notes.append(f"kept {rel}: service.json does not say what scaffold wrote")
-    edit.prune_unused()
+    prune_unused(edit)
     return edit.finish(dry_run=dry_run)

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Literal
 
 from scaffold import _names, _vtex
+from scaffold._app_files import importers
 from scaffold._edit import Edit, Result
+from scaffold._undo import prune_unused
 
 PUBLISHER_TEMPLATE = "templates/components/publisher/publisher.ts.jinja"
 TEST_TEMPLATE = "templates/components/publisher/publisher.test.ts.jinja"
@@ -122,7 +124,7 @@ def remove_publisher(start: Path, topic: str, *, dry_run: bool = False) -> Resul
     if edit.read(module) is None:
         edit.message = f"nothing to remove: there is no {module}"
         return edit.finish(dry_run=dry_run)
-    users = [u for u in edit.imported_by(module, edit.node_sources()) if u != test]
+    users = [u for u in importers(module, edit.node_sources()) if u != test]
     if users:
         raise ConflictError(
             f"{module} is still imported by {', '.join(users)}; remove that code first "
@@ -131,5 +133,5 @@ def remove_publisher(start: Path, topic: str, *, dry_run: bool = False) -> Resul
     kinds = [{**base, "kind": kind} for kind in ("single", "job")]
     edit.delete_if_ours(module, [edit.render(PUBLISHER_TEMPLATE, v) for v in kinds])
     edit.delete_if_ours(test, [edit.render(TEST_TEMPLATE, v) for v in kinds])
-    edit.prune_unused()
+    prune_unused(edit)
     return edit.finish(dry_run=dry_run)

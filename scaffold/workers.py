@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from scaffold import _names, _vtex
+from scaffold._app_files import importers
 from scaffold._edit import Edit, Result
 from scaffold._service_json import describe, same_declaration, topics_field, topics_of
+from scaffold._undo import prune_unused
 from scaffold.errors import ConflictError, InvalidAnswerError
 from scaffold.publishers import plan_publisher
 
@@ -208,11 +210,11 @@ def remove_worker(start: Path, name: str, *, dry_run: bool = False) -> Result:
     edit.delete_if_ours(_vtex.jobs_routes_test(ident), [edit.render(ROUTES[1], kinds[0])])
     publisher = _vtex.publisher_file(str(base["topic_camel"]))
     publisher_test = _vtex.publisher_test(str(base["topic_camel"]))
-    users = [u for u in edit.imported_by(publisher, edit.node_sources()) if u != publisher_test]
+    users = [u for u in importers(publisher, edit.node_sources()) if u != publisher_test]
     if users and edit.read(publisher) is not None:
         edit.notes.append(f"kept {publisher}: {', '.join(users)} still imports it")
     else:
         edit.delete_if_ours(publisher, [edit.render(PUBLISHER_TEMPLATE, v) for v in kinds])
         edit.delete_if_ours(publisher_test, [edit.render(TEST_TEMPLATE, v) for v in kinds])
-    edit.prune_unused()
+    prune_unused(edit)
     return edit.finish(dry_run=dry_run)
