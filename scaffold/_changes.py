@@ -12,6 +12,7 @@ import stat
 import tempfile
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Literal, NamedTuple
@@ -429,3 +430,47 @@ def _unified(change: Change) -> str:
         else:
             out.append(line + "\n\\ No newline at end of file\n")
     return "".join(out)
+
+
+@dataclass(kw_only=True)
+class Written:
+    """Which files a change set creates, modifies and deletes (with ``dry_run``: would).
+
+    What the editing commands' :class:`~scaffold._edit.Result` and ``update``'s result share.
+
+    Attributes:
+        created: Files created, relative to the root.
+        modified: Files modified.
+        deleted: Files deleted.
+        dry_run: Nothing was written.
+        diff: A unified diff per changed file (what ``--dry-run`` prints).
+    """
+
+    created: list[str] = field(default_factory=list)
+    modified: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    dry_run: bool = False
+    diff: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def unchanged(self) -> bool:
+        """True when no file changes."""
+        return not (self.created or self.modified or self.deleted)
+
+    def record(self, changes: list[Change]) -> None:
+        """Add each change's path to the list of its kind.
+
+        Args:
+            changes: Planned changes (:attr:`ChangeSet.changes`).
+        """
+        lists = {"create": self.created, "modify": self.modified, "delete": self.deleted}
+        for change in changes:
+            lists[change.kind].append(change.rel)
+
+    def files_json(self) -> dict[str, object]:
+        """The file lists every ``--json`` summary of a change shows."""
+        return {
+            "created": self.created,
+            "modified": self.modified,
+            "deleted": self.deleted,
+        }

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from scaffold import _app_files, _clashes, _json_edit, _project, _service_json, _vtex
-from scaffold._changes import ChangeSet
+from scaffold._changes import ChangeSet, Written
 from scaffold._vtex import (
     DEFAULT_STORE,
     HTTP_HELPERS,
@@ -41,20 +41,15 @@ SUPPORT_FILES: tuple[tuple[str, str], ...] = (
 
 
 @dataclass
-class Result:
-    """What an editing command did (or, before ``apply``, would do).
+class Result(Written):
+    """What an editing command did (or, before ``apply``, would do); files as :class:`Written`.
 
     Attributes:
         command: The command name (``add-event``...).
         name: The handler id or topic the command was about.
         root: The app root.
-        created: Files created, relative to the root.
-        modified: Files modified.
-        deleted: Files deleted.
         notes: Things the person should know (files kept, flags ignored).
-        dry_run: Nothing was written.
         message: Why nothing changed, when nothing did.
-        diff: A unified diff per changed file (what ``--dry-run`` prints).
         inventory: The app's inventory as the edit leaves it, when the edit already read
             it (to redraw the README graph), so next steps need not read it again.
     """
@@ -62,19 +57,9 @@ class Result:
     command: str
     name: str
     root: Path
-    created: list[str] = field(default_factory=list)
-    modified: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    dry_run: bool = False
     message: str = ""
-    diff: dict[str, str] = field(default_factory=dict)
     inventory: Inventory | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def unchanged(self) -> bool:
-        """True when the command found everything already in place."""
-        return not (self.created or self.modified or self.deleted)
 
     def to_json(self) -> str:
         """Return the machine-readable summary printed by ``--json``.
@@ -89,9 +74,7 @@ class Result:
                 "root": str(self.root),
                 "dry_run": self.dry_run,
                 "unchanged": self.unchanged,
-                "created": self.created,
-                "modified": self.modified,
-                "deleted": self.deleted,
+                **self.files_json(),
                 "notes": self.notes,
                 "message": self.message,
             },
@@ -421,10 +404,7 @@ class Edit:
             )
         if not self.changes.changes:
             out.message = self.message or f"{self.name}: already present; nothing changed"
-        for change in self.changes.changes:
-            {"create": out.created, "modify": out.modified, "delete": out.deleted}[
-                change.kind
-            ].append(change.rel)
+        out.record(self.changes.changes)
         return out
 
     def finish(self, *, dry_run: bool) -> Result:

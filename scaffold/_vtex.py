@@ -31,48 +31,36 @@ PROCESSING = "node/support/processing.ts"
 HTTP_HELPERS = "node/support/http.ts"
 PROCESSING_TEST = "node/__tests__/processing.test.ts"
 PLATFORM = "node/__tests__/platform.ts"
-# Where the components add-* writes live (consumers and workers are both event handlers).
+# Where the components add-* writes live, by kind: node/<folder>/<name>.ts, and their jest
+# tests in node/__tests__/<folder>/<name>.test.ts. A worker's job routes are the module
+# `<worker>Jobs` of kind "routes".
+Component = Literal["consumer", "worker", "publisher", "routes"]
+COMPONENT_FOLDERS: dict[Component, str] = {
+    "consumer": "events",
+    "worker": "workers",
+    "publisher": "publishers",
+    "routes": "routes",
+}
+# Event handlers: consumers of other apps' events and workers on the app's own.
 HANDLER_FOLDERS = ("node/events/", "node/workers/")
 
 
-def consumer_file(ident: str) -> str:
-    """The module of the consumer ``ident`` (``add-event``)."""
-    return f"node/events/{ident}.ts"
+def component_file(kind: Component, name: str) -> str:
+    """The module of a component add-* writes (``node/workers/syncItems.ts``).
+
+    Args:
+        kind: What it is.
+        name: Its module name (a handler id, a topic in camelCase, ``<worker>Jobs``).
+
+    Returns:
+        The path relative to the app root.
+    """
+    return f"node/{COMPONENT_FOLDERS[kind]}/{name}.ts"
 
 
-def consumer_test(ident: str) -> str:
-    """The jest test of the consumer ``ident``."""
-    return f"node/__tests__/events/{ident}.test.ts"
-
-
-def worker_file(ident: str) -> str:
-    """The module of the worker ``ident`` (``add-worker``)."""
-    return f"node/workers/{ident}.ts"
-
-
-def worker_test(ident: str) -> str:
-    """The jest test of the worker ``ident``."""
-    return f"node/__tests__/workers/{ident}.test.ts"
-
-
-def jobs_routes_file(ident: str) -> str:
-    """The module of the worker ``ident``'s job trigger and status routes."""
-    return f"node/routes/{ident}Jobs.ts"
-
-
-def jobs_routes_test(ident: str) -> str:
-    """The jest test of the worker ``ident``'s job routes."""
-    return f"node/__tests__/routes/{ident}Jobs.test.ts"
-
-
-def publisher_file(topic_camel: str) -> str:
-    """The module of the publisher of a topic (its camelCase name, ``add-publisher``)."""
-    return f"node/publishers/{topic_camel}.ts"
-
-
-def publisher_test(topic_camel: str) -> str:
-    """The jest test of the publisher of a topic."""
-    return f"node/__tests__/publishers/{topic_camel}.test.ts"
+def component_test(kind: Component, name: str) -> str:
+    """The jest test add-* writes beside :func:`component_file` (same arguments)."""
+    return f"node/__tests__/{COMPONENT_FOLDERS[kind]}/{name}.test.ts"
 
 
 # Manifest policies (objects as they appear in manifest.json `policies`).

@@ -71,7 +71,7 @@ def add_event(
     sender = _names.validate_sender(sender.strip())
     topics = clean_topics(topics)
     edit = Edit(start, "add-event", ident)
-    module, test = _vtex.consumer_file(ident), _vtex.consumer_test(ident)
+    module, test = _vtex.component_file("consumer", ident), _vtex.component_test("consumer", ident)
     declared = edit.declared("events")
     if ident in declared and not same_declaration(declared[ident], sender, topics):
         raise ConflictError(
@@ -135,10 +135,10 @@ def remove_event(start: Path, name: str, *, dry_run: bool = False) -> Result:
     """
     ident = _names.handler_id(name)
     edit = Edit(start, "remove-event", ident)
-    module, test = _vtex.consumer_file(ident), _vtex.consumer_test(ident)
+    module, test = _vtex.component_file("consumer", ident), _vtex.component_test("consumer", ident)
     declared = edit.declared("events")
     declaration = declared.get(ident)
-    worker = _vtex.worker_file(ident)
+    worker = _vtex.component_file("worker", ident)
     if edit.read(module) is None and edit.read(worker) is not None:
         raise ConflictError(
             f"{ident!r} is a worker ({worker}), not a consumer: run "

@@ -47,8 +47,8 @@ def plan_publisher(
     )
     for template in (PUBLISHER_TEMPLATE, TEST_TEMPLATE):
         edit.check_names(template, variables, "topic", topic)
-    module = _vtex.publisher_file(str(variables["topic_camel"]))
-    test = _vtex.publisher_test(str(variables["topic_camel"]))
+    module = _vtex.component_file("publisher", str(variables["topic_camel"]))
+    test = _vtex.component_test("publisher", str(variables["topic_camel"]))
     if not edit.create(module, edit.render(PUBLISHER_TEMPLATE, variables)):
         other: Kind = "single" if kind == "job" else "job"
         if edit.read(module) == edit.render(PUBLISHER_TEMPLATE, {**variables, "kind": other}):
@@ -119,8 +119,8 @@ def remove_publisher(start: Path, topic: str, *, dry_run: bool = False) -> Resul
     _names.topic_id(topic)
     edit = Edit(start, "remove-publisher", topic)
     base = _names.component_vars(topic=topic, vendor=edit.app.vendor, app_name=edit.app.name)
-    module = _vtex.publisher_file(str(base["topic_camel"]))
-    test = _vtex.publisher_test(str(base["topic_camel"]))
+    module = _vtex.component_file("publisher", str(base["topic_camel"]))
+    test = _vtex.component_test("publisher", str(base["topic_camel"]))
     if edit.read(module) is None:
         edit.message = f"nothing to remove: there is no {module}"
         return edit.finish(dry_run=dry_run)

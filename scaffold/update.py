@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scaffold._changes import ChangeSet
+from scaffold._changes import ChangeSet, Written
 from scaffold._project import find_app_root
 from scaffold.errors import ProjectError, ScaffoldError, UpdateError
 
@@ -29,32 +29,22 @@ MARKER_START = b"<<<<<<< before updating"
 
 
 @dataclass
-class UpdateResult:
-    """What ``update_app`` did (or, with ``dry_run``, would do).
+class UpdateResult(Written):
+    """What ``update_app`` did (or, with ``dry_run``, would do); files as :class:`Written`.
 
     Attributes:
         root: The app root.
         old: The template version the app had (``_commit``).
         new: The version it was updated to (equal to ``old`` when up to date).
         template: Where the template versions were read from.
-        created: Files created, relative to the root.
-        modified: Files modified.
-        deleted: Files deleted.
         conflicts: ``(file, line)`` of every ``<<<<<<<`` marker left to resolve.
-        dry_run: Nothing was written.
-        diff: A unified diff per changed file.
     """
 
     root: Path
     old: str
     new: str
     template: str
-    created: list[str] = field(default_factory=list)
-    modified: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
     conflicts: list[tuple[str, int]] = field(default_factory=list)
-    dry_run: bool = False
-    diff: dict[str, str] = field(default_factory=dict)
 
     @property
     def up_to_date(self) -> bool:
@@ -282,9 +272,7 @@ def summary_json(result: UpdateResult) -> str:
             "template": result.template,
             "up_to_date": result.up_to_date,
             "dry_run": result.dry_run,
-            "created": result.created,
-            "modified": result.modified,
-            "deleted": result.deleted,
+            **result.files_json(),
             "conflicts": [{"file": rel, "line": line} for rel, line in result.conflicts],
         },
         indent=2,
@@ -343,10 +331,8 @@ def update_app(
     keep = recorded if recorded and not _is_local(recorded) else repository_url()
     changes = _plan(root, src, target, keep, trust=trust)
     result = UpdateResult(root, old, target, src, dry_run=dry_run, diff=changes.diff())
+    result.record(changes.changes)
     for change in changes.changes:
-        {"create": result.created, "modify": result.modified, "delete": result.deleted}[
-            change.kind
-        ].append(change.rel)
         result.conflicts += _conflicts(change.rel, change.after)
     if not dry_run:
         try:

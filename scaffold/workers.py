@@ -72,7 +72,7 @@ def add_worker(
     _names.topic_id(topic)
     edit = Edit(start, "add-worker", ident)
     app_id = edit.app.app_id
-    module = _vtex.worker_file(ident)
+    module = _vtex.component_file("worker", ident)
     declared = edit.declared("events")
     if ident in declared and not same_declaration(declared[ident], app_id, [topic]):
         raise ConflictError(
@@ -101,7 +101,7 @@ def add_worker(
         edit.register("events", ident, module)
     for route_id, declaration in wanted.items():
         edit.set_json_key(_vtex.SERVICE, ("routes",), route_id, declaration)
-        edit.register("routes", route_id, _vtex.jobs_routes_file(ident))
+        edit.register("routes", route_id, _vtex.component_file("routes", f"{ident}Jobs"))
     edit.add_policies([*_vtex.store_policies(store), _vtex.LOGS_POLICY, _vtex.FIRE_POLICY])
     return edit.finish(dry_run=dry_run)
 
@@ -117,7 +117,7 @@ def _check_conflicts(
                 f"{_vtex.SERVICE} already has a route {route_id!r} with another declaration; "
                 "pick another worker name or pass --no-route"
             )
-    in_map = edit.registered("events", ident, _vtex.worker_file(ident))
+    in_map = edit.registered("events", ident, _vtex.component_file("worker", ident))
     if in_map and ident not in declared:
         raise ConflictError(
             f"{ident!r} is already a handler in the events map given to new Service but not "
@@ -136,12 +136,12 @@ def _plan_files(
     declared: bool,
 ) -> None:
     """Plan the worker, its test and (with ``route``) the job routes and their test."""
-    module = _vtex.worker_file(ident)
+    module = _vtex.component_file("worker", ident)
     worker, test = BATCH if batch else SINGLE
-    templates = [(module, worker), (_vtex.worker_test(ident), test)]
+    templates = [(module, worker), (_vtex.component_test("worker", ident), test)]
     if route:
-        templates.append((_vtex.jobs_routes_file(ident), ROUTES[0]))
-        templates.append((_vtex.jobs_routes_test(ident), ROUTES[1]))
+        templates.append((_vtex.component_file("routes", f"{ident}Jobs"), ROUTES[0]))
+        templates.append((_vtex.component_test("routes", f"{ident}Jobs"), ROUTES[1]))
     for _rel, template in templates:
         edit.check_names(template, variables, "worker name", ident)
     for rel, template in templates:
@@ -182,10 +182,10 @@ def remove_worker(start: Path, name: str, *, dry_run: bool = False) -> Result:
 
     ident = _names.handler_id(name, what="worker name")
     edit = Edit(start, "remove-worker", ident)
-    module = _vtex.worker_file(ident)
+    module = _vtex.component_file("worker", ident)
     declared = edit.declared("events")
     declaration = declared.get(ident)
-    consumer = _vtex.consumer_file(ident)
+    consumer = _vtex.component_file("consumer", ident)
     if edit.read(module) is None and edit.read(consumer) is not None:
         raise ConflictError(
             f"{ident!r} is a consumer ({consumer}), not a worker: run "
@@ -198,18 +198,20 @@ def remove_worker(start: Path, name: str, *, dry_run: bool = False) -> Result:
     topics = topics_of(declaration)
     topic = topics[0] if topics else default_topic(ident)
     edit.drop_handler("events", ident, module)
-    routes_module = _vtex.jobs_routes_file(ident)
+    routes_module = _vtex.component_file("routes", f"{ident}Jobs")
     for route_id in (f"{ident}Jobs", f"{ident}Job"):
         edit.drop_handler("routes", route_id, routes_module)
     base = _names.component_vars(ident, topic=topic, vendor=edit.app.vendor, app_name=edit.app.name)
     kinds = [{**base, "kind": kind} for kind in ("job", "single")]
-    test = _vtex.worker_test(ident)
+    test = _vtex.component_test("worker", ident)
     edit.delete_if_ours(module, [edit.render(t, kinds[0]) for t in (BATCH[0], SINGLE[0])])
     edit.delete_if_ours(test, [edit.render(t, kinds[0]) for t in (BATCH[1], SINGLE[1])])
     edit.delete_if_ours(routes_module, [edit.render(ROUTES[0], kinds[0])])
-    edit.delete_if_ours(_vtex.jobs_routes_test(ident), [edit.render(ROUTES[1], kinds[0])])
-    publisher = _vtex.publisher_file(str(base["topic_camel"]))
-    publisher_test = _vtex.publisher_test(str(base["topic_camel"]))
+    edit.delete_if_ours(
+        _vtex.component_test("routes", f"{ident}Jobs"), [edit.render(ROUTES[1], kinds[0])]
+    )
+    publisher = _vtex.component_file("publisher", str(base["topic_camel"]))
+    publisher_test = _vtex.component_test("publisher", str(base["topic_camel"]))
     users = [u for u in importers(publisher, edit.node_sources()) if u != publisher_test]
     if users and edit.read(publisher) is not None:
         edit.notes.append(f"kept {publisher}: {', '.join(users)} still imports it")
