@@ -12,12 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scaffold._vtex import CHANGELOG, README
+
 if TYPE_CHECKING:
     from scaffold._changes import ChangeSet
     from scaffold.inventory import Inventory, Item
 
-README = "README.md"
-CHANGELOG = "CHANGELOG.md"
 UNRELEASED = "## [Unreleased]"
 
 

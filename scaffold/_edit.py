@@ -26,7 +26,7 @@ from scaffold._vtex import (
     SERVICE,
     Store,
 )
-from scaffold.errors import ProjectError
+from scaffold.errors import ConflictError, ProjectError
 
 if TYPE_CHECKING:
     from scaffold.inventory import Inventory
@@ -62,11 +62,7 @@ class Result(Written):
     inventory: Inventory | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> str:
-        """Return the machine-readable summary printed by ``--json``.
-
-        Returns:
-            A JSON document.
-        """
+        """The machine-readable summary an editing command's ``--json`` prints."""
         return json.dumps(
             {
                 "command": self.command,
@@ -304,6 +300,24 @@ class Edit:
             if data is not None:
                 out[rel] = data
         return out
+
+    def refuse_other_handler(self, ident: str, kind: Literal["consumer", "worker"]) -> None:
+        """Refuse to remove ``ident`` as a ``kind`` when only the other kind's module exists.
+
+        Args:
+            ident: The handler id.
+            kind: What the remove-* command removes.
+
+        Raises:
+            ConflictError: Naming the command that removes the other kind.
+        """
+        other: Literal["consumer", "worker"] = "worker" if kind == "consumer" else "consumer"
+        theirs = _vtex.component_file(other, ident)
+        if self.read(_vtex.component_file(kind, ident)) is None and self.read(theirs) is not None:
+            remover = "remove-worker" if other == "worker" else "remove-event"
+            raise ConflictError(
+                f"{ident!r} is a {other} ({theirs}), not a {kind}: run `scaffold {remover} {ident}`"
+            )
 
     # --- the Service maps -------------------------------------------------------------
 

@@ -398,20 +398,9 @@ def remove_item(
 ) -> bytes:
     """Remove the last item equal to ``value`` from the array at ``path``.
 
-    The exact inverse of ``append_item`` adding it.
-
-    Args:
-        data: The JSON file's bytes.
-        path: Keys of the array, from the top level.
-        value: The item to remove; nothing happens if no item equals it.
-        prune_empty: Also remove the array and objects on ``path`` left empty.
-        name: The file name to show in errors.
-
-    Returns:
-        The new bytes (``data`` itself when nothing changes).
-
-    Raises:
-        ProjectError: If the text is not JSON or ``path`` leads to something else.
+    The exact inverse of :func:`append_item` adding it, with the same arguments, result and
+    errors; nothing happens if no item equals ``value``. With ``prune_empty``, the array and
+    the objects on ``path`` it leaves empty go too.
     """
     parsed, node = _array(data, path, name)
     if node is None:

@@ -21,6 +21,8 @@ DEFAULT_STORE: Store = "vbase"
 
 # Files of an app, relative to its root: every path scaffold writes or reads is spelled here.
 MANIFEST = "manifest.json"
+README = "README.md"
+CHANGELOG = "CHANGELOG.md"
 SERVICE = "node/service.json"
 INDEX = "node/index.ts"
 PACKAGE = "node/package.json"

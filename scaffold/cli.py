@@ -293,7 +293,7 @@ def new(
         target, answers, force=force, dry_run=dry_run, confirm=confirm if interactive else None
     )
     if json_output:
-        typer.echo(new_.summary_json(result))
+        typer.echo(result.to_json())
         return
     _console.report_new(result, list_created=not interactive)
 
@@ -836,7 +836,7 @@ def update(
         trust=trust,
     )
     if json_output:
-        typer.echo(update_.summary_json(result))
+        typer.echo(result.to_json())
     elif result.up_to_date:
         echo(f"up to date: {result.old} is the newest version in {result.template}")
     else:

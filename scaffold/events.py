@@ -138,12 +138,7 @@ def remove_event(start: Path, name: str, *, dry_run: bool = False) -> Result:
     module, test = _vtex.component_file("consumer", ident), _vtex.component_test("consumer", ident)
     declared = edit.declared("events")
     declaration = declared.get(ident)
-    worker = _vtex.component_file("worker", ident)
-    if edit.read(module) is None and edit.read(worker) is not None:
-        raise ConflictError(
-            f"{ident!r} is a worker ({worker}), not a consumer: run "
-            f"`scaffold remove-worker {ident}`"
-        )
+    edit.refuse_other_handler(ident, "consumer")
     registered = edit.registered("events", ident, module)
     if declaration is None and not registered:
         known = ", ".join(sorted(declared)) or "none"

@@ -28,6 +28,19 @@ class NewResult:
     dry_run: bool
     diff: dict[str, str] = field(default_factory=dict)
 
+    def to_json(self) -> str:
+        """The machine-readable summary ``scaffold new --json`` prints."""
+        return json.dumps(
+            {
+                "dest": str(self.dest),
+                "dry_run": self.dry_run,
+                "answers": asdict(self.answers),
+                "created": list(self.created),
+                "overwritten": list(self.overwritten),
+            },
+            indent=2,
+        )
+
 
 def _would_write(staged: Path) -> list[str]:
     return sorted(
@@ -199,25 +212,4 @@ def create_app(
         overwritten=tuple(c.rel for c in planned if c.kind == "modify"),
         dry_run=dry_run,
         diff=diff,
-    )
-
-
-def summary_json(result: NewResult) -> str:
-    """Return the machine-readable summary printed by ``--json``.
-
-    Args:
-        result: What ``create_app`` returned.
-
-    Returns:
-        A JSON document.
-    """
-    return json.dumps(
-        {
-            "dest": str(result.dest),
-            "dry_run": result.dry_run,
-            "answers": asdict(result.answers),
-            "created": list(result.created),
-            "overwritten": list(result.overwritten),
-        },
-        indent=2,
     )

@@ -51,6 +51,25 @@ class UpdateResult(Written):
         """True when there was no newer version to update to."""
         return self.old == self.new
 
+    def to_json(self) -> str:
+        """The machine-readable summary ``scaffold update --json`` prints."""
+        import json
+
+        conflicts = [{"file": rel, "line": line} for rel, line in self.conflicts]
+        return json.dumps(
+            {
+                "root": str(self.root),
+                "from": self.old,
+                "to": self.new,
+                "template": self.template,
+                "up_to_date": self.up_to_date,
+                "dry_run": self.dry_run,
+                **self.files_json(),
+                "conflicts": conflicts,
+            },
+            indent=2,
+        )
+
 
 def _git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "", "LC_ALL": "C"}
@@ -251,32 +270,6 @@ def _source(template: str | None, recorded: str) -> str:
     if not src:
         raise UpdateError(f"{ANSWERS_FILE} records no _src_path: pass --template PATH_OR_URL")
     return str(Path(src).expanduser().resolve()) if _is_local(src) else src
-
-
-def summary_json(result: UpdateResult) -> str:
-    """Return the machine-readable summary printed by ``scaffold update --json``.
-
-    Args:
-        result: What ``update_app`` returned.
-
-    Returns:
-        A JSON document.
-    """
-    import json
-
-    return json.dumps(
-        {
-            "root": str(result.root),
-            "from": result.old,
-            "to": result.new,
-            "template": result.template,
-            "up_to_date": result.up_to_date,
-            "dry_run": result.dry_run,
-            **result.files_json(),
-            "conflicts": [{"file": rel, "line": line} for rel, line in result.conflicts],
-        },
-        indent=2,
-    )
 
 
 def update_app(

@@ -163,20 +163,9 @@ def remove_worker(start: Path, name: str, *, dry_run: bool = False) -> Result:
 
     Files are deleted only if byte-identical to what the components render (batch or
     single-unit); the publisher only if nothing else imports it. Support files and policies
-    go when nothing in the app uses them any more.
-
-    Args:
-        start: A folder inside the app.
-        name: The worker name (kebab, snake or camel case).
-        dry_run: Plan and diff only.
-
-    Returns:
-        What changed (``unchanged`` when there was nothing to remove).
-
-    Raises:
-        InvalidAnswerError: If the name is invalid.
-        ConflictError: If the id names a consumer (``remove-event``).
-        ProjectError: If the app cannot be read or edited safely.
+    go when nothing in the app uses them any more. Arguments, result and errors as
+    :func:`scaffold.events.remove_event`, with ``name`` a worker's (a consumer's id is
+    refused: ``remove-event``).
     """
     from scaffold.publishers import PUBLISHER_TEMPLATE, TEST_TEMPLATE
 
@@ -185,12 +174,7 @@ def remove_worker(start: Path, name: str, *, dry_run: bool = False) -> Result:
     module = _vtex.component_file("worker", ident)
     declared = edit.declared("events")
     declaration = declared.get(ident)
-    consumer = _vtex.component_file("consumer", ident)
-    if edit.read(module) is None and edit.read(consumer) is not None:
-        raise ConflictError(
-            f"{ident!r} is a consumer ({consumer}), not a worker: run "
-            f"`scaffold remove-event {ident}`"
-        )
+    edit.refuse_other_handler(ident, "worker")
     registered = edit.registered("events", ident, module)
     if declaration is None and not registered and edit.read(module) is None:
         edit.message = f"nothing to remove: there is no worker {ident!r}"
