@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scaffold._rules._base import RULES, RULES_BY_ID, RULES_BY_NAME, Finding, Rule, Severity
 from scaffold.errors import ProjectError, UnknownRuleError
@@ -88,34 +88,17 @@ def check_app(
         UnknownRuleError: If ``select`` or ``ignore`` names an unknown rule.
         ProjectError: If ``root`` has no manifest.json or no node/service.json.
     """
-    from scaffold._rules._source import Project
-    from scaffold._rules.events_map import check_imports, check_registration, read_events_map
-    from scaffold._rules.handlers import check_handlers, check_secrets
-    from scaffold._rules.policies import check_policies
-    from scaffold._rules.service_json import check_service_json
-
-    enabled = resolve_rules(select, ignore)
+    from scaffold._rules import _checks
     from scaffold._vtex import MANIFEST, SERVICE
 
+    enabled = resolve_rules(select, ignore)
     for required in (MANIFEST, SERVICE):
         if not (root / required).is_file():
             raise ProjectError(
                 f"{required} is missing in {root}: scaffold check lints VTEX IO node apps"
             )
-    project = Project(root)
-    findings: list[Finding] = []
-    manifest = project.json(MANIFEST)
-    service = project.json(SERVICE)
-    if service is not None:
-        findings += check_service_json(service)
-    events_map = read_events_map(project)
-    findings += check_registration(service, events_map)
-    findings += check_imports(project, events_map)
-    findings += check_handlers(project, events_map)
-    findings += check_secrets(project)
-    if manifest is not None:
-        findings += check_policies(project, manifest)
-    findings += project.findings
+    context, findings = _checks.run(root, enabled)
+    project = context.project
     kept = {
         finding
         for finding in findings
@@ -148,13 +131,19 @@ def check_cached(
     cached = _check_cache.load(root, key) if use_cache else None
     if cached is not None:
         try:
-            return [Finding(**item) for item in cached]
-        except TypeError:
+            return [_replayed(item) for item in cached]
+        except (TypeError, ValueError):
             pass  # written by another version of Finding: check again
     findings = check_app(root, select=select or None, ignore=ignore)
     if use_cache:
         _check_cache.save(root, key, [f._asdict() for f in findings])
     return findings
+
+
+def _replayed(item: dict[str, Any]) -> Finding:
+    """A finding from its cached JSON form (``data``'s pairs come back as lists)."""
+    data = tuple((str(key), str(value)) for key, value in item.pop("data", ()))
+    return Finding(**item, data=data)
 
 
 def _suppressed(project: Project, finding: Finding) -> bool:

@@ -80,7 +80,14 @@ class Module:
         prefix = self.source[line_start : node.start_byte].decode("utf-8", errors="replace")
         return row + 1, len(prefix) + 1
 
-    def finding(self, node: Node, rule: str, severity: Severity, message: str) -> Finding:
+    def finding(
+        self,
+        node: Node,
+        rule: str,
+        severity: Severity,
+        message: str,
+        data: tuple[tuple[str, str], ...] = (),
+    ) -> Finding:
         """Build a finding located at ``node``.
 
         Args:
@@ -88,12 +95,13 @@ class Module:
             rule: Rule id.
             severity: Severity of this finding.
             message: One-line message.
+            data: What it is about, for a fixer (:attr:`Finding.data`).
 
         Returns:
             The finding.
         """
         line, col = self.position(node)
-        return Finding(self.rel, line, col, rule, severity, message)
+        return Finding(self.rel, line, col, rule, severity, message, data)
 
     def suppressed(self, line: int, rule: str) -> bool:
         """Return whether a ``// scaffold-check: ignore [IDS]`` comment silences a finding.
@@ -290,7 +298,12 @@ class JsonFile:
         return line, len(column) + 1
 
     def finding(
-        self, path: tuple[str, ...], rule: str, severity: Severity, message: str
+        self,
+        path: tuple[str, ...],
+        rule: str,
+        severity: Severity,
+        message: str,
+        data: tuple[tuple[str, str], ...] = (),
     ) -> Finding:
         """Build a finding located at the key ``path``.
 
@@ -299,9 +312,10 @@ class JsonFile:
             rule: Rule id.
             severity: Severity.
             message: One-line message.
+            data: What it is about, for a fixer (:attr:`Finding.data`).
 
         Returns:
             The finding.
         """
         line, col = self.position(*path)
-        return Finding(self.rel, line, col, rule, severity, message)
+        return Finding(self.rel, line, col, rule, severity, message, data)

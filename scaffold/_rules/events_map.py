@@ -138,6 +138,7 @@ def check_registration(service: JsonFile | None, events_map: EventsMap) -> list[
                 "error",
                 f"event `{event}` has no handler in the Service events object: the runtime "
                 f'would answer 404 "Event handler not found for {event}"',
+                (("event", event),),
             )
             for event in declared
             if event not in events_map.keys

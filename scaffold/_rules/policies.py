@@ -53,6 +53,7 @@ def check_policies(project: Project, manifest: JsonFile) -> list[Finding]:
                 "SC201",
                 "error",
                 f"{what} is used here{also} but manifest.json lacks the `{policy}` policy",
+                (("policy", policy),),
             )
         )
     return findings
