@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from scaffold._rules._base import RULES, RULES_BY_ID, RULES_BY_NAME, Finding, Rule, Severity
-from scaffold.errors import ProjectError, UnknownRuleError
+from scaffold.errors import ProjectError, UnknownRuleError, UsageError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -55,9 +55,18 @@ def resolve_rules(
 
     Raises:
         UnknownRuleError: If a name matches no rule.
+        UsageError: If ``ignore`` removes every rule ``select`` kept (nothing would run).
     """
-    chosen = {_rule_id(name) for name in select or ()} or set(RULES_BY_ID)
-    return frozenset(chosen - {_rule_id(name) for name in ignore or ()})
+    selected = {_rule_id(name) for name in select or ()}
+    chosen = selected or set(RULES_BY_ID)
+    enabled = frozenset(chosen - {_rule_id(name) for name in ignore or ()})
+    if not enabled:
+        kept = f"--select keeps ({', '.join(sorted(chosen))})" if selected else "there is"
+        raise UsageError(
+            f"--ignore removes every rule {kept}, so nothing would be checked; "
+            "select a rule you do not ignore"
+        )
+    return enabled
 
 
 def _rule_id(name: str) -> str:

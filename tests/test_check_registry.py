@@ -9,11 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from scaffold import fix
 from scaffold._rules import _checks
 from scaffold._rules._base import RULES, Finding
-from scaffold.check import check_app
+from scaffold.check import check_app, resolve_rules
+from scaffold.cli import app
+from scaffold.errors import UsageError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "check"
 Check = Callable[[_checks.Context], list[Finding]]
@@ -97,6 +100,26 @@ def test_a_fixer_reads_the_finding_data_not_its_message(tmp_path: Path) -> None:
     ]
 
 
+def test_select_and_ignore_that_leave_no_rule_are_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="nothing would be checked"):
+        resolve_rules(["SC101"], ["missing-idempotency-guard"])
+    with pytest.raises(UsageError, match="removes every rule there is"):
+        resolve_rules(None, [rule.id for rule in RULES])
+    assert resolve_rules(["SC101", "SC103"], ["SC101"]) == {"SC103"}
+
+
+def test_cli_exits_2_with_one_line_when_no_rule_is_left(runner: CliRunner) -> None:
+    result = runner.invoke(
+        app, ["check", str(FIXTURES / "good"), "--select", "SC103", "--ignore", "swallowed-error"]
+    )
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "error: --ignore removes every rule --select keeps (SC103), so nothing would be "
+        "checked; select a rule you do not ignore"
+    ]
+
+
 def test_docs_fix_table_and_severities_match_the_registry() -> None:
     text = DOC.read_text()
     fixing = text.split("## Fixing", 1)[1].split("\n## ", 1)[0]
@@ -104,3 +127,5 @@ def test_docs_fix_table_and_severities_match_the_registry() -> None:
     table = text.split("## Rules", 1)[1].split("\n### ", 1)[0]
     rows = re.findall(r"^\| (SC\d{3}) \| ([\w-]+) \| (\w+)", table, re.MULTILINE)
     assert [(r.id, r.name, r.severity) for r in RULES] == rows
+    codes = text.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    assert "leave no rule" in codes
