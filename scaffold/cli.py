@@ -362,7 +362,8 @@ def check(
       scaffold check --ignore deprecated-event-keys
       scaffold check --list-rules
 
-    Exit 1 when any error-level finding exists, 2 for an unknown rule or format, else 0.
+    Exit 1 when any error-level finding exists, 2 for an unknown rule or format or a
+    selection that leaves no rule, else 0.
     Every rule, with examples and fixes: `scaffold docs check`.
     """
     from scaffold import check as check_
@@ -377,7 +378,7 @@ def check(
         typer.echo(check_.format_rules(as_json=fmt == "json"))
         return
     selected, ignored = _rule_list(select), _rule_list(ignore)
-    check_.resolve_rules(selected, ignored)  # an unknown rule is a usage error, app or not
+    check_.resolve_rules(selected, ignored)  # unknown or no rule: a usage error, app or not
     root = find_app_root(path if path is not None else Path.cwd())
     if fix:
         from scaffold import fix as fix_
