@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from scaffold.check import check_app
+from tests.helpers import write_tree
 
 MANIFEST = {
     "vendor": "acme",
@@ -43,11 +44,7 @@ def make_app(
         f"export default new Service({{ events: {events} }})\n"
     )
     (root / "node" / "events" / "handler.ts").write_text(handler)
-    for rel, content in (files or {}).items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content)
-    return root
+    return write_tree(root, files or {})
 
 
 def rule_findings(root: Path, rule: str) -> list[tuple[str, int, str]]:

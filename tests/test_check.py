@@ -21,6 +21,7 @@ from scaffold.check import (
 )
 from scaffold.cli import app
 from scaffold.errors import ProjectError
+from tests.helpers import write_tree
 
 FIXTURES = Path(__file__).parent / "fixtures" / "check"
 Key = tuple[str, int, int, str, str]
@@ -38,14 +39,10 @@ def app_from(tmp_path: Path, files: dict[str, str], base: str = "good") -> Path:
     """Copy a fixture app to tmp_path and overwrite (or, with value "", delete) some files."""
     root = tmp_path / "app"
     shutil.copytree(FIXTURES / base, root)
-    for rel, content in files.items():
-        path = root / rel
-        if content == "" and path.exists():
-            path.unlink()
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content)
-    return root
+    gone = [rel for rel, content in files.items() if content == "" and (root / rel).exists()]
+    for rel in gone:
+        (root / rel).unlink()
+    return write_tree(root, {rel: content for rel, content in files.items() if rel not in gone})
 
 
 SERVICE_AB = json.dumps(

@@ -15,12 +15,7 @@ from scaffold.errors import ConflictError
 from scaffold.events import add_event, remove_event
 from scaffold.publishers import add_publisher, remove_publisher
 from scaffold.workers import add_worker, remove_worker
-from tests.helpers import FIXTURES, make_app, snapshot
-
-
-@pytest.fixture(scope="session")
-def gen_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("generated")
+from tests.helpers import FIXTURES, make_app, snapshot, write_tree
 
 
 def folders(root: Path) -> set[str]:
@@ -127,9 +122,7 @@ def test_empty_events_map_the_app_wrote_stays(tmp_path: Path) -> None:
         "node/index.ts": "import { Service } from '@vtex/api'\n\nexport default new Service({\n"
         "  events: {},\n  routes: {},\n})\n",
     }
-    for rel, text in files.items():
-        (app / rel).parent.mkdir(parents=True, exist_ok=True)
-        (app / rel).write_text(text)
+    write_tree(app, files)
     before = snapshot(app)
     add_event(app, "order-paid", sender="vtex.orders-broadcast", topics=["order-paid"])
     assert "events: { orderPaid }" in (app / "node/index.ts").read_text()
