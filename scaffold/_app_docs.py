@@ -16,7 +16,7 @@ from scaffold._vtex import CHANGELOG, README
 
 if TYPE_CHECKING:
     from scaffold._changes import ChangeSet
-    from scaffold.inventory import Inventory, Item
+    from scaffold._inventory import Inventory, Item
 
 UNRELEASED = "## [Unreleased]"
 

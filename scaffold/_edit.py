@@ -29,7 +29,7 @@ from scaffold._vtex import (
 from scaffold.errors import ConflictError, ProjectError
 
 if TYPE_CHECKING:
-    from scaffold.inventory import Inventory
+    from scaffold._inventory import Inventory
 
 # (template, file) of the support code every handler imports; http.ts serves the routes.
 SUPPORT_FILES: tuple[tuple[str, str], ...] = (

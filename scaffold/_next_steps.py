@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from scaffold.inventory import Inventory, Item
+    from scaffold._inventory import Inventory, Item
 
 ORDERS = "vtex.orders-broadcast"
 CATALOG = "vtex.broadcaster"
@@ -115,7 +115,7 @@ def after_new(dest: Path, example: bool) -> list[str]:
     Returns:
         The lines.
     """
-    from scaffold import inventory
+    from scaffold._inventory import read_app
 
     where = _shown(dest)
     lines = [
@@ -124,7 +124,7 @@ def after_new(dest: Path, example: bool) -> list[str]:
     ]
     lines += _entity_line(dest)
     if example:
-        inv = inventory.read_app(dest)
+        inv = read_app(dest)
         for item in inv.of("event", "worker"):
             lines += _handler_lines(item, _prefix(dest))
         for item in inv.of("worker"):
@@ -168,14 +168,14 @@ def after_edit(result: Any) -> list[str]:
     Returns:
         The lines.
     """
-    from scaffold import inventory
+    from scaffold._inventory import read_app
     from scaffold.errors import UserError
 
     root: Path = result.root
     inv = result.inventory  # read by the edit from the bytes it wrote, when it read it
     if inv is None:
         try:
-            inv = inventory.read_app(root)
+            inv = read_app(root)
         except UserError:
             return []
     lines: list[str] = []

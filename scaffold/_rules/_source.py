@@ -305,17 +305,9 @@ class JsonFile:
         message: str,
         data: tuple[tuple[str, str], ...] = (),
     ) -> Finding:
-        """Build a finding located at the key ``path``.
+        """Build a finding located at the key ``path`` (object keys from the top).
 
-        Args:
-            path: Object keys from the top.
-            rule: Rule id.
-            severity: Severity.
-            message: One-line message.
-            data: What it is about, for a fixer (:attr:`Finding.data`).
-
-        Returns:
-            The finding.
+        The other arguments are :meth:`Module.finding`'s.
         """
         line, col = self.position(*path)
         return Finding(self.rel, line, col, rule, severity, message, data)
