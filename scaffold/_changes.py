@@ -1,4 +1,8 @@
-"""ChangeSet: plan every write first, show it as diffs, then apply it all at once."""
+"""ChangeSet: plan every write first, show it as diffs, then apply it all at once.
+
+The file transaction under every command (``new``, ``update``, the edit session); it imports
+nothing above it. :class:`Written` is the record of files every command's result reports.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Command-line interface: flags to API calls, output and exit codes. Nothing else."""
+"""Command-line interface: every command and flag, mapped to API calls; errors to exit codes.
+
+What each command prints is :mod:`scaffold._console`'s; the work is the core's. Nothing else.
+"""
 
 from __future__ import annotations
 
