@@ -122,3 +122,26 @@ def test_the_lowest_modules_import_only_the_standard_library_and_errors() -> Non
     graph = _graph()
     for low in ("scaffold._app_files", "scaffold._json_scan", "scaffold.errors"):
         assert graph[low] <= {"scaffold.errors"}, low
+
+
+def test_only_the_cli_prints() -> None:
+    """typer (the terminal) is imported by cli.py and its printing half, _console.py, alone."""
+    graph = _graph()
+    typer_users = sorted(
+        name
+        for name, path in _modules().items()
+        if any(
+            isinstance(node, (ast.Import, ast.ImportFrom))
+            and any(
+                (alias.name if isinstance(node, ast.Import) else node.module or "").startswith(
+                    "typer"
+                )
+                for alias in node.names
+            )
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        )
+    )
+    assert typer_users == ["scaffold._console", "scaffold.cli"]
+    assert sorted(name for name, targets in graph.items() if "scaffold._console" in targets) == [
+        "scaffold.cli"
+    ]
