@@ -31,14 +31,30 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from scaffold import _json_edit
+from scaffold import _json_edit, _json_scan
 from scaffold._vtex import MANIFEST
 from scaffold.errors import ProjectError
 
 if TYPE_CHECKING:
-    from scaffold._edit import Edit
+    from scaffold._changes import ChangeSet
+
+
+class Edit(Protocol):
+    """What this module needs of the edit session (:class:`scaffold._edit.Edit` calls in)."""
+
+    command: str
+    name: str
+    notes: list[str]
+    changes: ChangeSet
+
+    def read(self, rel: str) -> bytes | None: ...  # noqa: D102
+
+    def write(self, rel: str, data: bytes) -> None: ...  # noqa: D102
+
+    def require(self, rel: str, why: str) -> bytes: ...  # noqa: D102
+
 
 RECORD = ".scaffold.json"
 ABOUT = (
@@ -241,7 +257,7 @@ _BOM = b"\xef\xbb\xbf"
 def json_brace(data: bytes, key: str) -> int | None:
     """The offset in ``data`` of the ``{`` of the top-level object ``key`` (None: none)."""
     body = data.removeprefix(_BOM)
-    at = _json_edit.key_offsets(body).get((key,))
+    at = _json_scan.key_offsets(body).get((key,))
     if at is None:
         return None
     brace = body.find(b"{", at + len(json.dumps(key)))

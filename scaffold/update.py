@@ -20,50 +20,55 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scaffold._changes import ChangeSet
+from scaffold._changes import ChangeSet, Written
 from scaffold._project import find_app_root
-from scaffold.errors import ProjectError, ScaffoldError, UserError
+from scaffold.errors import ProjectError, ScaffoldError, UpdateError
 
 ANSWERS_FILE = ".copier-answers.yml"
 MARKER_START = b"<<<<<<< before updating"
 
 
-class UpdateError(UserError):
-    """The app cannot be updated as asked (dirty tree, unknown version, no template)."""
-
-
 @dataclass
-class UpdateResult:
-    """What ``update_app`` did (or, with ``dry_run``, would do).
+class UpdateResult(Written):
+    """What ``update_app`` did (or, with ``dry_run``, would do); files as :class:`Written`.
 
     Attributes:
         root: The app root.
         old: The template version the app had (``_commit``).
         new: The version it was updated to (equal to ``old`` when up to date).
         template: Where the template versions were read from.
-        created: Files created, relative to the root.
-        modified: Files modified.
-        deleted: Files deleted.
         conflicts: ``(file, line)`` of every ``<<<<<<<`` marker left to resolve.
-        dry_run: Nothing was written.
-        diff: A unified diff per changed file.
     """
 
     root: Path
     old: str
     new: str
     template: str
-    created: list[str] = field(default_factory=list)
-    modified: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
     conflicts: list[tuple[str, int]] = field(default_factory=list)
-    dry_run: bool = False
-    diff: dict[str, str] = field(default_factory=dict)
 
     @property
     def up_to_date(self) -> bool:
         """True when there was no newer version to update to."""
         return self.old == self.new
+
+    def to_json(self) -> str:
+        """The machine-readable summary ``scaffold update --json`` prints."""
+        import json
+
+        conflicts = [{"file": rel, "line": line} for rel, line in self.conflicts]
+        return json.dumps(
+            {
+                "root": str(self.root),
+                "from": self.old,
+                "to": self.new,
+                "template": self.template,
+                "up_to_date": self.up_to_date,
+                "dry_run": self.dry_run,
+                **self.files_json(),
+                "conflicts": conflicts,
+            },
+            indent=2,
+        )
 
 
 def _git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -277,34 +282,6 @@ def _source(template: str | None, recorded: str) -> str:
     return str(Path(src).expanduser().resolve()) if _is_local(src) else src
 
 
-def summary_json(result: UpdateResult) -> str:
-    """Return the machine-readable summary printed by ``scaffold update --json``.
-
-    Args:
-        result: What ``update_app`` returned.
-
-    Returns:
-        A JSON document.
-    """
-    import json
-
-    return json.dumps(
-        {
-            "root": str(result.root),
-            "from": result.old,
-            "to": result.new,
-            "template": result.template,
-            "up_to_date": result.up_to_date,
-            "dry_run": result.dry_run,
-            "created": result.created,
-            "modified": result.modified,
-            "deleted": result.deleted,
-            "conflicts": [{"file": rel, "line": line} for rel, line in result.conflicts],
-        },
-        indent=2,
-    )
-
-
 def update_app(
     start: Path,
     *,
@@ -357,10 +334,8 @@ def update_app(
     keep = recorded if recorded and not _is_local(recorded) else repository_url()
     changes = _plan(root, src, target, keep, trust=trust, dry_run=dry_run)
     result = UpdateResult(root, old, target, src, dry_run=dry_run, diff=changes.diff())
+    result.record(changes.changes)
     for change in changes.changes:
-        {"create": result.created, "modify": result.modified, "delete": result.deleted}[
-            change.kind
-        ].append(change.rel)
         result.conflicts += _conflicts(change.rel, change.after)
     if not dry_run:
         try:

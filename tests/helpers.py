@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -75,6 +76,18 @@ def add_toolchain(node_dir: Path, generated_node: Path) -> None:
             continue
         (node_dir / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(generated_node / rel, node_dir / rel)
+
+
+def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
+    """Write each file (text as UTF-8, or bytes) under ``root``, making folders; return ``root``."""
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

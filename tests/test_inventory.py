@@ -340,15 +340,34 @@ def test_one_topic_from_two_senders_is_two_nodes(tmp_path: Path, gen_cache: Path
 
 
 def test_list_fits_a_narrow_terminal(tmp_path: Path, gen_cache: Path) -> None:
+    import os
+    import sys
+
+    import pexpect
+
     app = make_app("generated", tmp_path / "app", gen_cache)
-    wide = CliRunner().invoke(cli, ["list", str(app)], env={"COLUMNS": "400"})
-    narrow = CliRunner().invoke(cli, ["list", str(app)], env={"COLUMNS": "80"})
-    assert wide.exit_code == narrow.exit_code == 0
-    assert max(map(len, wide.output.splitlines())) > 80  # the table, as before
-    assert wide.output.splitlines()[0].split()[:3] == ["ID", "KIND", "TRIGGER"]
-    lines = narrow.output.splitlines()
-    assert max(map(len, lines)) <= 80
+    root = Path(__file__).parents[1]
+
+    def on_a_terminal(columns: int) -> list[str]:
+        child = pexpect.spawn(
+            sys.executable,
+            ["-m", "scaffold", "list", str(app)],
+            env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(root)},
+            dimensions=(50, columns),
+            encoding="utf-8",
+            timeout=120,
+        )
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0
+        text = re.sub(r"\x1b\[[0-9;]*m", "", str(child.before))
+        return [line.rstrip("\r") for line in text.splitlines() if line.strip()]
+
+    wide, narrow = on_a_terminal(400), on_a_terminal(80)
+    assert max(map(len, wide)) > 80  # the table, as before
+    assert wide[0].split()[:3] == ["ID", "KIND", "TRIGGER"]
+    assert max(map(len, narrow)) <= 80
     # Every item is still there with every field, one block each.
     for ident in ("orderStatusUpdated", "syncItems", "syncItemsJobs", "publishItemsSyncRequested"):
-        assert any(line.startswith(f"{ident}  (") for line in lines), ident
-    assert sum(line.startswith("  handler ") for line in lines) == 5
+        assert any(line.startswith(f"{ident}  (") for line in narrow), ident
+    assert sum(line.startswith("  handler ") for line in narrow) == 5
