@@ -47,6 +47,7 @@ class Edit(Protocol):
     command: str
     name: str
     notes: list[str]
+    generated: bool
     changes: ChangeSet
 
     def read(self, rel: str) -> bytes | None: ...  # noqa: D102
@@ -181,7 +182,9 @@ def release_policies(edit: Edit, *, needed_before: list[dict[str, Any]]) -> None
     if entry is None:
         held = [p for e in added.values() for p in e["policies"]]
         unknown = [p for p in present if p in needed_before and p not in held]
-        if unknown:
+        # NOTE: in an app `scaffold new` made, an item without an entry is most likely one
+        # the template rendered, with the template's policies: the app's own, said nothing.
+        if unknown and not edit.generated:
             names = ", ".join(str(p.get("name")) for p in unknown)
             edit.notes.append(
                 f"kept policies {names}: {RECORD} does not say whether "

@@ -238,3 +238,13 @@ def test_add_publisher_with_an_unreadable_service_json_is_all_or_nothing(
     assert not added.unchanged  # type: ignore[attr-defined]
     assert "publishItemChanged" in (app / "README.md").read_text()
     assert "`publishItemChanged` publisher" in (app / "CHANGELOG.md").read_text()
+
+
+def test_removing_a_template_handler_keeps_the_policies_quietly(
+    tmp_path: Path, gen_cache: Path
+) -> None:
+    app = make_app("generated", tmp_path / "app", gen_cache)
+    policies = names(app)
+    removed = remove_event(app, "order-status-updated")
+    assert removed.deleted and not removed.notes  # type: ignore[attr-defined]
+    assert names(app) == policies  # `new` wrote them: the app's own
