@@ -242,7 +242,9 @@ def _check_folders(path: Path, rel: str) -> None:
     folder = path.parent
     for depth in range(len(parts), 0, -1):
         mode = _mode(folder)
-        if mode is not None and not mode & 0o111:
+        # NOTE: a "folder" that is a file (`x.json/index.ts`, tried for `import './x.json'`)
+        # is no folder to enter: the read finds no file there.
+        if mode is not None and not mode & 0o111 and folder.is_dir():
             shown = "/".join(parts[:depth])
             raise ProjectError(
                 f"cannot enter {shown}/: it has no execute (search) permission; "

@@ -259,3 +259,14 @@ def test_new_in_a_folder_whose_name_is_no_app_name_says_so(tmp_path: Path) -> No
         "--name (or --data name=...)"
     ]
     assert not any(folder.iterdir())
+
+
+def test_an_import_of_a_json_file_is_no_folder_to_enter(tmp_path: Path) -> None:
+    # Real apps import data files (`import report from './report.json'`); looking for
+    # `report.json/index.ts` must find nothing, not refuse a folder without the x bit.
+    app = Path(shutil.copytree(FIXTURE, tmp_path / "app"))
+    (app / "node/report.json").write_text('{"a": 1}\n')
+    index = app / "node/index.ts"
+    index.write_text("import report from './report.json'\n" + index.read_text())
+    add_event(app, "order-paid", sender="vtex.orders-broadcast", topics=["order-paid"])
+    assert (app / "node/events/orderPaid.ts").is_file()
