@@ -116,7 +116,7 @@ def render(
 
 
 def check_destination(dest: Path, *, force: bool) -> None:
-    """Refuse a destination that is a file, a non-empty folder without ``force``, or in an app.
+    """Refuse a destination that is a file, or a non-empty folder without ``force``.
 
     Args:
         dest: The destination folder.
@@ -144,13 +144,6 @@ def check_destination(dest: Path, *, force: bool) -> None:
     if not_empty and not force:
         raise DestinationError(
             f"{dest} is not empty: pick a new folder, or pass --force to write into it"
-        )
-    # An app inside another app would be uploaded as part of it by `vtex link`.
-    outer = next((p for p in dest.absolute().parents if (p / "manifest.json").is_file()), None)
-    if outer is not None:
-        raise DestinationError(
-            f"{dest} is inside the app at {outer} (it has a manifest.json): create the new "
-            "app outside it, e.g. next to it"
         )
 
 

@@ -86,14 +86,16 @@ def test_a_symlinked_handler_file_is_checked_once_under_its_real_path(tmp_path: 
 
 def test_unreadable_manifest_is_a_finding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_app(tmp_path, "export async function handler() {}\n")
-    real = Path.read_bytes
+    from scaffold import _read
 
-    def deny(path: Path) -> bytes:
+    real = _read.read_bytes  # every read of an app file goes through it
+
+    def deny(path: Path, limit: int = _read.MAX_BYTES) -> bytes:
         if path.name in {"handler.ts", "manifest.json"}:
             raise PermissionError(13, "Permission denied")
-        return real(path)
+        return real(path, limit)
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    monkeypatch.setattr(_read, "read_bytes", deny)
     found = {(f.path, f.rule, f.severity) for f in check_app(root, select=["SC000"])}
     assert found == {
         ("manifest.json", "SC000", "error"),

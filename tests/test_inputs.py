@@ -229,18 +229,6 @@ def test_the_longest_worker_name_needs_its_topic_named(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def test_new_inside_an_app_is_refused(tmp_path: Path) -> None:
-    app = Path(shutil.copytree(FIXTURE, tmp_path / "app"))
-    before = regular_files(tmp_path)
-    done = scaffold("new", str(app / "node" / "inner"), "--vendor", "acme", "--defaults")
-    assert done.returncode == 1
-    assert done.stderr.strip().splitlines() == [
-        f"error: {app / 'node' / 'inner'} is inside the app at {app} (it has a manifest.json): "
-        "create the new app outside it, e.g. next to it"
-    ]
-    assert regular_files(tmp_path) == before and not (app / "node" / "inner").exists()
-
-
 def test_new_in_a_folder_whose_name_is_no_app_name_says_so(tmp_path: Path) -> None:
     folder = tmp_path / "My App"
     folder.mkdir()
