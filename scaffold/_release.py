@@ -49,6 +49,41 @@ def template_ref(package_version: str) -> str:
     return sha.group(1) if sha else f"v{package_version}"
 
 
+def is_release(package_version: str) -> bool:
+    """Return True for a version built from a release tag (``1.2.0``, not ``1.2.1.dev3+g...``).
+
+    Args:
+        package_version: A version from :func:`version`.
+
+    Returns:
+        Whether apps made by this version record a release tag that updates can find.
+    """
+    return bool(_RELEASE.match(package_version)) and package_version != FALLBACK_VERSION
+
+
+def development_note(package_version: str, *, has_own_history: bool) -> str | None:
+    """Return what ``scaffold new`` says when the app it makes cannot be updated bare.
+
+    A build from an untagged commit (or without git at all) renders a template that no
+    release holds, so a later ``scaffold update`` needs a clone that has that commit. An
+    editable install is exempt (``has_own_history``): its checkout has the commit.
+
+    Args:
+        package_version: A version from :func:`version`.
+        has_own_history: The template is read from a git checkout.
+
+    Returns:
+        One line, or ``None`` for a release.
+    """
+    if is_release(package_version) or has_own_history:
+        return None
+    return (
+        f"scaffold {package_version} is a development build (not a release tag): the app "
+        f"records template {template_ref(package_version)}, so `scaffold update` will need "
+        "--template PATH_OR_URL of a scaffold clone that has it"
+    )
+
+
 @cache
 def repository_url() -> str:
     """Return the project's repository URL (``[project.urls] Repository``).

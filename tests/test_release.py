@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -21,7 +20,7 @@ import yaml
 from scaffold import _release
 from scaffold._answers import AppAnswers
 from scaffold.new import create_app
-from tests.helpers import REPO_ROOT, commit_all, git, snapshot, template_repo
+from tests.helpers import build, checkout_copy, commit_all, git, snapshot, template_repo
 
 ANSWERS = {
     "vbase-example": AppAnswers("acme", "order-sync", "Order Sync", "Syncs orders.", "vbase", True),
@@ -74,30 +73,6 @@ def folders(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_dir())
 
 
-def _checkout_copy(dest: Path) -> Path:
-    """The files of this checkout (tracked or new, not ignored), without git."""
-    listed = git(REPO_ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-    for rel in filter(None, listed.split("\0")):
-        source = REPO_ROOT / rel
-        if source.is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, dest / rel)
-    return dest
-
-
-def _build(src: Path, target: str, out: Path) -> Path:
-    done = subprocess.run(
-        [sys.executable, "-m", "hatchling", "build", "-t", target, "-d", str(out)],
-        cwd=src,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    (built,) = out.glob("*.whl" if target == "wheel" else "*.tar.gz")
-    return built
-
-
 def _run_from(site: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(site), "NO_COLOR": "1"}
     return subprocess.run(
@@ -108,10 +83,10 @@ def _run_from(site: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[
 def test_wheel_of_a_tagged_checkout_ships_the_template_and_records_its_version(
     tmp_path: Path,
 ) -> None:
-    src = _checkout_copy(tmp_path / "src")
+    src = checkout_copy(tmp_path / "src")
     git(src, "init", "-q")
     commit_all(src, "release", "v9.9.9")
-    wheel = _build(src, "wheel", tmp_path / "dist")
+    wheel = build(src, "wheel", tmp_path / "dist")
     assert wheel.name.startswith("vtex_io_scaffold-9.9.9-")
     site = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:
@@ -144,20 +119,20 @@ def test_wheel_of_a_tagged_checkout_ships_the_template_and_records_its_version(
 
 
 def test_builds_from_a_checkout_without_git_and_from_an_sdist(tmp_path: Path) -> None:
-    plain = _checkout_copy(tmp_path / "plain")
-    assert _build(plain, "wheel", tmp_path / "plain-dist").name.startswith(
+    plain = checkout_copy(tmp_path / "plain")
+    assert build(plain, "wheel", tmp_path / "plain-dist").name.startswith(
         f"vtex_io_scaffold-{_release.FALLBACK_VERSION}-"
     )
 
-    tagged = _checkout_copy(tmp_path / "tagged")
+    tagged = checkout_copy(tmp_path / "tagged")
     git(tagged, "init", "-q")
     commit_all(tagged, "release", "v9.9.9")
-    sdist = _build(tagged, "sdist", tmp_path / "sdist")
+    sdist = build(tagged, "sdist", tmp_path / "sdist")
     with tarfile.open(sdist) as archive:
         archive.extractall(tmp_path / "unpacked", filter="data")
     (unpacked,) = (tmp_path / "unpacked").iterdir()
     assert not (unpacked / ".git").exists()
-    assert _build(unpacked, "wheel", tmp_path / "from-sdist").name.startswith(
+    assert build(unpacked, "wheel", tmp_path / "from-sdist").name.startswith(
         "vtex_io_scaffold-9.9.9-"
     )
 
