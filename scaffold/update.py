@@ -193,7 +193,12 @@ def _check_history_holds(
         return
     if old_version in versions.values():
         return
-    if not versions or old_version > max(versions.values()):
+    if not versions:
+        raise UpdateError(
+            f"{src.label} carries no release of the template (a development build): pass "
+            "--template PATH_OR_URL of a scaffold clone with release tags"
+        )
+    if old_version > max(versions.values()):
         raise UpdateError(
             f"the app is at {old}, newer than {src.label}: upgrade scaffold "
             f"(pip install -U {DIST}) and run again, or pass --template PATH_OR_URL"

@@ -106,6 +106,7 @@ def test_wheel_of_a_tagged_checkout_ships_the_template_and_records_its_version(
         *("Syncs orders.", "--defaults"),
     )
     assert made.returncode == 0, made.stderr
+    assert made.stderr == ""  # a release: no development-build note
 
     create_app(tmp_path / "editable", ANSWERS["vbase-example"])
     from_wheel = snapshot(tmp_path / "order-sync")
@@ -120,9 +121,8 @@ def test_wheel_of_a_tagged_checkout_ships_the_template_and_records_its_version(
 
 def test_builds_from_a_checkout_without_git_and_from_an_sdist(tmp_path: Path) -> None:
     plain = checkout_copy(tmp_path / "plain")
-    assert build(plain, "wheel", tmp_path / "plain-dist").name.startswith(
-        f"vtex_io_scaffold-{_release.FALLBACK_VERSION}-"
-    )
+    plain_wheel = build(plain, "wheel", tmp_path / "plain-dist")
+    assert plain_wheel.name.startswith(f"vtex_io_scaffold-{_release.FALLBACK_VERSION}-")
 
     tagged = checkout_copy(tmp_path / "tagged")
     git(tagged, "init", "-q")
@@ -132,9 +132,59 @@ def test_builds_from_a_checkout_without_git_and_from_an_sdist(tmp_path: Path) ->
         archive.extractall(tmp_path / "unpacked", filter="data")
     (unpacked,) = (tmp_path / "unpacked").iterdir()
     assert not (unpacked / ".git").exists()
-    assert build(unpacked, "wheel", tmp_path / "from-sdist").name.startswith(
-        "vtex_io_scaffold-9.9.9-"
+    assert (unpacked / "template-history.bundle").is_file()
+    wheel = build(unpacked, "wheel", tmp_path / "from-sdist")
+    assert wheel.name.startswith("vtex_io_scaffold-9.9.9-")
+    assert bundle_heads(wheel, tmp_path / "from-sdist-history") == {"v9.9.9"}
+    with zipfile.ZipFile(plain_wheel) as archive:  # no git, no tags: no history
+        assert "scaffold/_template/history.bundle" not in archive.namelist()
+
+
+def bundle_heads(wheel: Path, where: Path) -> set[str]:
+    """Unpack the wheel's template history into ``where``; return its tags."""
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extract("scaffold/_template/history.bundle", where)
+    bundle = where / "scaffold/_template/history.bundle"
+    heads = git(where, "bundle", "list-heads", str(bundle)).split()[1::2]
+    assert "HEAD" in heads
+    return {ref.removeprefix("refs/tags/") for ref in heads if ref.startswith("refs/tags/")}
+
+
+def test_wheel_carries_every_release_of_the_template_and_only_the_template(
+    tmp_path: Path,
+) -> None:
+    src = checkout_copy(tmp_path / "src")
+    git(src, "init", "-q")
+    commit_all(src, "release 1.0.0", "v1.0.0")
+    git(src, "tag", "not-a-version")
+    readme = src / "templates/app/README.md.jinja"
+    readme.write_text(readme.read_text() + "\nChanged in 1.1.0.\n")
+    (src / "scaffold/changed_outside_the_template.py").write_text("")
+    commit_all(src, "release 1.1.0", "v1.1.0rc1")
+    git(src, "tag", "v1.1.0")
+    git(src, "checkout", "-q", "-b", "elsewhere")
+    commit_all(src, "a release on another branch", "v5.0.0")
+    git(src, "checkout", "-q", "main")
+    commit_all(src, "work after 1.1.0")
+    wheel = build(src, "wheel", tmp_path / "dist")
+    assert wheel.name.startswith("vtex_io_scaffold-1.1.1.dev1+g")
+
+    assert bundle_heads(wheel, tmp_path / "site") == {"v1.0.0", "v1.1.0rc1", "v1.1.0"}
+    history = tmp_path / "history"
+    git(
+        tmp_path,
+        "clone",
+        "-q",
+        str(tmp_path / "site/scaffold/_template/history.bundle"),
+        str(history),
     )
+    for tag in ("v1.0.0", "v1.1.0"):
+        assert git(history, "ls-tree", "--name-only", tag).split() == ["copier.yml", "templates"]
+        for part in ("copier.yml", "templates"):
+            assert git(history, "rev-parse", f"{tag}:{part}") == git(
+                src, "rev-parse", f"{tag}:{part}"
+            )
+    assert git(history, "rev-parse", "HEAD") == git(history, "rev-parse", "v1.1.0^{commit}")
 
 
 @pytest.mark.parametrize(

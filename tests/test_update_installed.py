@@ -22,7 +22,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import build, checkout_copy, commit_all, git, snapshot
+from scaffold._answers import AppAnswers
+from scaffold.new import create_app
+from tests.helpers import build, checkout_copy, commit_all, git, snapshot, template_repo
 
 URL = "https://github.com/vtex-io-scaffold/scaffold"
 OLD_LINE = (
@@ -204,3 +206,41 @@ def test_a_development_build_says_so_at_new_and_update_asks_for_a_clone(
         f"the installed scaffold {version} does not hold: pass --template PATH_OR_URL of a "
         "scaffold clone that has that commit\n"
     )
+
+
+def test_a_checkout_reads_its_own_release_tags(tmp_path: Path) -> None:
+    """Run from a checkout (an editable install), the history is the repository itself."""
+    checkout = checkout_copy(tmp_path / "scaffold")
+    git(checkout, "init", "-q")
+    commit_all(checkout, "work before any release")
+    app = tmp_path / "order-sync"
+    answers = AppAnswers("acme", "order-sync", "Order Sync", "", "vbase", True)
+    create_app(app, answers, template=str(template_repo(tmp_path / "t", "v1.0.0")), ref="v1.0.0")
+    git(app, "init", "-q")
+    commit_all(app, "app from template v1.0.0")
+    env = {**os.environ, **OFFLINE, "PYTHONPATH": str(checkout), "NO_COLOR": "1"}
+
+    def update() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "scaffold", "update"],
+            cwd=app,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    untagged = update()
+    assert untagged.returncode == 1
+    assert "carries no release of the template (a development build): pass --template" in (
+        untagged.stderr
+    )
+    assert untagged.stderr.count("\n") == 1
+
+    git(checkout, "tag", "v1.0.0")
+    _edit(checkout / "templates/app/README.md.jinja", OLD_LINE, NEW_LINE)
+    commit_all(checkout, "release 1.1.0", "v1.1.0")
+    updated = update()
+    assert updated.returncode == 0, updated.stderr
+    assert NEW_LINE in (app / "README.md").read_text()
+    assert recorded(app)["_commit"] == "v1.1.0"
