@@ -110,7 +110,14 @@ class TemplateHistoryHook(BuildHookInterface):  # type: ignore[type-arg]
         if (root / ".git").exists():
             self._tmp = tempfile.mkdtemp(prefix="scaffold-build-")
             bundle = Path(self._tmp) / SDIST_BUNDLE
-            tags = make_bundle(root, bundle)
+            try:
+                tags = make_bundle(root, bundle)
+            except FileNotFoundError:  # no git: hatch-vcs falls back to 0.0.0 as well
+                self.app.display_warning(
+                    "git is not installed: the build carries no template history, so "
+                    "`scaffold update` will need --template"
+                )
+                return
             if not tags:
                 self.app.display_warning(
                     "no release tags (vX.Y.Z) in this checkout: the build carries no template "
