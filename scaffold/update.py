@@ -432,8 +432,10 @@ def update_app(
                 f"({target}): pass --template PATH_OR_URL of a newer scaffold"
             )
         return UpdateResult(root, old, old, src.label, dry_run=dry_run)
-    # The URL stays what the app recorded; a local path (made by an old scaffold) becomes it.
-    keep = recorded if recorded and not _is_local(recorded) else repository_url()
+    # The app keeps following what it follows: a fork stays recorded; this project's apps
+    # (and a gone local path, made by an old scaffold) record the project's URL.
+    url = repository_url()
+    keep = url if _follows_this_project(recorded, url) else recorded
     changes = _plan(root, src, target, keep, trust=trust)
     result = UpdateResult(root, old, target, src.label, dry_run=dry_run, diff=changes.diff())
     for change in changes.changes:
