@@ -85,13 +85,16 @@ def development_note(package_version: str, *, has_own_history: bool) -> str | No
 
 
 @cache
-def repository_url() -> str:
-    """Return the project's repository URL (``[project.urls] Repository``).
+def repository_url() -> str | None:
+    """Return the project's repository URL (``[project.urls] Repository``), if it has one.
 
-    Read from the installed metadata, or from pyproject.toml in a checkout.
+    This one setting is where apps point ``_src_path`` (for plain ``copier update``) and
+    where a ``git clone`` gets the template; ``scaffold update`` itself reads the history
+    the package carries. Read from the installed metadata, or from pyproject.toml in a
+    checkout.
 
     Returns:
-        The URL apps record as ``_src_path``.
+        The URL apps record as ``_src_path``; ``None`` when the project names none.
     """
     from importlib import metadata
 
@@ -100,14 +103,19 @@ def repository_url() -> str:
             label, _, url = entry.partition(",")
             if label.strip().lower() == "repository":
                 return str(url).strip()
+        return None
     except metadata.PackageNotFoundError:
         pass
     pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
-    data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    return str(data["project"]["urls"]["Repository"])
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except OSError:
+        return None
+    url = data.get("project", {}).get("urls", {}).get("Repository")
+    return str(url) if url else None
 
 
-def stamp_answers(text: str, *, src_path: str, commit: str | None) -> str:
+def stamp_answers(text: str, *, src_path: str | None, commit: str | None) -> str:
     """Record the template's location and version in the text of ``.copier-answers.yml``.
 
     Replaces the ``_src_path`` and (when ``commit`` is given) ``_commit`` lines, written
@@ -116,7 +124,8 @@ def stamp_answers(text: str, *, src_path: str, commit: str | None) -> str:
 
     Args:
         text: The answers file copier rendered.
-        src_path: The template's location (the repository URL; never a local path).
+        src_path: The template's location (the repository URL; never a local path);
+            ``None`` writes no ``_src_path`` (the project names no URL).
         commit: The template version (``vX.Y.Z``); ``None`` keeps copier's ``_commit``.
 
     Returns:
@@ -133,8 +142,14 @@ def stamp_answers(text: str, *, src_path: str, commit: str | None) -> str:
             None,
         )
     body = [line for line in body if not line.startswith(("_commit:", "_src_path:"))]
-    stamped = (
-        {"_src_path": src_path} if commit is None else {"_commit": commit, "_src_path": src_path}
+    stamped = {
+        key: value
+        for key, value in (("_commit", commit), ("_src_path", src_path))
+        if value is not None
+    }
+    dumped = (
+        yaml.safe_dump(stamped, default_flow_style=False, allow_unicode=True, width=10_000)
+        if stamped
+        else ""
     )
-    dumped = yaml.safe_dump(stamped, default_flow_style=False, allow_unicode=True, width=10_000)
     return "".join(header) + dumped + "".join(body)

@@ -242,7 +242,7 @@ def _commit_all(repo: Path, message: str) -> None:
             raise ScaffoldError(f"git {args[-1]} failed in the staging copy: {done.stderr}")
 
 
-def _set_src(staging: Path, src: str, commit: str | None = None) -> None:
+def _set_src(staging: Path, src: str | None, commit: str | None = None) -> None:
     from scaffold._release import stamp_answers
 
     path = staging / ANSWERS_FILE
@@ -290,7 +290,7 @@ def _conflicts(rel: str, data: bytes | None) -> list[tuple[str, int]]:
     ]
 
 
-def _plan(root: Path, src: _Source, target: str, keep: str, *, trust: bool) -> ChangeSet:
+def _plan(root: Path, src: _Source, target: str, keep: str | None, *, trust: bool) -> ChangeSet:
     """Run copier's update in a git copy of the app; plan its result against the app."""
     with tempfile.TemporaryDirectory(prefix="scaffold-update-") as tmp:
         staging = Path(tmp) / "app"
@@ -316,7 +316,7 @@ def _plan(root: Path, src: _Source, target: str, keep: str, *, trust: bool) -> C
     return changes
 
 
-def _follows_this_project(recorded: str, url: str) -> bool:
+def _follows_this_project(recorded: str, url: str | None) -> bool:
     """The app follows this project's template (not a fork): the installed history has it.
 
     True for the project's URL, for no ``_src_path``, and for a local path that is gone (an
@@ -326,7 +326,7 @@ def _follows_this_project(recorded: str, url: str) -> bool:
     def bare(address: str) -> str:
         return address.rstrip("/").removesuffix(".git")
 
-    if not recorded or bare(recorded) == bare(url):
+    if not recorded or (url is not None and bare(recorded) == bare(url)):
         return True
     return _is_local(recorded) and not Path(recorded).expanduser().exists()
 

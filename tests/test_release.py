@@ -205,6 +205,13 @@ def test_stamp_answers_writes_what_copier_writes() -> None:
     assert _release.stamp_answers(text, src_path="https://x/y", commit="0123456") == (
         "# header\n_commit: '0123456'\n_src_path: https://x/y\ndescription: ''\nname: a\n"
     )
+    # A project without a URL records none (copier's temporary path is not kept either).
+    assert _release.stamp_answers(text, src_path=None, commit="v1.0.0") == (
+        "# header\n_commit: v1.0.0\ndescription: ''\nname: a\n"
+    )
+    assert _release.stamp_answers(text, src_path=None, commit=None) == (
+        "# header\ndescription: ''\nname: a\n"
+    )
     copied = "# header\n_commit: v1.0.0\n_src_path: /tmp/clone\nname: a\n"
     assert _release.stamp_answers(copied, src_path="https://x/y", commit=None) == (
         "# header\n_commit: v1.0.0\n_src_path: https://x/y\nname: a\n"

@@ -22,11 +22,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from scaffold import _release
 from scaffold._answers import AppAnswers
 from scaffold.new import create_app
 from tests.helpers import build, checkout_copy, commit_all, git, snapshot, template_repo
 
-URL = "https://github.com/vtex-io-scaffold/scaffold"
+URL = _release.repository_url()  # the one setting: pyproject [project.urls] Repository
 OLD_LINE = (
     "A VTEX IO node app that reacts to platform events and runs background work, safely under"
 )
