@@ -125,6 +125,11 @@ class TemplateHistoryHook(BuildHookInterface):  # type: ignore[type-arg]
                 )
                 return
             self.app.display_info(f"template history: {', '.join(tags)}")
+            if _git("rev-parse", "--is-shallow-repository", cwd=root).strip() == "true":
+                self.app.display_warning(
+                    "shallow clone: the template history holds only the releases it can see; "
+                    "build releases from a full clone (git fetch --unshallow --tags)"
+                )
         elif not bundle.is_file():
             self.app.display_warning(
                 "neither a git checkout nor an sdist with its template history: "

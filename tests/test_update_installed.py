@@ -89,7 +89,9 @@ class Env:
         (Path(site.stdout.strip()) / "test-environment.pth").write_text("\n".join(sorted(ours)))
 
     def run_python(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, **OFFLINE, "NO_COLOR": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+        pip = {"PIP_CONFIG_FILE": os.devnull, "PIP_NO_CACHE_DIR": "1", "PIP_NO_INPUT": "1"}
+        env = {**os.environ, **OFFLINE, **pip, "NO_COLOR": "1"}
+        env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
         env.pop("PYTHONPATH", None)
         return subprocess.run(
             [str(self.python), *args],
