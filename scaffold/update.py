@@ -164,13 +164,16 @@ def _versions(src: _Source) -> dict[str, Any]:
     return out
 
 
-def _target(versions: dict[str, Any], to: str | None, src: str) -> str:
+def _target(versions: dict[str, Any], to: str | None, src: str, *, installed: bool) -> str:
     if to is not None:
         for tag in (to, f"v{to}"):
             if tag in versions:
                 return tag
+        from scaffold._release import DIST
+
         known = ", ".join(sorted(versions, key=versions.__getitem__)) or "none"
-        raise UpdateError(f"no version {to} in {src} (tags: {known}): pick one of them")
+        newer = f", or upgrade scaffold (pip install -U {DIST})" if installed else ""
+        raise UpdateError(f"no version {to} in {src} (tags: {known}): pick one of them{newer}")
     releases = {tag: v for tag, v in versions.items() if not v.is_prerelease}
     if not releases:
         raise UpdateError(f"{src} has no release tags (vX.Y.Z): nothing to update to")
@@ -422,7 +425,7 @@ def update_app(
     old_version = _old_version(old)
     if src.installed:
         _check_history_holds(old, old_version, versions, src)
-    target = _target(versions, to, src.label)
+    target = _target(versions, to, src.label, installed=src.installed)
     if old_version is not None and old_version >= versions[target]:
         if old_version > versions[target]:
             raise UpdateError(

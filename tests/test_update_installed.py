@@ -223,9 +223,9 @@ def test_a_checkout_reads_its_own_release_tags(tmp_path: Path) -> None:
     commit_all(app, "app from template v1.0.0")
     env = {**os.environ, **OFFLINE, "PYTHONPATH": str(checkout), "NO_COLOR": "1"}
 
-    def update() -> subprocess.CompletedProcess[str]:
+    def update(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "scaffold", "update"],
+            [sys.executable, "-m", "scaffold", "update", *args],
             cwd=app,
             env=env,
             capture_output=True,
@@ -243,6 +243,12 @@ def test_a_checkout_reads_its_own_release_tags(tmp_path: Path) -> None:
     git(checkout, "tag", "v1.0.0")
     _edit(checkout / "templates/app/README.md.jinja", OLD_LINE, NEW_LINE)
     commit_all(checkout, "release 1.1.0", "v1.1.0")
+    unknown = update("--to", "2.0.0")
+    assert unknown.returncode == 1
+    assert unknown.stderr.endswith(
+        "(tags: v1.0.0, v1.1.0): pick one of them, or upgrade scaffold "
+        "(pip install -U vtex-io-scaffold)\n"
+    )
     updated = update()
     assert updated.returncode == 0, updated.stderr
     assert NEW_LINE in (app / "README.md").read_text()
