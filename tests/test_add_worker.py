@@ -77,10 +77,8 @@ def test_routes_join_one_import(tmp_path: Path, gen_cache: Path) -> None:
     app = make_app("generated", tmp_path / "app", gen_cache)
     add_worker(app, "export-orders")
     text = (app / "node/routes/index.ts").read_text()
-    assert (
-        "import { exportOrdersJobs, exportOrdersJob, exportOrdersRedrive } from './exportOrdersJobs'"
-        in text
-    )
+    names = "exportOrdersJobs, exportOrdersJob, exportOrdersRedrive"
+    assert f"import {{ {names} }} from './exportOrdersJobs'" in text
 
 
 def test_single_worker(tmp_path: Path, gen_cache: Path) -> None:

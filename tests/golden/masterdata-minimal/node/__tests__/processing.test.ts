@@ -256,7 +256,7 @@ describe('processing ledger (masterdata, real client)', () => {
     expect(await getRecord(ledger(), 's', 'k')).toMatchObject({ status: 'done', rev: record.rev })
   })
 
-  it('refuses a late state change while the taker still holds the claim (owner, not only status)', async () => {
+  it('refuses a late state change while the taker holds the claim (owner, not only status)', async () => {
     const { ledger } = createTestApp()
     const slow = await claim(ledger(), 'scope', 'k', { leaseMs: 1 })
     await sleep(5)

@@ -596,8 +596,9 @@ async function changeOwned<D>(
       if (current?.record.owner !== owner || current.record.status !== 'processing') {
         throw new LeaseLostError(scope, key)
       }
-      const next = { ...change(current.record, nowIso()), rev: randomUUID() }
-      sent.add(next.rev)
+      const rev = randomUUID()
+      sent.add(rev)
+      const next = { ...change(current.record, nowIso()), rev }
       if ((await store.write(ctx, next, current.version)) === 'written') return next
     } catch (error) {
       if (error instanceof LeaseLostError) throw error

@@ -269,7 +269,7 @@ describe('processing ledger (vbase, real client)', () => {
     expect(retry).toMatchObject({ outcome: 'claimed', record: { attempts: 2 } })
   })
 
-  it('refuses a late state change while the taker still holds the claim (owner, not only status)', async () => {
+  it('refuses a late state change while the taker holds the claim (owner, not only status)', async () => {
     const { ledger } = createTestApp()
     const slow = await claim(ledger(), 'scope', 'k', { leaseMs: 1 })
     await sleep(5)
