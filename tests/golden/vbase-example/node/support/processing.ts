@@ -299,7 +299,7 @@ export async function markFailed<D>(
     ...carryOver(current),
     status: 'failed',
     updatedAt: at,
-    notBefore: new Date(Date.now() + retryDelay(current.attempts, backoffMs)).toISOString(),
+    notBefore: new Date(Date.parse(at) + retryDelay(current.attempts, backoffMs)).toISOString(),
     error: toProcessingError(error),
     ...(data === undefined ? {} : { data }),
   }))
