@@ -46,8 +46,8 @@ def workspace_note(sender: str | None) -> str | None:
 
 # The job routes admit API keys (their `policies`): an API key logs in for a token first.
 LOGIN = (
-    "get a token for an API key (the job routes admit API keys; README.md, \"Call the "
-    'routes\"): TOKEN=$(curl -s -X POST "https://$ACCOUNT.myvtex.com/api/vtexid/apptoken/login" '
+    'get a token for an API key (the job routes admit API keys; README.md, "Call the '
+    'routes"): TOKEN=$(curl -s -X POST "https://$ACCOUNT.myvtex.com/api/vtexid/apptoken/login" '
     "-H 'Content-Type: application/json' "
     '-d "{\\"appkey\\": \\"$APP_KEY\\", \\"apptoken\\": \\"$APP_TOKEN\\"}" | jq -r .token)'
 )

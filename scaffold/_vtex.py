@@ -67,6 +67,7 @@ def private_route(path: str, action: str, *, scheduler: bool = False) -> dict[st
     policy = {"effect": "allow", "actions": [action], "principals": principals}
     return {"path": path, "public": False, "policies": [policy]}
 
+
 def store_policies(store: Store) -> list[dict[str, Any]]:
     """Return the manifest policies a ledger store needs (fresh copies).
 
