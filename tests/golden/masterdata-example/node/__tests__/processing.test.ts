@@ -167,7 +167,7 @@ describe('processing ledger (masterdata, real client)', () => {
     expect(failure).toMatchObject({ status: 500 })
     expect(failure).not.toHaveProperty('config')
     expect(work).toHaveBeenCalledTimes(1)
-    expect(writes).toBe(3) // bounded: 3 rounds; the SDK does not retry a PATCH
+    expect(writes).toBe(3) // bounded: 3 rounds; the SDK retries a PATCH only when no answer came
     // Still claimed: a redelivery finds it busy until the lease expires, then runs it again.
     expect(await getRecord(ledger(), 's', 'k')).toMatchObject({ status: 'processing' })
   })

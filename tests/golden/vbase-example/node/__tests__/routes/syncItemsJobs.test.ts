@@ -48,7 +48,8 @@ describe('syncItems job routes', () => {
     expect((again.body as { jobId: string }).jobId).toBe(firstId)
     expect((reordered.body as { jobId: string }).jobId).toBe(firstId) // the same items in another order
     expect((otherKey.body as { jobId: string }).jobId).not.toBe(firstId)
-    // The retry re-published the queued job (the worker skips the duplicate): 3 events, 2 jobs.
+    // Each accepted POST of a queued job publishes it (the worker skips a duplicate): 4 events, 2 jobs.
+    expect(platform.events.sent).toHaveLength(4)
     expect(new Set(platform.events.sent.map((e) => (e.message as { jobId: string }).jobId)).size).toBe(2)
   })
 
