@@ -33,12 +33,14 @@ from scaffold.errors import ConflictError, ProjectError
 
 PROCESSING_TEST = "node/__tests__/processing.test.ts"
 PLATFORM = "node/__tests__/platform.ts"
+PLATFORM_MODEL = "node/__tests__/platformModel.ts"
 
 # (template, file) of the support code every handler imports; http.ts serves the routes.
 SUPPORT_FILES: tuple[tuple[str, str], ...] = (
     ("templates/components/support/processing.ts.jinja", PROCESSING),
     ("templates/components/support/processing.test.ts.jinja", PROCESSING_TEST),
     ("templates/components/support/platform.ts.jinja", PLATFORM),
+    ("templates/components/support/platformModel.ts.jinja", PLATFORM_MODEL),
     ("templates/components/support/http.ts.jinja", HTTP_HELPERS),
 )
 
@@ -264,6 +266,10 @@ class Edit:
                 continue  # only route handlers read request bodies
             if "__tests__" in rel and not self.host.tests.ready:
                 continue
+            if rel == PLATFORM_MODEL and b"./platformModel" not in (
+                self.read(PLATFORM) or b"./platformModel"
+            ):
+                continue  # a platform.ts from before the split holds its own model
             if (existing is None or not ledger) and self.read(rel) is None:
                 self.write(rel, self.render(template, {"store": store}))  # never overwrite
         return store
@@ -353,6 +359,8 @@ class Edit:
             drop(PROCESSING_TEST)
         if unused(PLATFORM):
             drop(PLATFORM)
+        if unused(PLATFORM_MODEL):
+            drop(PLATFORM_MODEL)
         if unused(PROCESSING):
             drop(PROCESSING)
 
