@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING
 
 from scaffold import _app_files, _json_edit, _project, _vtex
 from scaffold._edit import SUPPORT_FILES
-from scaffold._vtex import HTTP_HELPERS, MANIFEST, PLATFORM, PROCESSING, PROCESSING_TEST, STORES
+from scaffold._vtex import (
+    HTTP_HELPERS,
+    MANIFEST,
+    PLATFORM,
+    PLATFORM_MODEL,
+    PROCESSING,
+    PROCESSING_TEST,
+    STORES,
+)
 
 if TYPE_CHECKING:
     from scaffold._edit import Edit
@@ -50,6 +58,8 @@ def _prune_support(edit: Edit) -> None:
         drop(PROCESSING_TEST)
     if unused(PLATFORM):
         drop(PLATFORM)
+    if unused(PLATFORM_MODEL):
+        drop(PLATFORM_MODEL)
     if unused(PROCESSING):
         drop(PROCESSING)
 
