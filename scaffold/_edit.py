@@ -20,6 +20,7 @@ from scaffold._vtex import (
     HTTP_HELPERS,
     INDEX,
     PLATFORM,
+    PLATFORM_MODEL,
     PROCESSING,
     PROCESSING_TEST,
     SERVICE,
@@ -35,6 +36,7 @@ SUPPORT_FILES: tuple[tuple[str, str], ...] = (
     ("templates/components/support/processing.ts.jinja", PROCESSING),
     ("templates/components/support/processing.test.ts.jinja", PROCESSING_TEST),
     ("templates/components/support/platform.ts.jinja", PLATFORM),
+    ("templates/components/support/platformModel.ts.jinja", PLATFORM_MODEL),
     ("templates/components/support/http.ts.jinja", HTTP_HELPERS),
 )
 
@@ -286,6 +288,10 @@ class Edit:
                 continue  # only route handlers read request bodies
             if "__tests__" in rel and not self.host.tests.ready:
                 continue
+            if rel == PLATFORM_MODEL and b"./platformModel" not in (
+                self.read(PLATFORM) or b"./platformModel"
+            ):
+                continue  # a platform.ts from before the split holds its own model
             if (existing is None or not ledger) and self.read(rel) is None:
                 self.write(rel, self.render(template, {"store": store}))  # never overwrite
         return store

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING
 
 from scaffold import _app_files, _vtex
 from scaffold._edit import SUPPORT_FILES
-from scaffold._vtex import HTTP_HELPERS, PLATFORM, PROCESSING, PROCESSING_TEST, STORES
+from scaffold._vtex import (
+    HTTP_HELPERS,
+    PLATFORM,
+    PLATFORM_MODEL,
+    PROCESSING,
+    PROCESSING_TEST,
+    STORES,
+)
 
 if TYPE_CHECKING:
     from scaffold._edit import Edit
@@ -50,6 +57,8 @@ def _prune_support(edit: Edit) -> None:
         drop(PROCESSING_TEST)
     if unused(PLATFORM):
         drop(PLATFORM)
+    if unused(PLATFORM_MODEL):
+        drop(PLATFORM_MODEL)
     if unused(PROCESSING):
         drop(PROCESSING)
 

@@ -33,6 +33,7 @@ PROCESSING = "node/support/processing.ts"
 HTTP_HELPERS = "node/support/http.ts"
 PROCESSING_TEST = "node/__tests__/processing.test.ts"
 PLATFORM = "node/__tests__/platform.ts"
+PLATFORM_MODEL = "node/__tests__/platformModel.ts"
 # Where the components add-* writes live, by kind: node/<folder>/<name>.ts, and their jest
 # tests in node/__tests__/<folder>/<name>.test.ts. A worker's job routes are the module
 # `<worker>Jobs` of kind "routes".
@@ -142,6 +143,31 @@ def used_client(node: Node) -> str | None:
     return None
 
 
+# Who may call the job routes. A private route (`"public": false`) is served at
+# https://app.io.vtex.com/<vendor>.<name>/v<major>/<account>/<workspace><path> and, with no
+# resource-based `policies`, admits no one (VTEX: "Controlling access to app resources").
+# The routes admit API keys (an integration logs in with its key, then sends the token as
+# `VtexIdclientAutCookie`); the re-drive route also VTEX's scheduler app.
+API_KEY_PRINCIPAL = "vrn:vtex.vtex-id:*:*:*:user/vtexappkey-*"
+SCHEDULER_PRINCIPAL = "vrn:apps:*:*:*:app/vtex.scheduler@*"
+
+
+def private_route(path: str, action: str, *, scheduler: bool = False) -> dict[str, Any]:
+    """Return the service.json declaration of a private route and who may call it.
+
+    Args:
+        path: The route's path.
+        action: The lowercase HTTP method the policy allows (``post``, ``get``).
+        scheduler: Also admit VTEX's scheduler app (for routes called on a schedule).
+
+    Returns:
+        The declaration (a fresh object).
+    """
+    principals = [API_KEY_PRINCIPAL, *([SCHEDULER_PRINCIPAL] if scheduler else [])]
+    policy = {"effect": "allow", "actions": [action], "principals": principals}
+    return {"path": path, "public": False, "policies": [policy]}
+
+
 def store_policies(store: Store) -> list[dict[str, Any]]:
     """Return the manifest policies a ledger store needs (fresh copies).
 
@@ -180,7 +206,8 @@ def detect_store(processing: bytes) -> Store | None:
     # The ledger builds its own client (`new MasterData(`); older ledgers used ctx.clients.
     if b"new MasterData(" in processing or b"clients.masterdata" in processing:
         return "masterdata"
-    if b"new VBase(" in processing or b"clients.vbase" in processing:
+    # `extends VBase`: the ledger's VBase subclass (reads past the SDK's single-flight map).
+    if any(mark in processing for mark in (b"new VBase(", b"extends VBase", b"clients.vbase")):
         return "vbase"
     return None
 

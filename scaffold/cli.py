@@ -296,10 +296,23 @@ def new(
     result = new_.create_app(
         target, answers, force=force, dry_run=dry_run, confirm=confirm if interactive else None
     )
+    _note_development_build()
     if json_output:
         typer.echo(result.to_json())
         return
     _console.report_new(result, list_created=not interactive)
+
+
+def _note_development_build() -> None:
+    """Say (on stderr) when the app records a template no release holds."""
+    from scaffold import _paths, _release
+
+    history = _paths.template_history()
+    note = _release.development_note(
+        _release.version(), has_own_history=history is not None and history.is_dir()
+    )
+    if note:
+        _console.echo(f"note: {note}", fg="yellow", err=True)
 
 
 def _rule_list(values: list[str] | None) -> list[str]:
@@ -813,8 +826,8 @@ def update(
         typer.Option(
             "--template",
             metavar="PATH_OR_URL",
-            help="Git repository of the template; a local clone works offline "
-            "(default: the _src_path in .copier-answers.yml).",
+            help="Git repository of the template, e.g. a fork or a clone (default: the "
+            "release history this scaffold carries; no network needed).",
         ),
     ] = None,
     dry_run: DryRun = False,
@@ -828,14 +841,16 @@ def update(
 
     \b
     Examples:
-      scaffold update                               # to the latest release, online
+      scaffold update                               # to this scaffold's release, offline
       scaffold update -n                            # show the diff first
       scaffold update --to 1.2.0
-      scaffold update --template ~/src/scaffold     # offline, from a local clone
+      scaffold update --template ~/src/my-fork      # from a fork or a clone
 
-    The app must be committed to git (a dirty tree is refused). Where the template and your
-    changes touch the same lines, the file gets conflict markers (<<<<<<< before updating,
-    >>>>>>> after updating) to resolve by hand; the exit code is then 1.
+    The versions are the releases this scaffold carries: `pip install -U vtex-io-scaffold`
+    first to reach newer ones. The app must be committed to git (a dirty tree is refused).
+    Where the template and your changes touch the same lines, the file gets conflict markers
+    (<<<<<<< before updating, >>>>>>> after updating) to resolve by hand; the exit code is
+    then 1.
     """
     from scaffold import update as update_
 

@@ -16,8 +16,8 @@ from scaffold.check import check_app
 from scaffold.errors import InvalidAnswerError, ProjectError
 from scaffold.events import add_event
 
-FIXTURE = Path(__file__).parent / "fixtures" / "apps" / "inline-semicolons"
-ROOT = Path(__file__).parents[1]
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "apps" / "inline-semicolons"
+ROOT = Path(__file__).parents[2]
 ADD = ["add-event", "orderPaid", "--sender", "vtex.orders-broadcast", "--topic", "order-paid"]
 
 

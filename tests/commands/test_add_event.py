@@ -248,6 +248,7 @@ def test_hand_written_app_gets_the_ledger_support_but_no_route_helpers(
     assert {
         "node/support/processing.ts",
         "node/__tests__/platform.ts",
+        "node/__tests__/platformModel.ts",
         "node/__tests__/processing.test.ts",
         "node/events/paymentApproved.ts",
         "node/__tests__/events/paymentApproved.test.ts",

@@ -269,3 +269,15 @@ def test_a_dry_run_never_runs_template_tasks(app: Path, versions: Path, tmp_path
     assert work_tree(app) == before
     update_app(app, template=str(repo), trust=True)
     assert marker.exists()  # the same update without -n runs it
+
+
+def test_an_app_that_records_another_repository_follows_it(app: Path, versions: Path) -> None:
+    # Made by plain `copier copy` of a fork's clone: the bare update reads that repository
+    # (not the installed scaffold's history), and the app keeps naming it.
+    answers = app / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace(URL, str(versions)))
+    commit_all(app, "an app of a fork")
+    result = update_app(app)
+    assert (result.new, result.template) == ("v1.2.0", str(versions))
+    assert NEW_LINE in (app / "README.md").read_text()
+    assert (recorded(app)["_commit"], recorded(app)["_src_path"]) == ("v1.2.0", str(versions))
