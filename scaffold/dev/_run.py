@@ -49,6 +49,8 @@ def check_port(port: int) -> None:
         PortBusyError: It is taken.
     """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As node binds: connections of a previous run in TIME_WAIT do not make it busy.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:

@@ -13,7 +13,7 @@ import { join } from 'path'
 
 import { PlatformModel } from './platformModel'
 import { PlatformServer } from './platformServer'
-import type { DeliveryAttempt, Subscription } from './platformServer'
+import type { DeliveryAttempt, Route, Subscription } from './platformServer'
 import { bootApp } from './runtime'
 import type { RunningApp } from './runtime'
 
@@ -75,6 +75,14 @@ function subscriptions(service: { events?: Record<string, { sender?: string; key
   }))
 }
 
+function routesOf(service: Record<string, unknown>): Route[] {
+  return Object.entries((service.routes ?? {}) as Record<string, { path: string; public?: boolean }>).map(([id, r]) => ({
+    id,
+    path: r.path,
+    public: r.public === true,
+  }))
+}
+
 /** Ledger records in either store: objects with scope, key and status. */
 function records(): unknown[] {
   const found: unknown[] = []
@@ -118,6 +126,7 @@ const server = new PlatformServer({
   workspace: config.workspace,
   app: config.app,
   subscriptions: subscriptions(service),
+  routes: routesOf(service),
   redelivery: config.redelivery,
   onChange: scheduleSave,
   onEvent: (attempt: DeliveryAttempt) => say({ kind: 'delivery', ...attempt }),
@@ -164,6 +173,7 @@ const server = new PlatformServer({
 async function start() {
   service = JSON.parse(readFileSync(config.serviceFile, 'utf8')) as Record<string, unknown>
   server.subscriptions = subscriptions(service)
+  server.routes = routesOf(service)
   const running = await bootApp({
     nodeDir: config.nodeDir,
     entry: config.entry,
