@@ -163,15 +163,14 @@ def test_redelivery_clean_start_rebuild_and_errors(tmp_path: Path, gen_cache: Pa
     app = _app(tmp_path, gen_cache, "vbase")
     handler = app / "node/events/orderStatusUpdated.ts"
     source = handler.read_text()
-    marker = "ctx.vtex.logger.info({ message: 'orderStatusUpdated.process', ...logFields(payload) })"
+    marker = (
+        "ctx.vtex.logger.info({ message: 'orderStatusUpdated.process', ...logFields(payload) })"
+    )
     assert marker in source
     # The side effect fails twice, then works: the broker redelivers until it answers 2xx.
-    flaky = (
-        "let calls = 0\n"
-        + source.replace(
-            marker,
-            marker + "\n  if (++calls <= 2) throw new Error('partner down')",
-        )
+    flaky = "let calls = 0\n" + source.replace(
+        marker,
+        marker + "\n  if (++calls <= 2) throw new Error('partner down')",
     )
     handler.write_text(flaky)
     port = free_port()
