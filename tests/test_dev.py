@@ -257,3 +257,51 @@ def test_hand_written_app_runs_under_dev(tmp_path: Path, gen_cache: Path) -> Non
         assert status == 200 and sent == {"skuId": "1", "notified": ["ana@example.com"]}
     finally:
         dev.stop()
+
+
+def _run_it_locally(readme: str) -> list[list[str]]:
+    """The shell blocks of the README's "Run it locally" section, as lists of commands."""
+    section = readme.split("### Run it locally", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
+    blocks = section.split("```sh\n")[1:]
+    return [[line for line in block.split("```", 1)[0].splitlines() if line] for block in blocks]
+
+
+@pytest.mark.node
+@pytest.mark.parametrize("store", ["vbase", "masterdata"])
+def test_readme_run_it_locally_and_the_e2e_suite(
+    tmp_path: Path, gen_cache: Path, store: str
+) -> None:
+    app = _app(tmp_path, gen_cache, store)
+    e2e = subprocess.run(
+        ["npm", "run", "--silent", "test:e2e"],
+        cwd=app / "node",
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert e2e.returncode == 0, e2e.stdout + e2e.stderr
+    assert "Tests:       5 passed, 5 total" in e2e.stderr
+
+    start, commands = _run_it_locally((app / "README.md").read_text())
+    assert start == ["cd node && npm install && cd ..", "scaffold dev"]  # installed by _app
+    port = free_port()
+    dev = Dev(app, port)
+    job_id = ""
+    try:
+        dev.wait_for("ready: ")
+        for command in commands:
+            line = command.replace("7077", str(port)).replace("JOB_ID", job_id)
+            line = line.replace("scaffold ", f"{sys.executable} -m scaffold ", 1)
+            done = subprocess.run(
+                ["bash", "-c", line], cwd=app, capture_output=True, text=True, timeout=300
+            )
+            assert done.returncode == 0, f"{command}\n{done.stdout}{done.stderr}"
+            if "-X POST" in command:
+                job_id = json.loads(done.stdout)["jobId"]
+            if command.startswith("scaffold records --status failed"):
+                assert done.stdout.strip() == "no records with status failed"
+        url = f"http://127.0.0.1:{port}/local/dev/_v/order-sync/sync-items/jobs/{job_id}"
+        assert _wait_job(url)["status"] == "done"
+    finally:
+        dev.stop()
