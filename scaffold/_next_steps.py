@@ -6,6 +6,7 @@ list`` prints), so a path, a line number or a route is never a guess.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 from pathlib import Path
@@ -43,10 +44,28 @@ def workspace_note(sender: str | None) -> str | None:
     return None
 
 
-def curl(path: str, method: str, body: str | None) -> str:
-    """A copy-paste ``curl`` call of a private route of a linked app."""
-    parts = [f"curl -X {method}", f'"https://$WORKSPACE--$ACCOUNT.myvtex.com{path}"']
-    parts.append('-H "VtexIdclientAutCookie: $(vtex local token)"')
+# The job routes admit API keys (their `policies`): an API key logs in for a token first.
+LOGIN = (
+    'get a token for an API key (the job routes admit API keys; README.md, "Call the '
+    'routes"): TOKEN=$(curl -s -X POST "https://$ACCOUNT.myvtex.com/api/vtexid/apptoken/login" '
+    "-H 'Content-Type: application/json' "
+    '-d "{\\"appkey\\": \\"$APP_KEY\\", \\"apptoken\\": \\"$APP_TOKEN\\"}" | jq -r .token)'
+)
+
+
+def private_url(root: Path, app_id: str, path: str) -> str:
+    """Where VTEX serves a private route of a linked app (``"public": false``)."""
+    try:
+        manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+        major = str(manifest.get("version", "0")).split(".", 1)[0] or "0"
+    except (OSError, ValueError, AttributeError):
+        major = "0"
+    return f"https://app.io.vtex.com/{app_id}/v{major}/$ACCOUNT/$WORKSPACE{path}"
+
+
+def curl(url: str, method: str, body: str | None) -> str:
+    """A copy-paste ``curl`` call of a private route, with the API key's token."""
+    parts = [f"curl -X {method}", f'"{url}"', '-H "VtexIdclientAutCookie: $TOKEN"']
     if body is not None:
         parts.append("-H 'Content-Type: application/json' -d " + shlex.quote(body))
     return " ".join(parts)
@@ -89,18 +108,20 @@ def _handler_lines(item: Item, prefix: str) -> list[str]:
     return lines
 
 
-def _route_lines(inv: Inventory, worker: str) -> list[str]:
+def _route_lines(root: Path, inv: Inventory, worker: str) -> list[str]:
     lines = []
     for route in inv.of("route"):
         if not route.path or not route.id.startswith(worker):
             continue
-        if "POST" in route.methods:
+        url = private_url(root, inv.app_id, route.path.replace(":jobId", "$JOB_ID"))
+        if "POST" in route.methods and route.id.endswith("Redrive"):
+            lines.append(f"re-drive stuck jobs (by hand or a scheduler): {curl(url, 'POST', None)}")
+        elif "POST" in route.methods:
             body = '{"itemIds": ["sku-1", "sku-2"]}'
-            lines.append(f"trigger it: {curl(route.path, 'POST', body)}")
+            lines.append(f"trigger it: {curl(url, 'POST', body)}")
         elif "GET" in route.methods:
-            path = route.path.replace(":jobId", "$JOB_ID")
-            lines.append(f"follow the job: {curl(path, 'GET', None)}")
-    return lines
+            lines.append(f"follow the job: {curl(url, 'GET', None)}")
+    return [LOGIN, *lines] if lines else []
 
 
 def after_new(dest: Path, example: bool) -> list[str]:
@@ -126,20 +147,20 @@ def after_new(dest: Path, example: bool) -> list[str]:
         for item in inv.of("event", "worker"):
             lines += _handler_lines(item, _prefix(dest))
         for item in inv.of("worker"):
-            lines += _route_lines(inv, item.id)
+            lines += _route_lines(dest, inv, item.id)
     else:
         lines.append("add handlers: scaffold add-event NAME, scaffold add-worker NAME")
     lines.append("see the wiring: scaffold list, scaffold graph; lint: scaffold check")
     return lines
 
 
-def _added_handler(inv: Inventory, ident: str, prefix: str) -> list[str]:
+def _added_handler(root: Path, inv: Inventory, ident: str, prefix: str) -> list[str]:
     item = next((i for i in inv.of("event", "worker") if i.id == ident), None)
     if item is None:
         return []
     lines = _handler_lines(item, prefix)
     if item.kind == "worker":
-        lines += _route_lines(inv, item.id)
+        lines += _route_lines(root, inv, item.id)
         if not any(r.id.startswith(item.id) for r in inv.of("route")):
             pubs = [p.id for p in inv.of("publisher") if set(p.topics) & set(item.topics)]
             if pubs:
@@ -178,7 +199,7 @@ def after_edit(result: Any) -> list[str]:
             return []
     lines: list[str] = []
     if result.command in {"add-event", "add-worker"}:
-        lines += _added_handler(inv, result.name, _prefix(root))
+        lines += _added_handler(root, inv, result.name, _prefix(root))
     elif result.command == "add-publisher":
         lines += _added_publisher(inv, result.name)
     if result.command.startswith("add-"):

@@ -43,6 +43,31 @@ CLIENT_POLICIES: dict[str, tuple[str, str]] = {
 }
 
 
+# Who may call the job routes. A private route (`"public": false`) is served at
+# https://app.io.vtex.com/<vendor>.<name>/v<major>/<account>/<workspace><path> and, with no
+# resource-based `policies`, admits no one (VTEX: "Controlling access to app resources").
+# The routes admit API keys (an integration logs in with its key, then sends the token as
+# `VtexIdclientAutCookie`); the re-drive route also VTEX's scheduler app.
+API_KEY_PRINCIPAL = "vrn:vtex.vtex-id:*:*:*:user/vtexappkey-*"
+SCHEDULER_PRINCIPAL = "vrn:apps:*:*:*:app/vtex.scheduler@*"
+
+
+def private_route(path: str, action: str, *, scheduler: bool = False) -> dict[str, Any]:
+    """Return the service.json declaration of a private route and who may call it.
+
+    Args:
+        path: The route's path.
+        action: The lowercase HTTP method the policy allows (``post``, ``get``).
+        scheduler: Also admit VTEX's scheduler app (for routes called on a schedule).
+
+    Returns:
+        The declaration (a fresh object).
+    """
+    principals = [API_KEY_PRINCIPAL, *([SCHEDULER_PRINCIPAL] if scheduler else [])]
+    policy = {"effect": "allow", "actions": [action], "principals": principals}
+    return {"path": path, "public": False, "policies": [policy]}
+
+
 def store_policies(store: Store) -> list[dict[str, Any]]:
     """Return the manifest policies a ledger store needs (fresh copies).
 

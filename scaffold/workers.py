@@ -82,7 +82,6 @@ def add_worker(
             f"{_vtex.SERVICE} already declares {ident!r} with {c.describe(declared[ident])}, not "
             f"this app's {topic}; pick another worker name"
         )
-    routes = {f"{ident}Jobs": "", f"{ident}Job": "/:jobId"} if route else {}
     variables = {
         **plan_publisher(
             edit,
@@ -92,8 +91,8 @@ def add_worker(
         ),
         **_names.component_vars(ident, topic=topic, vendor=edit.app.vendor, app_name=edit.app.name),
     }
-    base = f"/_v/{edit.app.name}/{variables['handler_kebab']}/jobs"
-    wanted = {rid: {"path": base + suffix, "public": False} for rid, suffix in routes.items()}
+    base = f"/_v/{edit.app.name}/{variables['handler_kebab']}"
+    wanted = job_routes(ident, base) if route else {}
     in_map = _check_conflicts(edit, ident, wanted, declared)
     _plan_files(edit, ident, variables, batch=batch, route=route, declared=ident in declared)
     store = edit.ensure_support(store, routes=route)
@@ -107,6 +106,15 @@ def add_worker(
         edit.register("routes", route_id, f"node/routes/{ident}Jobs.ts")
     edit.add_policies([*_vtex.store_policies(store), _vtex.LOGS_POLICY, _vtex.FIRE_POLICY])
     return edit.finish(dry_run=dry_run)
+
+
+def job_routes(ident: str, base: str) -> dict[str, dict[str, object]]:
+    """The service.json declarations of a batch worker's routes (see routes/jobs.ts.jinja)."""
+    return {
+        f"{ident}Jobs": _vtex.private_route(f"{base}/jobs", "post"),
+        f"{ident}Job": _vtex.private_route(f"{base}/jobs/:jobId", "get"),
+        f"{ident}Redrive": _vtex.private_route(f"{base}/redrive", "post", scheduler=True),
+    }
 
 
 def _check_conflicts(
@@ -202,7 +210,7 @@ def remove_worker(start: Path, name: str, *, dry_run: bool = False) -> Result:
     topic = topics[0] if topics else default_topic(ident)
     edit.drop_handler("events", ident, module)
     routes_module = f"node/routes/{ident}Jobs.ts"
-    for route_id in (f"{ident}Jobs", f"{ident}Job"):
+    for route_id in job_routes(ident, ""):
         edit.drop_handler("routes", route_id, routes_module)
     base = _names.component_vars(ident, topic=topic, vendor=edit.app.vendor, app_name=edit.app.name)
     kinds = [{**base, "kind": kind} for kind in ("job", "single")]

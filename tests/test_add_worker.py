@@ -41,11 +41,21 @@ def test_batch_worker_with_routes(app: Path) -> None:
     event = service["events"]["exportOrders"]
     assert event["sender"] == f"acme.{name}"
     assert event.get("topics", event.get("keys")) == ["export-orders-requested"]
+    # Private, with the policies that admit who the README says may call them.
+    api_keys = "vrn:vtex.vtex-id:*:*:*:user/vtexappkey-*"
     assert service["routes"]["exportOrdersJobs"] == {
         "path": f"/_v/{name}/export-orders/jobs",
         "public": False,
+        "policies": [{"effect": "allow", "actions": ["post"], "principals": [api_keys]}],
     }
     assert service["routes"]["exportOrdersJob"]["path"].endswith("/jobs/:jobId")
+    assert service["routes"]["exportOrdersJob"]["policies"][0]["actions"] == ["get"]
+    redrive = service["routes"]["exportOrdersRedrive"]
+    assert redrive["path"] == f"/_v/{name}/export-orders/redrive"
+    assert redrive["policies"][0]["principals"] == [
+        api_keys,
+        "vrn:apps:*:*:*:app/vtex.scheduler@*",
+    ]
     policies = [
         p["name"] for p in json.loads(after["manifest.json"].decode("utf-8-sig"))["policies"]
     ]
@@ -67,7 +77,8 @@ def test_routes_join_one_import(tmp_path: Path, gen_cache: Path) -> None:
     app = make_app("generated", tmp_path / "app", gen_cache)
     add_worker(app, "export-orders")
     text = (app / "node/routes/index.ts").read_text()
-    assert "import { exportOrdersJobs, exportOrdersJob } from './exportOrdersJobs'" in text
+    names = "exportOrdersJobs, exportOrdersJob, exportOrdersRedrive"
+    assert f"import {{ {names} }} from './exportOrdersJobs'" in text
 
 
 def test_single_worker(tmp_path: Path, gen_cache: Path) -> None:

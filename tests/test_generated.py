@@ -13,6 +13,7 @@ import re
 import shutil
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -227,26 +228,183 @@ def test_generated_app_typechecks_and_its_tests_pass(tmp_path: Path, variant: st
     assert int(summary.group(2)) >= (30 if VARIANTS[variant].example else 7)
 
 
+LEDGER = "support/processing.ts"
+WORKER = "workers/syncItems.ts"
+ROUTES = "routes/syncItemsJobs.ts"
+
+
+class Mutation(NamedTuple):
+    """A defect put into a generated app; its own `npm test` must catch it."""
+
+    variant: str
+    file: str
+    old: str
+    new: str
+    tests: str  # the jest path pattern to run
+    failing_test: str  # the title of a test that must fail
+
+
 MUTATIONS = {
     # Let 'done' and 'busy' units run again, as a handler without a claim would.
-    "no-claim": (
+    "no-claim": Mutation(
         "vbase-example",
+        LEDGER,
         "if (claimed.outcome !== 'claimed') {",
         "if (claimed.outcome !== 'claimed' && (claimed.outcome as string) === 'never') {",
+        "orderStatusUpdated",
         "does not run it again on an immediate redelivery",
     ),
     # The SDK's default: every GET answered once per client (the bug of issue 7).
-    "memoized-vbase": (
+    "memoized-vbase": Mutation(
         "vbase-example",
+        LEDGER,
         "memoizable: false",
         "memoizable: true",
+        "orderStatusUpdated",
         "runs the side effect once on the first delivery and records done",
     ),
-    "memoized-masterdata": (
+    "memoized-masterdata": Mutation(
         "masterdata-example",
+        LEDGER,
         "memoizable: false",
         "memoizable: true",
+        "orderStatusUpdated",
         "runs the side effect once on the first delivery and records done",
+    ),
+    # The SDK's single-flight map: a read joins another delivery's older in-flight read.
+    "single-flight-vbase": Mutation(
+        "vbase-example",
+        LEDGER,
+        "vbase(ctx).readFresh<ProcessingRecord<D>>(BUCKET, path)",
+        "vbase(ctx).getRawJSON<ProcessingRecord<D> | null>(BUCKET, path, true)",
+        "processing",
+        "reads fresh while another delivery's older read of the same record is in flight",
+    ),
+    # A state change that checks the status but not whose claim it is.
+    "no-owner-check": Mutation(
+        "vbase-example",
+        LEDGER,
+        "if (current?.record.owner !== owner || current.record.status !== 'processing') {",
+        "if ((current?.record.owner !== owner && Date.now() < 0) || "
+        "current?.record.status !== 'processing') {",
+        "processing",
+        "refuses a late state change while the taker holds the claim (owner, not only status)",
+    ),
+    # Writes that carry no new rev: a landed write whose answers were lost looks foreign.
+    "no-rev-vbase": Mutation(
+        "vbase-example",
+        LEDGER,
+        "const next = { ...change(current.record, nowIso()), rev }",
+        "const next = change(current.record, nowIso())",
+        "processing",
+        "recognizes its own write that landed though every answer was lost (rev), instead of a "
+        "lost claim",
+    ),
+    "no-rev-masterdata": Mutation(
+        "masterdata-example",
+        LEDGER,
+        "rev: record.rev ?? null,",
+        "rev: null,",
+        "processing",
+        "recognizes its own write that landed though every answer was lost (rev), instead of a "
+        "lost claim",
+    ),
+    # A unit released back to `queued` again and again is never capped.
+    "no-requeue-cap": Mutation(
+        "vbase-example",
+        LEDGER,
+        "// Released by earlier runs (a job with items left): those runs count too.\n"
+        "      return record.attempts >= maxAttempts ? stop('exhausted') : { kind: 'claim' }",
+        "return { kind: 'claim' }",
+        "processing",
+        "caps a unit that is released back to queued again and again (a re-queued job)",
+    ),
+    # A partner's 4xx becomes the event's answer, which the broker need not redeliver.
+    "4xx-answer": Mutation(
+        "vbase-example",
+        LEDGER,
+        "status >= 500 && status <= 599 ? status : 500",
+        "status >= 400 && status <= 599 ? status : 500",
+        "orderStatusUpdated",
+        "answers a partner 4xx with 500 so the event comes back, keeping the 4xx in the record",
+    ),
+    "lease-lost-409": Mutation(
+        "masterdata-example",
+        LEDGER,
+        "(lease expired)`, 500, 'error')",
+        "(lease expired)`, 409, 'error')",
+        "processing",
+        "answers a partner's 4xx with a 5xx (redelivered) and keeps the real status in the record",
+    ),
+    "no-permanent-error": Mutation(
+        "masterdata-example",
+        LEDGER,
+        "if (error instanceof PermanentError) {",
+        "if (error instanceof PermanentError && Date.now() < 0) {",
+        "orderStatusUpdated",
+        "records a PermanentError as rejected and resolves, so the event is not delivered again",
+    ),
+    "no-backoff": Mutation(
+        "vbase-example",
+        LEDGER,
+        "return record.notBefore && Date.parse(record.notBefore) > Date.now() ? stop('busy') : "
+        "{ kind: 'claim' }",
+        "return { kind: 'claim' }",
+        "processing",
+        "backs off: a failed unit is busy until its retry is due, spends no attempt meanwhile, "
+        "and the delay grows",
+    ),
+    "409-not-a-conflict": Mutation(
+        "vbase-example",
+        LEDGER,
+        "errorStatus(error) === 412 || errorStatus(error) === 409",
+        "errorStatus(error) === 412 || errorStatus(error) === 412",
+        "processing",
+        "treats a 409 on a compare-and-set like a 412: reads again and decides again",
+    ),
+    # A malformed event ends the live job it names.
+    "reject-overwrites": Mutation(
+        "masterdata-example",
+        LEDGER,
+        "(current) => current === null,",
+        "(current) => current?.status !== 'rejected' && current?.status !== 'done',",
+        "processing",
+        "records an unknown unit as rejected but never replaces an existing record",
+    ),
+    "reject-by-named-job": Mutation(
+        "vbase-example",
+        WORKER,
+        "const key = payloadFingerprint(body)",
+        "const key = isItemId((body as { jobId?: unknown } | null)?.jobId) ? "
+        "String((body as { jobId: string }).jobId) : payloadFingerprint(body)",
+        "workers/syncItems",
+        "rejects an invalid or oversized payload without doing any work",
+    ),
+    # Two POSTs with one Idempotency-Key and other items both accepted.
+    "enqueue-unconfirmed": Mutation(
+        "masterdata-example",
+        LEDGER,
+        "    if (confirmed) return confirmed\n",
+        "    if (confirmed || !confirmed) return next\n",
+        "routes/syncItemsJobs",
+        "of two concurrent POSTs with one Idempotency-Key and different items, only one is "
+        "accepted",
+    ),
+    "items-order-sensitive": Mutation(
+        "vbase-example",
+        ROUTES,
+        "return a.every((id) => wanted.has(id))",
+        "return a.every((id, i) => wanted.has(id) && id === b[i])",
+        "routes/syncItemsJobs",
+        "answers the same job for a retried POST with the same Idempotency-Key",
+    ),
+    "status-url-not-served": Mutation(
+        "vbase-example",
+        ROUTES,
+        "statusUrl: privateRouteUrl(ctx.vtex, syncItemsJobPath(jobId))",
+        "statusUrl: syncItemsJobPath(jobId)",
+        "routes/syncItemsJobs",
+        "answers 202 with a job id, records the job and publishes exactly one small event",
     ),
 }
 
@@ -254,18 +412,17 @@ MUTATIONS = {
 @pytest.mark.node
 @pytest.mark.parametrize("mutation", MUTATIONS)
 def test_generated_tests_can_fail(tmp_path: Path, mutation: str) -> None:
-    """Break the ledger: the app's own tests (real clients, HTTP model) must go red."""
-    variant, old, new, failing_test = MUTATIONS[mutation]
-    node_dir = render(tmp_path, variant) / "node"
-    ledger = node_dir / "support/processing.ts"
-    source = ledger.read_text()
-    broken = source.replace(old, new, 1)
-    assert broken != source
-    ledger.write_text(broken)
+    """Break the app: its own tests (real clients, HTTP model) must go red, by name."""
+    case = MUTATIONS[mutation]
+    node_dir = render(tmp_path, case.variant) / "node"
+    target = node_dir / case.file
+    source = target.read_text()
+    assert source.count(case.old) == 1, case.old
+    target.write_text(source.replace(case.old, case.new))
     nodeapp.ensure_node_modules(node_dir)
-    jest = nodeapp.run(node_dir, "npm", "test", "--silent", "--", "orderStatusUpdated")
+    jest = nodeapp.run(node_dir, "npm", "test", "--silent", "--", case.tests)
     assert jest.returncode != 0
-    assert f"› {failing_test}" in jest.stderr
+    assert f"› {case.failing_test}" in jest.stderr, jest.stderr[-3000:]
 
 
 @pytest.mark.parametrize("variant", ["vbase-minimal", "masterdata-example"])

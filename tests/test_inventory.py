@@ -46,6 +46,7 @@ def test_generated_app(tmp_path: Path, gen_cache: Path) -> None:
         "syncItems": ("worker", True, True),
         "syncItemsJobs": ("route", True, True),
         "syncItemsJob": ("route", True, True),
+        "syncItemsRedrive": ("route", True, True),
         "publishItemsSyncRequested": ("publisher", None, None),
     }
     event = items["orderStatusUpdated"]
@@ -58,6 +59,7 @@ def test_generated_app(tmp_path: Path, gen_cache: Path) -> None:
     assert items["syncItemsJobs"].path == "/_v/order-sync/sync-items/jobs"
     assert items["syncItemsJobs"].publishes == ("publishItemsSyncRequested",)
     assert items["syncItemsJob"].publishes == ()  # the status route only reads
+    assert items["syncItemsRedrive"].publishes == ("publishItemsSyncRequested",)
     assert items["publishItemsSyncRequested"].topics == ("items-sync-requested",)
     assert all(item.policies_ok for item in items.values())
 
@@ -67,6 +69,7 @@ def test_generated_app(tmp_path: Path, gen_cache: Path) -> None:
         ("app_vtex_orders_broadcast", "topic_order_status_updated"),
         ("topic_order_status_updated", "handler_orderStatusUpdated"),
         ("route_syncItemsJobs", "pub_publishItemsSyncRequested"),
+        ("route_syncItemsRedrive", "pub_publishItemsSyncRequested"),
         ("pub_publishItemsSyncRequested", "topic_items_sync_requested"),
         ("topic_items_sync_requested", "handler_syncItems"),
     }
@@ -96,6 +99,7 @@ def test_app_grown_with_every_add(tmp_path: Path, gen_cache: Path) -> None:
         "reindex": "worker",
         "exportOrdersJobs": "route",
         "exportOrdersJob": "route",
+        "exportOrdersRedrive": "route",
         "publishExportOrdersRequested": "publisher",
         "publishReindexRequested": "publisher",
         "publishItemChanged": "publisher",

@@ -57,11 +57,21 @@ def test_add_worker_gives_the_curl_calls_of_its_routes(
     assert result.exit_code == 0, result.output
     steps = next_steps(result.output)
     assert marker_line(app, steps).lstrip().startswith("// >>>")
+    # The URL the platform serves a private route at, with the token of an API key (the
+    # principal the routes' policies admit), and how to get that token.
+    private = "https://app.io.vtex.com/acme.order-sync/v0/$ACCOUNT/$WORKSPACE/_v/order-sync"
     (post,) = [s for s in steps if s.startswith("trigger it: curl -X POST")]
-    assert "/_v/order-sync/export-orders/jobs" in post
-    assert '-H "VtexIdclientAutCookie: $(vtex local token)"' in post
+    assert f'"{private}/export-orders/jobs"' in post
+    assert '-H "VtexIdclientAutCookie: $TOKEN"' in post
     assert '"itemIds"' in post
-    assert any(s.startswith("follow the job: curl -X GET") and "$JOB_ID" in s for s in steps)
+    assert any(
+        s.startswith("follow the job: curl -X GET") and f"{private}/export-orders/jobs/$JOB_ID" in s
+        for s in steps
+    )
+    assert any(s.startswith("re-drive stuck jobs") and "/export-orders/redrive" in s for s in steps)
+    (login,) = [s for s in steps if s.startswith("get a token for an API key")]
+    assert "/api/vtexid/apptoken/login" in login and "TOKEN=$(" in login
+    assert not any("myvtex.com/_v/" in s for s in steps)
     single = runner.invoke(
         cli, ["add-worker", "reindex", "--no-batch", "--no-route", "-C", str(app)]
     )

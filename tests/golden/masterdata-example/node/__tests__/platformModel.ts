@@ -168,6 +168,7 @@ export class PlatformModel {
   private readonly beforeHooks: Hook[] = []
   private readonly afterHooks: Hook[] = []
   private readonly faults: Array<(request: ModelRequest) => number | undefined> = []
+  private readonly losses: Array<(request: ModelRequest) => boolean> = []
 
   /** Hold or observe requests before they are applied. */
   public before(hook: Hook) {
@@ -184,6 +185,13 @@ export class PlatformModel {
     this.faults.push(status)
   }
 
+  /** Apply matching requests, then lose their answer: the router in front of the service
+   * gave up waiting and answers 504, though the request landed (the SDK retries a PUT on a
+   * 5xx, not a PATCH). */
+  public loseAnswer(match: (request: ModelRequest) => boolean) {
+    this.losses.push(match)
+  }
+
   public async answer(request: ModelRequest): Promise<Reply> {
     for (const hook of this.beforeHooks) await hook(request)
     this.requests.push(request)
@@ -193,7 +201,7 @@ export class PlatformModel {
     }
     const reply = this[request.service].handle(request)
     for (const hook of this.afterHooks) await hook(request)
-    return reply
+    return this.losses.some((lost) => lost(request)) ? [504, { message: 'upstream timed out' }] : reply
   }
 
   /** Everything stored, as text (to check what reached the stores). */

@@ -65,8 +65,10 @@ export type ProcessItem = (ctx: EventContext<Clients>, item: JobItem) => Promise
 
 // >>> Replace with the real per-item side effect (fetch the item, push it to a partner...).
 // The ledger skips an item already done or in progress; a throw marks only this item
-// failed, and the job is redelivered for it. Use `${jobId}:${itemId}` as the partner's
-// idempotency key where it takes one (see README.md, "Guarantees").
+// failed (retried after a backoff), and the job is redelivered for it; throw
+// PermanentError for an item that can never succeed (recorded `rejected`, not retried).
+// Use `${jobId}:${itemId}` as the partner's idempotency key where it takes one (see
+// README.md, "Guarantees").
 export const processItem: ProcessItem = async (ctx, { jobId, itemId }) => {
   ctx.vtex.logger.info({ message: 'syncItems.item', jobId, itemId })
 }
@@ -100,10 +102,12 @@ export function createSyncItemsHandler(work: ProcessItem) {
     const { logger } = ctx.vtex
 
     if (!isItemsSyncRequestedPayload(body)) {
+      // Keyed by the payload, never by the job id it names: a broken event must not end a
+      // live job (markRejected also never replaces an existing record).
+      const key = payloadFingerprint(body)
       const { jobId } = (body ?? {}) as { jobId?: unknown }
-      const key = isItemId(jobId) ? jobId : payloadFingerprint(body)
       await markRejected(ctx, JOBS_SCOPE, key, 'invalid items-sync-requested payload')
-      logger.warn({ message: 'syncItems.rejected', jobId: key })
+      logger.warn({ message: 'syncItems.rejected', key, ...(isItemId(jobId) ? { jobId } : {}) })
       return
     }
 

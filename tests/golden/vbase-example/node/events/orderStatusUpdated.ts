@@ -46,8 +46,10 @@ function logFields(payload: OrderStatusUpdatedPayload) {
 
 // >>> Replace with the real side effect (call a partner, update a record...). The ledger
 // skips it for a unit already done or in progress, records a throw as `failed` and lets the
-// platform retry. Two deliveries of one unit that race can both run it (see README.md,
-// "Guarantees"): pass keyOf(payload) to the partner as an idempotency key where it takes one.
+// platform retry (after a backoff); throw PermanentError for input that can never succeed
+// (recorded `rejected`, not retried). Two deliveries of one unit that race can both run it
+// (see README.md, "Guarantees"): pass keyOf(payload) to the partner as an idempotency key
+// where it takes one.
 export const processOrderStatusUpdated: OrderStatusUpdatedWork = async (ctx, payload) => {
   ctx.vtex.logger.info({ message: 'orderStatusUpdated.process', ...logFields(payload) })
 }

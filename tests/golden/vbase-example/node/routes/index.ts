@@ -1,7 +1,8 @@
-import { syncItemsJob, syncItemsJobs } from './syncItemsJobs'
+import { syncItemsJob, syncItemsJobs, syncItemsRedrive } from './syncItemsJobs'
 
 // Keys are route ids: each must equal a `routes` key in service.json.
 export const routes = {
   syncItemsJobs,
   syncItemsJob,
+  syncItemsRedrive,
 }

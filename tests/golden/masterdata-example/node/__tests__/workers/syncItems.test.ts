@@ -1,5 +1,15 @@
 import { advanceClock, createTestApp } from '../platform'
-import { BusyError, DEFAULT_LEASE_MS, DEFAULT_MAX_ATTEMPTS, claim, getRecord } from '../../support/processing'
+import {
+  BusyError,
+  DEFAULT_LEASE_MS,
+  DEFAULT_MAX_ATTEMPTS,
+  MAX_BACKOFF_MS,
+  claim,
+  enqueue,
+  getRecord,
+  payloadFingerprint,
+  retryDelay,
+} from '../../support/processing'
 import type { JobItem } from '../../workers/syncItems'
 import { JOBS_SCOPE, JOB_MAX_ATTEMPTS, createSyncItemsHandler, itemScope } from '../../workers/syncItems'
 
@@ -37,7 +47,13 @@ describe('syncItems worker', () => {
     })
 
     failing.clear()
-    await deliver(body) // the platform's redelivery
+    // A redelivery before b's retry is due does no work and spends no job attempt.
+    await expect(deliver(body)).rejects.toMatchObject({ status: 500 })
+    expect([calls('a'), calls('b'), calls('c')]).toEqual([1, 1, 1])
+    expect(await job('job-1')).toMatchObject({ status: 'queued', attempts: 1 })
+
+    advanceClock(retryDelay(1) + 1)
+    await deliver(body) // the platform's redelivery, after the backoff
     expect([calls('a'), calls('b'), calls('c')]).toEqual([1, 2, 1])
     expect(await job('job-1')).toMatchObject({ status: 'done', data: { summary: { total: 3, done: 3, failed: 0 } } })
 
@@ -54,6 +70,7 @@ describe('syncItems worker', () => {
     const outcomes: string[] = []
     for (let run = 0; run < DEFAULT_MAX_ATTEMPTS + 2; run++) {
       outcomes.push(await deliver(body).then(() => 'resolved', () => 'threw'))
+      advanceClock(MAX_BACKOFF_MS + 1) // every retry is due by the next delivery
     }
 
     expect(outcomes.slice(0, DEFAULT_MAX_ATTEMPTS - 1)).toEqual(Array(DEFAULT_MAX_ATTEMPTS - 1).fill('threw'))
@@ -110,14 +127,27 @@ describe('syncItems worker', () => {
   })
 
   it('rejects an invalid or oversized payload without doing any work', async () => {
-    const { deliver, work, job } = setup()
+    const { deliver, work, job, ledger } = setup()
     const tooMany = { jobId: 'job-4', itemIds: Array.from({ length: 101 }, (_, i) => `item-${i}`) }
 
     await expect(deliver(tooMany)).resolves.toBeUndefined()
     await expect(deliver({ jobId: 'job-5', itemIds: [] })).resolves.toBeUndefined()
     await expect(deliver('not an object')).resolves.toBeUndefined()
     expect(work).not.toHaveBeenCalled()
-    expect(await job('job-4')).toMatchObject({ status: 'rejected' })
+    expect(await getRecord(ledger(), JOBS_SCOPE, payloadFingerprint(tooMany))).toMatchObject({ status: 'rejected' })
+    expect(await job('job-4')).toBeNull() // the job id a broken payload names is not trusted
+  })
+
+  it('leaves a live job alone when a malformed event names it, so the genuine delivery still runs', async () => {
+    const { deliver, calls, job, ledger } = setup()
+    await enqueue(ledger(), JOBS_SCOPE, 'job-7', { itemIds: ['a'] }) // accepted by the route
+
+    await expect(deliver({ jobId: 'job-7', itemIds: [] })).resolves.toBeUndefined()
+    expect(await job('job-7')).toMatchObject({ status: 'queued' })
+
+    await deliver({ jobId: 'job-7', itemIds: ['a'] })
+    expect(calls('a')).toBe(1)
+    expect(await job('job-7')).toMatchObject({ status: 'done' })
   })
 
   it('does a repeated item id once', async () => {

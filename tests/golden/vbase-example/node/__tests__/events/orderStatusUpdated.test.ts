@@ -1,7 +1,7 @@
 import { advanceClock, createTestApp, gate } from '../platform'
 import type { OrderStatusUpdatedPayload } from '../../events/orderStatusUpdated'
 import { ORDER_STATUS_UPDATED_SCOPE, createOrderStatusUpdatedHandler, keyOf } from '../../events/orderStatusUpdated'
-import { BusyError, DEFAULT_LEASE_MS, claim, getRecord, payloadFingerprint } from '../../support/processing'
+import { BusyError, DEFAULT_LEASE_MS, PermanentError, claim, getRecord, payloadFingerprint, retryDelay } from '../../support/processing'
 
 const payload: OrderStatusUpdatedPayload = {
   orderId: '1234567890-01',
@@ -54,7 +54,7 @@ describe('orderStatusUpdated', () => {
     expect(await record()).toMatchObject({ status: 'done', attempts: 1 })
   })
 
-  it('records a failure, rethrows it, runs again on the next delivery, then done (two runs)', async () => {
+  it('records a failure and rethrows it (5xx); an early redelivery waits (503) without an attempt; the next one runs', async () => {
     const { deliver, work, record } = setup()
     work.mockRejectedValueOnce(Object.assign(new Error('partner timeout'), { status: 504 }))
 
@@ -65,10 +65,33 @@ describe('orderStatusUpdated', () => {
       error: { message: 'partner timeout', status: 504 },
     })
 
+    await expect(deliver(payload)).rejects.toMatchObject({ status: 503, level: 'warn' })
+    expect(await record()).toMatchObject({ status: 'failed', attempts: 1 })
+
+    advanceClock(retryDelay(1) + 1)
     await deliver(payload)
     await deliver(payload)
     expect(work).toHaveBeenCalledTimes(2)
     expect(await record()).toMatchObject({ status: 'done', attempts: 2 })
+  })
+
+  it('answers a partner 4xx with 500 so the event comes back, keeping the 4xx in the record', async () => {
+    const { deliver, work, record } = setup()
+    work.mockRejectedValueOnce(Object.assign(new Error('rate limited'), { response: { status: 429 } }))
+
+    await expect(deliver(payload)).rejects.toMatchObject({ message: 'rate limited', status: 500 })
+    expect(await record()).toMatchObject({ status: 'failed', error: { message: 'rate limited', status: 429 } })
+  })
+
+  it('records a PermanentError as rejected and resolves, so the event is not delivered again', async () => {
+    const { deliver, work, record, logger } = setup()
+    work.mockRejectedValueOnce(new PermanentError('unknown order', 404))
+
+    await expect(deliver(payload)).resolves.toBeUndefined()
+    expect(await record()).toMatchObject({ status: 'rejected', error: { message: 'unknown order', status: 404 } })
+    await expect(deliver(payload)).resolves.toBeUndefined()
+    expect(work).toHaveBeenCalledTimes(1)
+    expect(logger.messages('warn')).toContain('ledger.rejected')
   })
 
   it('resolves an invalid payload without running anything, logging no body', async () => {

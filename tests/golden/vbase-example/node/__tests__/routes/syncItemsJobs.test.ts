@@ -1,7 +1,7 @@
-import { createTestApp } from '../platform'
+import { advanceClock, createTestApp } from '../platform'
 import { getRecord } from '../../support/processing'
 import { ITEMS_SYNC_REQUESTED } from '../../publishers/itemsSyncRequested'
-import { syncItemsJob, syncItemsJobs } from '../../routes/syncItemsJobs'
+import { REDRIVE_AFTER_MS, syncItemsJob, syncItemsJobs, syncItemsRedrive } from '../../routes/syncItemsJobs'
 import { JOBS_SCOPE, createSyncItemsHandler } from '../../workers/syncItems'
 
 const next = async () => undefined
@@ -16,7 +16,10 @@ describe('syncItems job routes', () => {
     expect(ctx.status).toBe(202)
     const { jobId, statusUrl } = ctx.body as { jobId: string; statusUrl: string }
     expect(jobId).toMatch(/^[0-9a-f-]{36}$/)
-    expect(statusUrl).toBe(`/_v/order-sync/sync-items/jobs/${jobId}`)
+    // Where VTEX serves a private route: app.io.vtex.com/<app>/v<major>/<account>/<workspace><path>.
+    expect(statusUrl).toBe(
+      `https://app.io.vtex.com/vtex.ledger-test/v0/testaccount/dev/_v/order-sync/sync-items/jobs/${jobId}`
+    )
     // Sent through the real Events client: '' as the app id means "as this app".
     expect(platform.events.sent).toEqual([
       { route: ITEMS_SYNC_REQUESTED, resource: '', message: { jobId, itemIds: ['sku-1', 'sku-2'] } },
@@ -37,13 +40,62 @@ describe('syncItems job routes', () => {
     await syncItemsJobs(otherKey, next)
     const reused = post(['c'])
     await syncItemsJobs(reused, next)
+    const reordered = post(['b', 'a'])
+    await syncItemsJobs(reordered, next)
 
     const firstId = (first.body as { jobId: string }).jobId
-    expect([first.status, again.status, otherKey.status, reused.status]).toEqual([202, 202, 202, 422])
+    expect([first.status, again.status, otherKey.status, reused.status, reordered.status]).toEqual([202, 202, 202, 422, 202])
     expect((again.body as { jobId: string }).jobId).toBe(firstId)
+    expect((reordered.body as { jobId: string }).jobId).toBe(firstId) // the same items in another order
     expect((otherKey.body as { jobId: string }).jobId).not.toBe(firstId)
-    // The retry re-published the queued job (the worker skips the duplicate): 3 events, 2 jobs.
+    // Each accepted POST of a queued job publishes it (the worker skips a duplicate): 4 events, 2 jobs.
+    expect(platform.events.sent).toHaveLength(4)
     expect(new Set(platform.events.sent.map((e) => (e.message as { jobId: string }).jobId)).size).toBe(2)
+  })
+
+  it('of two concurrent POSTs with one Idempotency-Key and different items, only one is accepted', async () => {
+    const { route, platform, ledger } = createTestApp()
+    for (let round = 0; round < 5; round++) {
+      const key = `race-${round}`
+      const post = (itemIds: string[]) => route({ method: 'POST', headers: { 'Idempotency-Key': key }, body: { itemIds } })
+      const a = post(['a'])
+      const b = post(['b'])
+      await Promise.all([syncItemsJobs(a, next), syncItemsJobs(b, next)])
+      expect([a.status, b.status].sort()).toEqual([202, 422])
+      const winner = a.status === 202 ? ['a'] : ['b']
+      const { jobId } = (a.status === 202 ? a.body : b.body) as { jobId: string }
+      expect(await getRecord(ledger(), JOBS_SCOPE, jobId)).toMatchObject({ data: { itemIds: winner } })
+      expect(platform.events.sent.filter((e) => (e.message as { jobId: string }).jobId === jobId)).toEqual([
+        expect.objectContaining({ message: { jobId, itemIds: winner } }),
+      ])
+    }
+  })
+
+  it('re-drives a job nothing will redeliver: republishes it once it is stuck, and the worker finishes it', async () => {
+    const app = createTestApp()
+    const create = app.route({ method: 'POST', body: { itemIds: ['x', 'y'] } })
+    await syncItemsJobs(create, next)
+    const { jobId } = create.body as { jobId: string }
+    // The event is lost (or its redeliveries stopped): the job stays queued.
+
+    const early = app.route({ method: 'POST' })
+    await syncItemsRedrive(early, next)
+    expect(early).toMatchObject({ status: 200, body: { republished: [] } })
+
+    advanceClock(REDRIVE_AFTER_MS + 1)
+    const late = app.route({ method: 'POST' })
+    await syncItemsRedrive(late, next)
+    expect(late).toMatchObject({ status: 200, body: { republished: [jobId] } })
+    expect(app.platform.events.sent).toHaveLength(2)
+
+    const worker = createSyncItemsHandler(async () => undefined)
+    const { message, route: topic } = app.platform.events.sent[1]
+    await worker(app.event(message, { sender: 'acme.order-sync', key: topic }))
+    expect(await getRecord(app.ledger(), JOBS_SCOPE, jobId)).toMatchObject({ status: 'done' })
+
+    const after = app.route({ method: 'POST' })
+    await syncItemsRedrive(after, next)
+    expect(after).toMatchObject({ body: { republished: [] } }) // done jobs are left alone
   })
 
   it.each([
