@@ -178,6 +178,14 @@ def build_app(app: DevApp) -> Path:
     """
     out = app.state / "build"
     app.state.mkdir(parents=True, exist_ok=True)
+    # Sources as they were at the last good build: then even an incremental tsc (seconds
+    # to load the compiler and check the program) is not needed.
+    key = hashlib.sha256(json.dumps(sorted(sources_snapshot(app).items())).encode()).hexdigest()
+    stamp = app.state / "build.stamp"
+    built = [e for e in (out / "index.js", out / "node" / "index.js") if e.is_file()]
+    if built and stamp.is_file() and stamp.read_text() == key:
+        return built[0]
+    stamp.unlink(missing_ok=True)
     tsc = app.node / "node_modules" / "typescript" / "bin" / "tsc"
     done = subprocess.run(
         [
@@ -208,6 +216,7 @@ def build_app(app: DevApp) -> Path:
         raise CompileError(f"node/{first}{more}; fix it and save (or run `npm run lint` in node/)")
     for entry in (out / "index.js", out / "node" / "index.js"):
         if entry.is_file():
+            stamp.write_text(key)
             return entry
     raise CompileError(
         f"tsc wrote no index.js under {out}; does node/tsconfig.json include index.ts?"
