@@ -152,8 +152,11 @@ def test_dev_emit_route_worker_restart(tmp_path: Path, gen_cache: Path, store: s
         dev.wait_for("-> orderStatusUpdated attempt 1: 204")
         dev.drain()
         assert dev.count(SIDE_EFFECT) == 0, dev.output()
+        pids = dev.status()
     finally:
-        dev.stop(signal.SIGTERM)
+        code = dev.stop(signal.SIGTERM)
+    assert code == 0
+    assert not alive(pids["pid"]) and not alive(pids["appPid"])
     after = scaffold("records", "--port", str(port), cwd=app)
     assert after.returncode == 1 and "no scaffold dev answers" in after.stderr
 
@@ -232,8 +235,14 @@ def test_concurrent_duplicates_run_the_side_effect_once(tmp_path: Path, gen_cach
         assert len(finals) == 8
         dev.drain(2)
         assert dev.count(SIDE_EFFECT) == 1, dev.output()
+        pids = dev.status()
     finally:
-        dev.stop()
+        # Killed outright (no chance to clean up): the node side sees its stdin close.
+        dev.stop(signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while (alive(pids["pid"]) or alive(pids["appPid"])) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not alive(pids["pid"]) and not alive(pids["appPid"])
 
 
 @pytest.mark.node
