@@ -72,7 +72,9 @@ export interface Delivery {
   ok: boolean
 }
 
-const DEFAULT_REDELIVERY: Redelivery = { maxAttempts: 6, firstDelayMs: 200, maxDelayMs: 3000 }
+// About a minute in all: longer than the generated ledger's first backoff (10 s), so a unit
+// that failed once is retried within one `scaffold emit`.
+const DEFAULT_REDELIVERY: Redelivery = { maxAttempts: 8, firstDelayMs: 1000, maxDelayMs: 15_000 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
