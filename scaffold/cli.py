@@ -1,4 +1,7 @@
-"""Command-line interface: flags to API calls, output and exit codes. Nothing else."""
+"""Command-line interface: every command and flag, mapped to API calls; errors to exit codes.
+
+What each command prints is :mod:`scaffold._console`'s; the work is the core's. Nothing else.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +10,14 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from typer.core import TyperCommand
 
-from scaffold.errors import UserError
-
-if TYPE_CHECKING:
-    from scaffold._rules._base import Finding
+from scaffold import _console
+from scaffold._console import echo
+from scaffold.errors import UsageError, UserError
 
 app = typer.Typer(
     name="scaffold",
@@ -37,6 +39,54 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+# --- arguments and options several commands share (each defined once) -------------------
+
+AppPath = Annotated[
+    Path | None,
+    typer.Argument(
+        help="A folder inside the app (default: the current folder).",
+        metavar="DIR",
+        show_default=False,
+    ),
+]
+
+
+AppDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--dir",
+        "-C",
+        metavar="PATH",
+        help="The app root (default: the folder holding manifest.json, from here upward).",
+        show_default=False,
+    ),
+]
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", "-n", help="Print a diff of every change; write nothing.")
+]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Never prompt; missing values are errors.")]
+JsonOutput = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary.")]
+
+
+def _asked(metavar: str, help_text: str) -> Any:
+    """The NAME or TOPIC argument of an add-*/remove-* command, asked on a terminal if omitted."""
+    return typer.Argument(
+        metavar=metavar, help=f"{help_text} (asked on a terminal if omitted).", show_default=False
+    )
+
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        metavar="vbase|masterdata",
+        help="Ledger backend if the app has no ledger (node/support/processing.ts) yet.",
+        show_default=False,
+        autocompletion=lambda: ["vbase", "masterdata"],
+    ),
+]
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,20 +119,6 @@ class _Command(TyperCommand):
                     formatter.write_dl(rows)
 
 
-def use_color() -> bool:
-    """Colour only on a terminal, and never with NO_COLOR set or TERM=dumb."""
-    return (
-        sys.stdout.isatty()
-        and "NO_COLOR" not in os.environ
-        and os.environ.get("TERM", "") != "dumb"
-    )
-
-
-def echo(message: str = "", *, fg: str | None = None, err: bool = False) -> None:
-    """Print a line, coloured only when colour is wanted."""
-    typer.secho(message, fg=fg if use_color() else None, err=err)
-
-
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``error: message`` on stderr and return the exit to raise."""
     echo(f"error: {message}", fg="red", err=True)
@@ -93,7 +129,9 @@ ABORTED = "aborted, nothing was written"
 
 
 def user_errors(func: F) -> F:
-    """Turn a ``UserError`` into one line on stderr and exit 1.
+    """Turn a ``UserError`` into one line on stderr and its exit code: the one mapping.
+
+    Each error carries its code (``errors.py``: 1, or 2 for a usage error).
 
     Ctrl-C (``KeyboardInterrupt``) and Ctrl-D at a prompt (``EOFError``) are one behaviour:
     the same line and exit 130, since both mean "stop" and nothing was written yet (a signal
@@ -107,7 +145,7 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except UserError as error:
-            raise fail(str(error)) from None
+            raise fail(str(error), error.exit_code) from None
         except (KeyboardInterrupt, EOFError):
             raise fail(ABORTED, 130) from None
         except BrokenPipeError:
@@ -214,9 +252,7 @@ def new(
         bool, typer.Option("--dry-run", "-n", help="Show what would be written; write nothing.")
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder.")] = False,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="Print a machine-readable summary.")
-    ] = False,
+    json_output: JsonOutput = False,
 ) -> None:
     """Create a new VTEX IO events-and-workers app.
 
@@ -259,33 +295,23 @@ def new(
     result = new_.create_app(
         target, answers, force=force, dry_run=dry_run, confirm=confirm if interactive else None
     )
+    _note_development_build()
     if json_output:
-        typer.echo(new_.summary_json(result))
+        typer.echo(result.to_json())
         return
-    _report_new(result, list_created=not interactive)
+    _console.report_new(result, list_created=not interactive)
 
 
-def _report_new(result: Any, *, list_created: bool) -> None:
-    """Print what ``scaffold new`` wrote (or, with a dry run, the diffs it would write)."""
-    if result.dry_run:
-        for text in result.diff.values():
-            typer.echo(text, nl=False)
-    if list_created:
-        verb = "would create" if result.dry_run else "created"
-        for rel in result.created:
-            echo(f"  {verb} {rel}", fg="green")
-    for rel in result.overwritten:
-        echo(f"  {'would overwrite' if result.dry_run else 'overwrote'} {rel}", fg="yellow")
-    if result.dry_run:
-        echo(f"dry run: nothing written to {result.dest}")
-        return
-    from scaffold import _next_steps
+def _note_development_build() -> None:
+    """Say (on stderr) when the app records a template no release holds."""
+    from scaffold import _paths, _release
 
-    echo(f"\nCreated {result.answers.app_id} in {result.dest}", fg="green")
-    _print_next(_next_steps.after_new(result.dest, result.answers.example))
-
-
-_CHECK_SEVERITY_COLOR: dict[str, str | None] = {"error": "red", "warning": "yellow", "info": None}
+    history = _paths.template_history()
+    note = _release.development_note(
+        _release.version(), has_own_history=history is not None and history.is_dir()
+    )
+    if note:
+        _console.echo(f"note: {note}", fg="yellow", err=True)
 
 
 def _rule_list(values: list[str] | None) -> list[str]:
@@ -295,14 +321,7 @@ def _rule_list(values: list[str] | None) -> list[str]:
 @app.command(cls=_Command)
 @user_errors
 def check(
-    path: Annotated[
-        Path | None,
-        typer.Argument(
-            help="A folder inside the app (default: the current folder).",
-            metavar="DIR",
-            show_default=False,
-        ),
-    ] = None,
+    path: AppPath = None,
     output_format: Annotated[
         str,
         typer.Option(
@@ -359,7 +378,8 @@ def check(
       scaffold check --ignore deprecated-event-keys
       scaffold check --list-rules
 
-    Exit 1 when any error-level finding exists, 2 for an unknown rule or format, else 0.
+    Exit 1 when any error-level finding exists, 2 for an unknown rule or format or a
+    selection that leaves no rule, else 0.
     Every rule, with examples and fixes: `scaffold docs check`.
     """
     from scaffold import check as check_
@@ -367,107 +387,25 @@ def check(
 
     fmt = "json" if json_output else output_format.strip().lower()
     if fmt not in check_.FORMATS:
-        raise fail(f"unknown --format {output_format!r}: use one of {', '.join(check_.FORMATS)}", 2)
+        raise UsageError(
+            f"unknown --format {output_format!r}: use one of {', '.join(check_.FORMATS)}"
+        )
     if list_rules:
         typer.echo(check_.format_rules(as_json=fmt == "json"))
         return
     selected, ignored = _rule_list(select), _rule_list(ignore)
-    try:
-        check_.resolve_rules(selected, ignored)
-    except check_.UnknownRuleError as error:
-        raise fail(str(error), 2) from None
+    check_.resolve_rules(selected, ignored)  # unknown or no rule: a usage error, app or not
     root = find_app_root(path if path is not None else Path.cwd())
     if fix:
-        findings = _fixed(root, selected, ignored, dry_run=dry_run, quiet=fmt != "text")
+        from scaffold import fix as fix_
+
+        done, findings = fix_.fix_and_check(root, selected or None, ignored, dry_run=dry_run)
+        _console.report_fixes(done, dry_run=dry_run, quiet=fmt != "text")
     else:
-        findings = _checked(root, selected, ignored, use_cache=not no_cache)
-    _print_findings(fmt, findings, root)
+        findings = check_.check_cached(root, selected, ignored, use_cache=not no_cache)
+    _console.report_findings(fmt, findings, root)
     if check_.has_errors(findings):
         raise typer.Exit(1)
-
-
-def _checked(root: Path, select: list[str], ignore: list[str], *, use_cache: bool) -> list[Finding]:
-    """Check the app, or replay the cached result of an unchanged app (see _check_cache)."""
-    from scaffold import _check_cache
-    from scaffold import check as check_
-    from scaffold._release import version
-    from scaffold._rules._base import Finding
-
-    rules = check_.resolve_rules(select, ignore)
-    key = _check_cache.key(root, rules, version()) if use_cache else ""
-    cached = _check_cache.load(root, key) if use_cache else None
-    if cached is not None:
-        try:
-            return [Finding(**item) for item in cached]
-        except TypeError:
-            pass  # written by another version of Finding: check again
-    findings = check_.check_app(root, select=select or None, ignore=ignore)
-    if use_cache:
-        _check_cache.save(root, key, [f._asdict() for f in findings])
-    return findings
-
-
-def _fixed(
-    root: Path, select: list[str], ignore: list[str], *, dry_run: bool, quiet: bool
-) -> list[Finding]:
-    """Apply (or show) the certain fixes; return the findings that remain (or would)."""
-    from scaffold import check as check_
-    from scaffold._rules import fixes
-
-    findings = check_.check_app(root, select=select or None, ignore=ignore)
-    done = fixes.fix_app(root, findings, dry_run=dry_run)
-    if dry_run:
-        for text in done.result.diff.values():
-            typer.echo(text, nl=False, err=quiet)
-    verb = "would fix" if dry_run else "fixed"
-    for line in done.fixed:
-        echo(f"{verb} {line}", fg="green", err=quiet)
-    for line in done.skipped:
-        echo(f"not fixed: {line}", fg="yellow", err=quiet)
-    if dry_run or not done.fixed:
-        return findings
-    return check_.check_app(root, select=select or None, ignore=ignore)
-
-
-def _print_findings(fmt: str, findings: list[Finding], root: Path) -> None:
-    from scaffold import check as check_
-
-    if fmt == "json":
-        typer.echo(check_.format_json(findings))
-    elif fmt == "github":
-        if findings:
-            typer.echo(check_.format_github(findings, _repo_prefix(root)))
-    elif fmt == "sarif":
-        from scaffold._release import version
-
-        typer.echo(check_.format_sarif(findings, _repo_prefix(root), version()))
-    else:
-        for finding in findings:
-            echo(check_.format_finding(finding), fg=_CHECK_SEVERITY_COLOR[finding.severity])
-        for line in check_.format_summary(findings):
-            echo(line)
-
-
-def _repo_prefix(root: Path) -> str:
-    """The app root relative to the current folder (``apps/sync/``), or ``""``.
-
-    GitHub resolves annotation and SARIF paths from the repository root, where CI runs.
-    """
-    try:
-        rel = root.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        return ""
-    return "" if rel == Path() else rel.as_posix() + "/"
-
-
-AppPath = Annotated[
-    Path | None,
-    typer.Argument(
-        help="A folder inside the app (default: the current folder).",
-        metavar="DIR",
-        show_default=False,
-    ),
-]
 
 
 @app.command("list", cls=_Command)
@@ -530,38 +468,9 @@ def graph(
     from scaffold._project import find_app_root
 
     if fmt not in {"mermaid", "dot"}:
-        raise fail(f"invalid --format {fmt!r}: choose mermaid or dot", 2)
+        raise UsageError(f"invalid --format {fmt!r}: choose mermaid or dot")
     inv = inventory.read_app(find_app_root(path if path is not None else Path.cwd()))
     typer.echo(inventory.mermaid(inv) if fmt == "mermaid" else inventory.dot(inv), nl=False)
-
-
-# --- add-event, add-worker, add-publisher, remove-event ---------------------------------
-
-AppDir = Annotated[
-    Path | None,
-    typer.Option(
-        "--dir",
-        "-C",
-        metavar="PATH",
-        help="The app root (default: the folder holding manifest.json, from here upward).",
-        show_default=False,
-    ),
-]
-DryRun = Annotated[
-    bool, typer.Option("--dry-run", "-n", help="Print a diff of every change; write nothing.")
-]
-Yes = Annotated[bool, typer.Option("--yes", "-y", help="Never prompt; missing values are errors.")]
-JsonOutput = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary.")]
-StoreOption = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        metavar="vbase|masterdata",
-        help="Ledger backend if the app has no ledger (node/support/processing.ts) yet.",
-        show_default=False,
-        autocompletion=lambda: ["vbase", "masterdata"],
-    ),
-]
 
 
 def _missing(what: str, example: str, ask: Callable[[], Any], *, yes: bool) -> Any:
@@ -599,42 +508,6 @@ def _handler_name(
     return name
 
 
-def _report(result: Any, *, json_output: bool) -> None:
-    """Print what an editing command did: diffs (dry run), files, notes, next steps or JSON."""
-    if json_output:
-        typer.echo(result.to_json())
-        return
-    if result.dry_run:
-        for text in result.diff.values():
-            typer.echo(text, nl=False)
-    for note in result.notes:
-        echo(f"note: {note}", fg="yellow", err=True)
-    if result.unchanged:
-        echo(result.message)
-        return
-    prefix = "would " if result.dry_run else ""
-    for verb, files in (
-        ("create", result.created),
-        ("modify", result.modified),
-        ("delete", result.deleted),
-    ):
-        for rel in files:
-            echo(f"  {prefix}{verb} {rel}", fg="green" if verb == "create" else None)
-    if result.dry_run:
-        echo(f"dry run: nothing written to {result.root}")
-        return
-    from scaffold import _next_steps
-
-    _print_next(_next_steps.after_edit(result))
-
-
-def _print_next(lines: list[str]) -> None:
-    if lines:
-        echo("\nNext steps:")
-        for line in lines:
-            echo(f"  {line}")
-
-
 def _start(directory: Path | None) -> Path:
     return directory if directory is not None else Path.cwd()
 
@@ -644,11 +517,7 @@ def _start(directory: Path | None) -> Path:
 def add_event(
     name: Annotated[
         str | None,
-        typer.Argument(
-            metavar="NAME",
-            help="Handler name: kebab, snake or camel case (asked on a terminal if omitted).",
-            show_default=False,
-        ),
+        _asked("NAME", "Handler name: kebab, snake or camel case"),
     ] = None,
     sender: Annotated[
         str | None,
@@ -677,9 +546,9 @@ def add_event(
       scaffold add-event partner-update --sender acme.partner --topic a --topic b -C apps/x
       scaffold add-event                      # on a terminal: asks name, sender and topics
     """
-    from scaffold import _edit, _prompts, events
+    from scaffold import _prompts, _vtex, events
 
-    chosen = _edit.parse_store(store)
+    chosen = _vtex.parse_store(store)
     name = _handler_name(
         name,
         "handler",
@@ -698,7 +567,7 @@ def add_event(
     result = events.add_event(
         _start(directory), name, sender=sender, topics=topics, store=chosen, dry_run=dry_run
     )
-    _report(result, json_output=json_output)
+    _console.report_edit(result, json_output=json_output)
 
 
 @app.command("remove-event", cls=_Command)
@@ -706,11 +575,7 @@ def add_event(
 def remove_event(
     name: Annotated[
         str | None,
-        typer.Argument(
-            metavar="NAME",
-            help="Handler name, as given to add-event (asked on a terminal if omitted).",
-            show_default=False,
-        ),
+        _asked("NAME", "Handler name, as given to add-event"),
     ] = None,
     directory: AppDir = None,
     dry_run: DryRun = False,
@@ -739,7 +604,7 @@ def remove_event(
         json_output=json_output,
     )
     result = events.remove_event(_start(directory), name, dry_run=dry_run)
-    _report(result, json_output=json_output)
+    _console.report_edit(result, json_output=json_output)
 
 
 @app.command("add-worker", cls=_Command)
@@ -747,11 +612,7 @@ def remove_event(
 def add_worker(
     name: Annotated[
         str | None,
-        typer.Argument(
-            metavar="NAME",
-            help="Worker name: kebab, snake or camel case (asked on a terminal if omitted).",
-            show_default=False,
-        ),
+        _asked("NAME", "Worker name: kebab, snake or camel case"),
     ] = None,
     topic: Annotated[
         str | None,
@@ -790,7 +651,7 @@ def add_worker(
       scaffold add-worker sync-items --topic items-sync-requested --no-route
       scaffold add-worker reindex-product --no-batch --no-route   # one { id } per event
     """
-    from scaffold import _edit, workers
+    from scaffold import _vtex, workers
 
     name = _handler_name(
         name,
@@ -806,10 +667,10 @@ def add_worker(
         topic=topic,
         route=route,
         batch=batch,
-        store=_edit.parse_store(store),
+        store=_vtex.parse_store(store),
         dry_run=dry_run,
     )
-    _report(result, json_output=json_output)
+    _console.report_edit(result, json_output=json_output)
 
 
 @app.command("add-publisher", cls=_Command)
@@ -817,11 +678,7 @@ def add_worker(
 def add_publisher(
     topic: Annotated[
         str | None,
-        typer.Argument(
-            metavar="TOPIC",
-            help="The app's own topic to publish (asked on a terminal if omitted).",
-            show_default=False,
-        ),
+        _asked("TOPIC", "The app's own topic to publish"),
     ] = None,
     store: StoreOption = None,
     directory: AppDir = None,
@@ -836,7 +693,7 @@ def add_publisher(
       scaffold add-publisher item-changed
       scaffold add-publisher item-changed -n --json
     """
-    from scaffold import _edit, _prompts, publishers
+    from scaffold import _prompts, _vtex, publishers
 
     if topic is None:
         topic = _missing(
@@ -846,9 +703,9 @@ def add_publisher(
             yes=yes,
         )
     result = publishers.add_publisher(
-        _start(directory), topic, store=_edit.parse_store(store), dry_run=dry_run
+        _start(directory), topic, store=_vtex.parse_store(store), dry_run=dry_run
     )
-    _report(result, json_output=json_output)
+    _console.report_edit(result, json_output=json_output)
 
 
 @app.command("remove-worker", cls=_Command)
@@ -856,11 +713,7 @@ def add_publisher(
 def remove_worker(
     name: Annotated[
         str | None,
-        typer.Argument(
-            metavar="NAME",
-            help="Worker name, as given to add-worker (asked on a terminal if omitted).",
-            show_default=False,
-        ),
+        _asked("NAME", "Worker name, as given to add-worker"),
     ] = None,
     directory: AppDir = None,
     dry_run: DryRun = False,
@@ -885,7 +738,7 @@ def remove_worker(
         json_output=json_output,
     )
     result = workers.remove_worker(_start(directory), name, dry_run=dry_run)
-    _report(result, json_output=json_output)
+    _console.report_edit(result, json_output=json_output)
 
 
 @app.command("remove-publisher", cls=_Command)
@@ -893,11 +746,7 @@ def remove_worker(
 def remove_publisher(
     topic: Annotated[
         str | None,
-        typer.Argument(
-            metavar="TOPIC",
-            help="The topic, as given to add-publisher (asked on a terminal if omitted).",
-            show_default=False,
-        ),
+        _asked("TOPIC", "The topic, as given to add-publisher"),
     ] = None,
     directory: AppDir = None,
     dry_run: DryRun = False,
@@ -921,7 +770,7 @@ def remove_publisher(
             yes=yes,
         )
     result = publishers.remove_publisher(_start(directory), topic, dry_run=dry_run)
-    _report(result, json_output=json_output)
+    _console.report_edit(result, json_output=json_output)
 
 
 @app.command(cls=_Command)
@@ -958,14 +807,7 @@ def docs(
 @app.command(cls=_Command)
 @user_errors
 def update(
-    directory: Annotated[
-        Path | None,
-        typer.Argument(
-            help="A folder inside the app (default: the current folder).",
-            metavar="DIR",
-            show_default=False,
-        ),
-    ] = None,
+    directory: AppPath = None,
     to: Annotated[
         str | None,
         typer.Option(
@@ -977,8 +819,8 @@ def update(
         typer.Option(
             "--template",
             metavar="PATH_OR_URL",
-            help="Git repository of the template; a local clone works offline "
-            "(default: the _src_path in .copier-answers.yml).",
+            help="Git repository of the template, e.g. a fork or a clone (default: the "
+            "release history this scaffold carries; no network needed).",
         ),
     ] = None,
     dry_run: DryRun = False,
@@ -992,14 +834,16 @@ def update(
 
     \b
     Examples:
-      scaffold update                               # to the latest release, online
+      scaffold update                               # to this scaffold's release, offline
       scaffold update -n                            # show the diff first
       scaffold update --to 1.2.0
-      scaffold update --template ~/src/scaffold     # offline, from a local clone
+      scaffold update --template ~/src/my-fork      # from a fork or a clone
 
-    The app must be committed to git (a dirty tree is refused). Where the template and your
-    changes touch the same lines, the file gets conflict markers (<<<<<<< before updating,
-    >>>>>>> after updating) to resolve by hand; the exit code is then 1.
+    The versions are the releases this scaffold carries: `pip install -U vtex-io-scaffold`
+    first to reach newer ones. The app must be committed to git (a dirty tree is refused).
+    Where the template and your changes touch the same lines, the file gets conflict markers
+    (<<<<<<< before updating, >>>>>>> after updating) to resolve by hand; the exit code is
+    then 1.
     """
     from scaffold import update as update_
 
@@ -1011,45 +855,13 @@ def update(
         trust=trust,
     )
     if json_output:
-        typer.echo(update_.summary_json(result))
+        typer.echo(result.to_json())
     elif result.up_to_date:
         echo(f"up to date: {result.old} is the newest version in {result.template}")
     else:
-        _report_update(result)
+        _console.report_update(result)
     if result.conflicts:
         raise typer.Exit(1)
-
-
-def _report_update(result: Any) -> None:
-    """Print what ``scaffold update`` changed (or would) and where the conflicts are."""
-    if result.dry_run:
-        for text in result.diff.values():
-            typer.echo(text, nl=False)
-    prefix = "would " if result.dry_run else ""
-    for verb, files in (
-        ("create", result.created),
-        ("modify", result.modified),
-        ("delete", result.deleted),
-    ):
-        for rel in files:
-            echo(f"  {prefix}{verb} {rel}", fg="green" if verb == "create" else None)
-    for rel, line in result.conflicts:
-        echo(f"  {prefix}conflict {rel}:{line}", fg="red")
-    done = "would update" if result.dry_run else "updated"
-    echo(f"{done} {result.root} from {result.old} to {result.new}")
-    if result.conflicts:
-        files = len({rel for rel, _ in result.conflicts})
-        where = f"{len(result.conflicts)} conflict(s) in {files} file(s)"
-        echo(
-            f"{where} would need resolving: both you and the template changed those lines"
-            if result.dry_run
-            else f"{where}: keep what you want between <<<<<<< before updating and "
-            ">>>>>>> after updating, then commit",
-            fg="red",
-            err=True,
-        )
-    elif not result.dry_run:
-        echo("Review with `git diff`, run the tests, then commit.")
 
 
 PortOption = Annotated[
@@ -1111,75 +923,13 @@ def dev(
     try:
         session.start()
         for event in session.events():
-            _print_dev_event(event)
+            _console.print_dev_event(event)
         raise fail("the local platform stopped unexpectedly (see the lines above)")
     except KeyboardInterrupt:
         session.stop()
         echo("stopped", err=True)
     finally:
         session.stop()
-
-
-_LEVEL_COLOURS = {"error": "red", "warn": "yellow", "info": None, "debug": "bright_black"}
-
-
-def _print_dev_event(event: dict[str, Any]) -> None:
-    """One line per thing that happens under ``scaffold dev``."""
-    kind = event.get("kind")
-    if kind == "ready":
-        echo(f"ready: {event['url']}  (state in {event.get('state')})", fg="green")
-        for route in event.get("routes", []):
-            access = "public" if route.get("public") else "private"
-            echo(f"  route {route['id']} ({access}): {route['url']}")
-    elif kind == "app":
-        _print_app_line(str(event.get("line", "")))
-    elif kind == "delivery":
-        _print_delivery(event)
-    elif kind == "rebuild":
-        echo(f"changed: {', '.join(event.get('files', []))}; rebuilding")
-    elif kind == "restarted":
-        echo(f"restarted ({event.get('ms')} ms)", fg="green")
-    elif kind == "compile-error":
-        echo(f"error: {event.get('message')}; the previous build keeps running", fg="red")
-    elif kind == "exit":
-        echo(
-            f"error: the app's runtime exited ({event.get('code') or event.get('signal')}); "
-            "save a fix to restart it",
-            fg="red",
-        )
-
-
-def _print_app_line(line: str) -> None:
-    """A log entry of the app as ``level message {fields}``; other output dimmed."""
-    import json
-
-    try:
-        entry = json.loads(line)
-    except ValueError:
-        entry = None
-    if isinstance(entry, dict) and entry.get("__VTEX_IO_BILLING"):
-        return
-    if isinstance(entry, dict) and entry.get("__VTEX_IO_LOG"):
-        level = str(entry.get("level", "info"))
-        data = entry.get("data")
-        message = data.get("message") if isinstance(data, dict) else data
-        extra = {k: v for k, v in data.items() if k != "message"} if isinstance(data, dict) else {}
-        tail = f" {json.dumps(extra, separators=(',', ':'))}" if extra else ""
-        echo(f"{level:<5} {message}{tail}", fg=_LEVEL_COLOURS.get(level))
-    elif line.strip():
-        echo(f"      {line}", fg="bright_black")
-
-
-def _print_delivery(event: dict[str, Any]) -> None:
-    status = event.get("status")
-    ok = isinstance(status, int) and 200 <= status < 300
-    after = {"retry": f", again in {event.get('delayMs')} ms", "give-up": ", giving up"}
-    echo(
-        f"event {event.get('sender')}/{event.get('topic')} -> {event.get('handler')} "
-        f"attempt {event.get('attempt')}: {status or 'no answer'} ({event.get('ms')} ms)"
-        f"{after.get(str(event.get('next')), '')}",
-        fg="cyan" if ok else "yellow",
-    )
 
 
 @app.command(cls=_Command)
