@@ -24,12 +24,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from devrun import Dev, free_port, request, scaffold  # noqa: E402
 
 from scaffold.new import AppAnswers, create_app  # noqa: E402
 from tests import nodeapp  # noqa: E402
+from tests.devrun import Dev, free_port, request, scaffold  # noqa: E402
 
 PING = """
 import type { EventContext, IOClients } from '@vtex/api'

@@ -206,7 +206,7 @@ def detect_store(processing: bytes) -> Store | None:
     # The ledger builds its own client (`new MasterData(`); older ledgers used ctx.clients.
     if b"new MasterData(" in processing or b"clients.masterdata" in processing:
         return "masterdata"
-    if b"new VBase(" in processing or b"clients.vbase" in processing:
+    if any(s in processing for s in (b"new VBase(", b"extends VBase", b"clients.vbase")):
         return "vbase"
     return None
 

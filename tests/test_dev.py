@@ -17,9 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
-from devrun import Dev, alive, free_port, request, scaffold
-from helpers import make_app
-from nodeapp import ensure_node_modules
+
+from tests.devrun import Dev, alive, free_port, request, scaffold
+from tests.helpers import make_app
+from tests.nodeapp import ensure_node_modules
 
 ORDER = {
     "domain": "Marketplace",
