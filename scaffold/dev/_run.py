@@ -144,12 +144,17 @@ class DevSession:
         Raises:
             UserError: The node side could not start (``fatal``).
         """
+        checked = time.monotonic()
         while True:
             try:
                 line = self._lines.get(timeout=POLL_S)
             except queue.Empty:
-                if self.watch:
-                    yield from self._rebuild_if_changed()
+                line = ""
+            # Also while the app logs without pause: a change is seen within about POLL_S.
+            if self.watch and time.monotonic() - checked >= POLL_S:
+                yield from self._rebuild_if_changed()
+                checked = time.monotonic()
+            if line == "":
                 continue
             if line is None:
                 return
