@@ -32,7 +32,7 @@ def test_rule_ids_and_names_are_unique_and_documented() -> None:
     ids = [rule.id for rule in RULES]
     names = [rule.name for rule in RULES]
     assert len(set(ids)) == len(ids) and len(set(names)) == len(names)
-    doc = (Path(__file__).parents[1] / "docs" / "check.md").read_text()
+    doc = (Path(__file__).parents[2] / "docs" / "check.md").read_text()
     for rule in RULES:
         assert f"{rule.id} `{rule.name}`" in doc
 

@@ -18,9 +18,9 @@ from scaffold.check import check_app, resolve_rules
 from scaffold.cli import app
 from scaffold.errors import UsageError
 
-FIXTURES = Path(__file__).parent / "fixtures" / "check"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "check"
 Check = Callable[[_checks.Context], list[Finding]]
-DOC = Path(__file__).parents[1] / "docs" / "check.md"
+DOC = Path(__file__).parents[2] / "docs" / "check.md"
 
 
 def test_every_rule_names_a_check_and_the_fixable_ones_a_fixer() -> None:

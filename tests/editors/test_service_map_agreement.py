@@ -17,7 +17,7 @@ from scaffold._ts_edit import locate_events
 from scaffold.errors import ProjectError
 from scaffold.new import create_app
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 LAYOUTS = [p for p in sorted((FIXTURES / "apps").iterdir())] + [
     p for p in sorted((FIXTURES / "check").iterdir()) if (p / "node" / "index.ts").is_file()
 ]

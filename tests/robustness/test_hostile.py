@@ -4,8 +4,8 @@ Title and description are free text: they reach manifest.json (JSON), .copier-an
 (YAML), README.md and docs/README.md (Markdown). Each output is parsed by a real parser and
 must give back exactly what was typed, with no markup, HTML or template evaluation. Sender,
 topic and handler names reach TypeScript; the validators refuse anything but identifier-like
-text (tests/test_reliability.py), and the most unusual names they accept are compiled with tsc
-and run with jest here (node test).
+text (tests/robustness/test_reliability.py), and the most unusual names they accept are
+compiled with tsc and run with jest here (node test).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from scaffold.events import add_event
 from scaffold.publishers import add_publisher
 from scaffold.workers import add_worker
 
-APPS = Path(__file__).parent / "fixtures" / "apps"
+APPS = Path(__file__).parents[1] / "fixtures" / "apps"
 
 
 def errors(root: Path) -> list[str]:

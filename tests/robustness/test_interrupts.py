@@ -16,7 +16,7 @@ import pytest
 from tests.helpers import spawn_scaffold
 from tests.reliability import tree_state
 
-FIXTURE = Path(__file__).parent / "fixtures" / "apps" / "inline-semicolons"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "apps" / "inline-semicolons"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 KEYS = {"ctrl-c": "\x03", "ctrl-d": "\x04"}
 

@@ -10,7 +10,7 @@ import pytest
 from scaffold.check import RULES, check_app
 from tests.check_apps import make_app
 
-DOC = Path(__file__).parents[1] / "docs" / "check.md"
+DOC = Path(__file__).parents[2] / "docs" / "check.md"
 BLOCK = re.compile(
     r"^```(?P<lang>\w+) (?P<kind>wrong|right) (?P<rule>SC\d{3})(?: file=(?P<file>\S+))?\n"
     r"(?P<body>.*?)^```$",

@@ -9,7 +9,7 @@ import pytest
 
 from scaffold import _ts
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 TRICKY = [
     "a.b",

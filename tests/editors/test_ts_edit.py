@@ -18,7 +18,7 @@ from scaffold._ts_edit import (
 from scaffold.errors import ConflictError, ProjectError
 from tests.helpers import HOSTS, changed_lines, only_insertions
 
-APPS = Path(__file__).parent / "fixtures" / "apps"
+APPS = Path(__file__).parents[1] / "fixtures" / "apps"
 ALL_APPS = sorted(p.name for p in APPS.iterdir() if p.name not in HOSTS)  # source styles
 BOM = b"\xef\xbb\xbf"
 NEW = "node/events/paymentApproved.ts"

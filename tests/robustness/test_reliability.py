@@ -23,8 +23,8 @@ from scaffold.cli import app as cli
 from scaffold.publishers import add_publisher
 from tests.reliability import one_error_line, tree_state
 
-FIXTURE = Path(__file__).parent / "fixtures" / "apps" / "inline-semicolons"
-DOC = Path(__file__).parents[1] / "docs" / "reliability.md"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "apps" / "inline-semicolons"
+DOC = Path(__file__).parents[2] / "docs" / "reliability.md"
 
 Setup = Callable[[Path], None]  # given the work folder; the app is work/app
 
@@ -416,7 +416,8 @@ def test_every_row_has_a_test() -> None:
     rows = [line for line in text.splitlines() if line.startswith("| ") and "`tests/" in line]
     assert all(_ROW_TEST.search(row) for row in rows)
     for case in CASES:
-        assert f"tests/test_reliability.py::test_bad_input[{case.id}]" in referenced, case.id
+        row = f"tests/robustness/test_reliability.py::test_bad_input[{case.id}]"
+        assert row in referenced, case.id
 
 
 # --- every command, on every broken shape: never a traceback, never a half-written app ----------

@@ -1,6 +1,6 @@
 """``scaffold remove-worker``: the worker, its routes and publisher go; what was edited stays.
 
-Byte-for-byte undo of every add/remove pair, on every fixture, is tests/test_undo.py's.
+Byte-for-byte undo of every add/remove pair, on every fixture, is tests/commands/test_undo.py's.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from scaffold._service_json import topics_field
 from scaffold.errors import ProjectError
 from tests.helpers import HOSTS, changed_lines
 
-APPS = Path(__file__).parent / "fixtures" / "apps"
+APPS = Path(__file__).parents[1] / "fixtures" / "apps"
 ALL_APPS = sorted(p.name for p in APPS.iterdir() if p.name not in HOSTS)  # source styles
 
 EVENT = {"sender": "vtex.orders-broadcast", "topics": ["payment-approved"]}

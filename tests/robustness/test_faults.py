@@ -26,8 +26,8 @@ from typer.testing import CliRunner
 from scaffold.cli import app as cli
 from tests.reliability import one_error_line, tree_state
 
-FIXTURE = Path(__file__).parent / "fixtures" / "apps" / "inline-semicolons"
-ROOT = Path(__file__).parents[1]
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "apps" / "inline-semicolons"
+ROOT = Path(__file__).parents[2]
 ADD = ["add-event", "orderPaid", "--sender", "vtex.orders-broadcast", "--topic", "order-paid"]
 NOBODY = 65534
 

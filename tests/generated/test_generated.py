@@ -1,8 +1,8 @@
 """The app ``scaffold new`` renders: golden files, VTEX wiring rules, and its own toolchain.
 
 Golden files live in ``tests/golden/<variant>/``; after an intended template change,
-regenerate them with ``SCAFFOLD_UPDATE_GOLDEN=1 pytest tests/test_generated.py`` and review
-the diff like any other code change.
+regenerate them with ``SCAFFOLD_UPDATE_GOLDEN=1 pytest tests/generated/test_generated.py``
+and review the diff like any other code change.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from scaffold.new import create_app
 from tests import nodeapp
 from tests.helpers import snapshot, write_tree
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parents[1] / "golden"
 VARIANTS = {
     "vbase-example": AppAnswers("acme", "order-sync", "Order Sync", "Syncs orders.", "vbase", True),
     "masterdata-example": AppAnswers(
@@ -171,7 +171,7 @@ def test_answers_file_records_the_answers_repository_and_version(tmp_path: Path)
         "store": "masterdata",
         "example": False,
     }
-    pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
     assert answers["_src_path"] == pyproject["project"]["urls"]["Repository"]
     assert answers["_src_path"].startswith("https://")
     # The version that made the app: a release tag, or the commit of a development build.
@@ -184,7 +184,7 @@ def test_answers_file_records_the_answers_repository_and_version(tmp_path: Path)
     # Nothing machine-specific: no absolute path, nothing of this machine's folders.
     for value in answers.values():
         assert not re.match(r"[/~\\]|[A-Za-z]:", str(value)), value
-    for local in (str(tmp_path), sys.prefix, str(Path(__file__).parent.parent), "site-packages"):
+    for local in (str(tmp_path), sys.prefix, str(Path(__file__).parents[2]), "site-packages"):
         assert local not in text
 
 

@@ -17,7 +17,7 @@ from tests.helpers import FIXTURES, make_app
 
 pytestmark = pytest.mark.node
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parents[1]
 # pinned like the generated app's dependencies
 PARSER = {"mermaid": "11.4.1", "jsdom": "25.0.1", "@hpcc-js/wasm-graphviz": "1.29.2"}
 

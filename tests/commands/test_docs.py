@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from scaffold.cli import app as cli
 from tests.helpers import make_app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 RUNNABLE = {"sh", "bash", "shell", "console"}
 

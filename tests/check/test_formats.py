@@ -16,7 +16,7 @@ from scaffold.check import RULES, check_app, format_github, format_sarif
 from scaffold.cli import app
 from tests.check_apps import make_app
 
-REPO = Path(__file__).parents[1]
+REPO = Path(__file__).parents[2]
 BAD = """
 export async function handler(ctx: any) {
   ctx.clients.events.sendEvent('', 'x', { id: ctx.body.id })

@@ -20,7 +20,7 @@ from scaffold.publishers import add_publisher
 from scaffold.workers import add_worker
 from tests.helpers import FIXTURES, make_app
 
-CHECK_FIXTURES = Path(__file__).parent / "fixtures" / "check"
+CHECK_FIXTURES = Path(__file__).parents[1] / "fixtures" / "check"
 
 
 def by_id(inv: inventory.Inventory) -> dict[str, inventory.Item]:
