@@ -206,7 +206,8 @@ def detect_store(processing: bytes) -> Store | None:
     # The ledger builds its own client (`new MasterData(`); older ledgers used ctx.clients.
     if b"new MasterData(" in processing or b"clients.masterdata" in processing:
         return "masterdata"
-    if any(s in processing for s in (b"new VBase(", b"extends VBase", b"clients.vbase")):
+    # `extends VBase`: the ledger's VBase subclass (reads past the SDK's single-flight map).
+    if any(mark in processing for mark in (b"new VBase(", b"extends VBase", b"clients.vbase")):
         return "vbase"
     return None
 

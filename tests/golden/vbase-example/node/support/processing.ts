@@ -18,6 +18,7 @@
  *   too broken to run).
  * - getRecord, getRecords, stuckRecords: reads for status routes and the re-drive route.
  * - purgeRecords: cleanup, on a schedule.
+ * - payloadFingerprint, errorStatus, toProcessingError, sanitizeError, retryDelay: helpers.
  * Then the internals (decide, changeOwned, writeUnowned, confirm) and the store: a
  * `LedgerStore` with one backend, VBase (see "Storage backend" at the end).
  *
@@ -406,7 +407,8 @@ export async function getRecords<D = unknown>(
  * and not updated for `olderThanMs` (a job released for a redelivery that never came, or
  * whose event was lost), or `processing` with a lease expired `olderThanMs` ago (its replica
  * died). At most `limit`. A re-drive route publishes their event again; the ledger makes a
- * duplicate harmless.
+ * duplicate harmless. It reads the scope's records one by one (on Master Data: those its
+ * search finds by status), so keep finished ones purged.
  */
 export async function stuckRecords<D = unknown>(
   ctx: LedgerContext,

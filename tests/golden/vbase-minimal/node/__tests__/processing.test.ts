@@ -257,6 +257,24 @@ describe('processing ledger (vbase, real client)', () => {
     expect(await getRecord(ledger(), 's', 'k')).toMatchObject({ status: 'done', rev: record.rev })
   })
 
+  it('claims through a create whose every answer was lost: it landed, and its rev says it is ours', async () => {
+    const { ledger, platform } = createTestApp()
+    let lostWrites = 0
+    let losing = true
+    platform.before((request) => {
+      if (request.method === 'GET' && lostWrites > 0) losing = false // the read-back: answers flow again
+    })
+    platform.loseAnswer((request) => {
+      const lose = losing && request.method !== 'GET'
+      if (lose) lostWrites++
+      return lose
+    })
+    const result = await claim(ledger(), 's', 'k')
+    expect(lostWrites).toBeGreaterThanOrEqual(1)
+    expect(result).toMatchObject({ outcome: 'claimed', record: { status: 'processing', attempts: 1 } })
+    expect(await getRecord(ledger(), 's', 'k')).toMatchObject({ owner: result.record.owner })
+  })
+
   it('treats a 409 on a compare-and-set like a 412: reads again and decides again', async () => {
     const { ledger, platform } = createTestApp()
     const first = await claim(ledger(), 's', 'k')
