@@ -246,7 +246,7 @@ def test_concurrent_duplicates_run_the_side_effect_once(tmp_path: Path, gen_cach
 
 @pytest.mark.node
 def test_hand_written_app_runs_under_dev(tmp_path: Path, gen_cache: Path) -> None:
-    fixture = Path(__file__).parent / "fixtures" / "dev" / "stock-notify"
+    fixture = Path(__file__).parents[1] / "fixtures" / "dev" / "stock-notify"
     app = tmp_path / "stock-notify"
     shutil.copytree(fixture, app)
     generated = make_app("generated", tmp_path / "gen", gen_cache)
