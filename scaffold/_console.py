@@ -177,3 +177,65 @@ def _repo_prefix(root: Path) -> str:
     except ValueError:
         return ""
     return "" if rel == Path() else rel.as_posix() + "/"
+
+
+_LEVEL_COLOURS = {"error": "red", "warn": "yellow", "info": None, "debug": "bright_black"}
+
+
+def print_dev_event(event: dict[str, Any]) -> None:
+    """One line per thing that happens under ``scaffold dev``."""
+    kind = event.get("kind")
+    if kind == "ready":
+        echo(f"ready: {event['url']}  (state in {event.get('state')})", fg="green")
+        for route in event.get("routes", []):
+            access = "public" if route.get("public") else "private"
+            echo(f"  route {route['id']} ({access}): {route['url']}")
+    elif kind == "app":
+        _print_app_line(str(event.get("line", "")))
+    elif kind == "delivery":
+        _print_delivery(event)
+    elif kind == "rebuild":
+        echo(f"changed: {', '.join(event.get('files', []))}; rebuilding")
+    elif kind == "restarted":
+        echo(f"restarted ({event.get('ms')} ms)", fg="green")
+    elif kind == "compile-error":
+        echo(f"error: {event.get('message')}; the previous build keeps running", fg="red")
+    elif kind == "exit":
+        echo(
+            f"error: the app's runtime exited ({event.get('code') or event.get('signal')}); "
+            "save a fix to restart it",
+            fg="red",
+        )
+
+
+def _print_app_line(line: str) -> None:
+    """A log entry of the app as ``level message {fields}``; other output dimmed."""
+    import json
+
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        entry = None
+    if isinstance(entry, dict) and entry.get("__VTEX_IO_BILLING"):
+        return
+    if isinstance(entry, dict) and entry.get("__VTEX_IO_LOG"):
+        level = str(entry.get("level", "info"))
+        data = entry.get("data")
+        message = data.get("message") if isinstance(data, dict) else data
+        extra = {k: v for k, v in data.items() if k != "message"} if isinstance(data, dict) else {}
+        tail = f" {json.dumps(extra, separators=(',', ':'))}" if extra else ""
+        echo(f"{level:<5} {message}{tail}", fg=_LEVEL_COLOURS.get(level))
+    elif line.strip():
+        echo(f"      {line}", fg="bright_black")
+
+
+def _print_delivery(event: dict[str, Any]) -> None:
+    status = event.get("status")
+    ok = isinstance(status, int) and 200 <= status < 300
+    after = {"retry": f", again in {event.get('delayMs')} ms", "give-up": ", giving up"}
+    echo(
+        f"event {event.get('sender')}/{event.get('topic')} -> {event.get('handler')} "
+        f"attempt {event.get('attempt')}: {status or 'no answer'} ({event.get('ms')} ms)"
+        f"{after.get(str(event.get('next')), '')}",
+        fg="cyan" if ok else "yellow",
+    )

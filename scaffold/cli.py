@@ -871,6 +871,173 @@ def update(
         raise typer.Exit(1)
 
 
+PortOption = Annotated[
+    int | None,
+    typer.Option(
+        "--port",
+        "-p",
+        metavar="PORT",
+        help="Port of the local platform (default: the running dev server's, else 7077).",
+        show_default=False,
+    ),
+]
+
+
+@app.command(cls=_Command)
+@user_errors
+def dev(
+    path: AppPath = None,
+    port: Annotated[
+        int, typer.Option("--port", "-p", metavar="PORT", help="Port to serve on.")
+    ] = 7077,
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--clean", help="Start with empty VBase and Master Data (forget .scaffold/dev)."
+        ),
+    ] = False,
+    watch: Annotated[
+        bool, typer.Option("--watch/--no-watch", help="Rebuild and restart on a source change.")
+    ] = True,
+) -> None:
+    """Run the app locally on its own @vtex/api runtime, with VBase, Master Data and events.
+
+    \b
+    Examples:
+      scaffold dev                       # in the app, after `npm install` in node/
+      scaffold dev --port 8080 --clean   # start with empty stores
+      scaffold emit order-status-updated --sender vtex.orders-broadcast   # in another terminal
+
+    Compiles the app with its own TypeScript, boots it as a VTEX IO replica would
+    (startWorker from @vtex/api) and serves a local platform: VBase, Master Data and the events
+    broker, which delivers what the app publishes to its own handlers and redelivers a non-2xx
+    answer with a growing delay. Private routes answer at /local/dev/<path>. State is kept in
+    .scaffold/dev/ across restarts. Ctrl-C stops everything.
+    """
+    import signal
+
+    from scaffold.dev import _build, _run
+
+    target = _build.load(path if path is not None else Path.cwd())
+    if fresh:
+        _build.clean(target)
+    session = _run.DevSession(target, port, watch=watch)
+
+    def terminate(signum: int, frame: Any) -> None:  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        session.start()
+        for event in session.events():
+            _console.print_dev_event(event)
+        raise fail("the local platform stopped unexpectedly (see the lines above)")
+    except KeyboardInterrupt:
+        session.stop()
+        echo("stopped", err=True)
+    finally:
+        session.stop()
+
+
+@app.command(cls=_Command)
+@user_errors
+def emit(
+    topic: Annotated[str, typer.Argument(metavar="TOPIC", help="The event's topic.")],
+    sender: Annotated[
+        str,
+        typer.Option("--sender", metavar="APP", help="The sending app (vendor.name)."),
+    ],
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            metavar="JSON|@FILE",
+            help="The payload (default: a sample, for known VTEX broadcasts).",
+            show_default=False,
+        ),
+    ] = None,
+    port: PortOption = None,
+    times: Annotated[int, typer.Option("--times", min=1, help="Deliver it N times.")] = 1,
+    concurrent: Annotated[
+        int, typer.Option("--concurrent", min=1, help="N deliveries at once (each round).")
+    ] = 1,
+) -> None:
+    """Deliver an event to the app running under `scaffold dev`, like the broker.
+
+    \b
+    Examples:
+      scaffold emit order-status-updated --sender vtex.orders-broadcast
+      scaffold emit order-status-updated --sender vtex.orders-broadcast --data @order.json
+      scaffold emit items-sync-requested --sender acme.order-sync --data '{"jobId": "j1"}'
+      scaffold emit order-status-updated --sender vtex.orders-broadcast --concurrent 5
+
+    Every handler that subscribes to (sender, topic) gets it; a non-2xx answer is delivered
+    again with a growing delay, up to a cap. Prints each attempt; exits 0 only when every
+    handler finally answered 2xx.
+    """
+    from scaffold.dev import _emit, _run
+
+    body = _emit.payload(sender, topic, data)
+    deliveries = _emit.emit(
+        _run.find_port(Path.cwd(), port), sender, topic, body, times=times, concurrent=concurrent
+    )
+    failed = 0
+    for delivery in deliveries:
+        for attempt in delivery["attempts"]:
+            status = attempt["status"] or "no answer"
+            echo(
+                f"{delivery['handler']} attempt {attempt['attempt']}: {status} "
+                f"({attempt['ms']} ms)",
+                fg=None if 200 <= (attempt["status"] or 0) < 300 else "yellow",
+            )
+        failed += not delivery["ok"]
+    if failed:
+        raise fail(f"{failed} of {len(deliveries)} deliveries never answered 2xx")
+
+
+@app.command(cls=_Command)
+@user_errors
+def records(
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            metavar="STATUS",
+            help="Only records with this status (queued, processing, done, failed, rejected).",
+            show_default=False,
+        ),
+    ] = None,
+    port: PortOption = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the records as JSON.")] = False,
+) -> None:
+    """List the ledger records of the app running under `scaffold dev`.
+
+    \b
+    Examples:
+      scaffold records
+      scaffold records --status failed
+    """
+    import json
+
+    from scaffold.dev import _emit, _run
+
+    found = _emit.records(_run.find_port(Path.cwd(), port), status)
+    if json_output:
+        typer.echo(json.dumps(found, indent=2))
+        return
+    if not found:
+        echo("no records" + (f" with status {status}" if status else ""))
+        return
+    for record in found:
+        error = record.get("error") or {}
+        why = f"  {error.get('status', '')} {error.get('message', '')}".rstrip() if error else ""
+        echo(
+            f"{record.get('status', '?'):<10} {record.get('attempts', 0):>2}x  "
+            f"{record.get('scope')}  {record.get('key')}{why}",
+            fg="red" if record.get("status") == "failed" else None,
+        )
+
+
 def main() -> None:
     """Run the CLI (the ``scaffold`` console script)."""
     import gc
