@@ -99,47 +99,62 @@ def _with_helpers(module: Module, functions: Iterable[Node]) -> list[Node]:
 
 
 def _analyzer(project: Project) -> Analyzer:
-    resolver: Resolver[Module] = Resolver(lambda rel: project.module(project.root / rel))
-    clients: dict[str, dict[str, str]] = {}
-    libraries: dict[str, set[str]] = {}
-    # What a callee resolves to depends only on its module and its text (top-level bindings,
-    # imports, exports), so 200 handlers calling the same imported helper follow it once each.
-    resolved: dict[tuple[str, str, str], tuple[Module, Node] | None] = {}
-    app_clients: list[effects.AppClients] = []
+    facts = _Facts(project)
+    return Analyzer(facts.resolve, facts.client_names, facts.does, facts.written)
 
-    def resolve(module: Module, callee: Node) -> tuple[Module, Node] | None:
+
+class _Facts:
+    """What the analyzer asks about the app, each answer computed once per run."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.resolver: Resolver[Module] = Resolver(self.load)
+        self.clients: dict[str, dict[str, str]] = {}
+        self.libraries: dict[str, set[str]] = {}
+        # What a callee resolves to depends only on its module and its text (top-level
+        # bindings, imports, exports), so 200 handlers calling one helper follow it once.
+        self.resolved: dict[tuple[str, str, str], tuple[Module, Node] | None] = {}
+        self._app_clients: effects.AppClients | None = None
+        self._written: set[str] | None = None
+
+    def load(self, rel: str) -> Module | None:
+        return self.project.module(self.project.root / rel)
+
+    def resolve(self, module: Module, callee: Node) -> tuple[Module, Node] | None:
         callee = unwrap(callee)
         key = (module.rel, callee.type, _ts.text(callee))
-        if key not in resolved:
-            resolved[key] = _follow_callee(resolver, module, callee)
-        return resolved[key]
+        if key not in self.resolved:
+            self.resolved[key] = _follow_callee(self.resolver, module, callee)
+        return self.resolved[key]
 
-    def client_names(module: Module) -> dict[str, str]:
-        if module.rel not in clients:
-            clients[module.rel] = _client_names(module)
-        return clients[module.rel]
+    def client_names(self, module: Module) -> dict[str, str]:
+        if module.rel not in self.clients:
+            self.clients[module.rel] = _client_names(module)
+        return self.clients[module.rel]
 
-    def own_clients() -> effects.AppClients:
-        if not app_clients:
-            found = [project.module(path) for path in project.ts_files("clients")]
-            app_clients.append(
-                effects.AppClients(
-                    [m for m in found if m is not None],
-                    lambda rel: project.module(project.root / rel),
-                )
-            )
-        return app_clients[0]
+    def app_clients(self) -> effects.AppClients:
+        if self._app_clients is None:
+            found = [self.project.module(path) for path in self.project.ts_files("clients")]
+            self._app_clients = effects.AppClients([m for m in found if m is not None], self.load)
+        return self._app_clients
 
-    def does(module: Module, call: Node) -> Does | None:
-        if module.rel not in libraries:
-            libraries[module.rel] = effects.http_names(module)
-        found = effects.library_call(call, libraries[module.rel])
+    def does(self, module: Module, call: Node) -> Does | None:
+        if module.rel not in self.libraries:
+            self.libraries[module.rel] = effects.http_names(module)
+        found = effects.library_call(call, self.libraries[module.rel])
         if found is not None:
             return found
-        getter, method = _client_method(call, client_names(module))
-        return own_clients().method(getter, method) if getter else None
+        getter, method = _client_method(call, self.client_names(module))
+        return self.app_clients().method(getter, method) if getter else None
 
-    return Analyzer(resolve, client_names, does)
+    def written(self) -> set[str]:
+        if self._written is None:
+            self._written = set()
+            for path in self.project.ts_files():
+                module = self.project.module(path)
+                if module is not None:
+                    self._written |= idempotency.written_stores(module)
+        return self._written
 
 
 def _client_method(call: Node, names: dict[str, str]) -> tuple[str, str]:

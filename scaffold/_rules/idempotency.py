@@ -125,6 +125,9 @@ class Analyzer:
         clients: Per module, names destructured from ``ctx.clients`` (-> the client's name).
         does: What a call does when that is known from its target (an HTTP library call, a
             method of the app's own client class), else None.
+        written: The stores (see :func:`store_key`) the app writes anywhere; a read of a
+            store the app never writes (a user, a product) cannot tell whether this unit's
+            work was done, so it decides nothing. None: every store counts.
     """
 
     def __init__(
@@ -132,10 +135,12 @@ class Analyzer:
         resolve: Callable[[Module, Node], tuple[Module, Node] | None],
         clients: Callable[[Module], Mapping[str, str]],
         does: Callable[[Module, Node], Does | None],
+        written: Callable[[], set[str]] | None = None,
     ) -> None:
         self._resolve = resolve
         self._clients = clients
         self.does = does
+        self._written = written
         self._reads: dict[tuple[str, int], bool] = {}
         self._globals: dict[str, set[str]] = {}
         self._helper: dict[tuple[str, int, frozenset[str]], Effect | None] = {}
@@ -251,11 +256,18 @@ class Analyzer:
                     if parent is not None and parent.type == "member_expression":
                         chain = member_chain(parent.parent or parent)
                         if {"body", "state", "key"} & set(chain[1:3]):
-                            return True
+                            return self.maintained(module, call)
                     continue
                 if name not in constants:
-                    return True
+                    return self.maintained(module, call)
         return False
+
+    def maintained(self, module: Module, read: Node) -> bool:
+        """Whether the app writes the store ``read`` reads (or the store cannot be named)."""
+        if self._written is None:
+            return True
+        store = store_key(module, _values(read.child_by_field_name("arguments")))
+        return not store or store in self._written()
 
     def marker_stores(self, module: Module) -> set[str]:
         """The VBase buckets and Master Data entities ``module`` reads keyed by a delivery:
@@ -739,6 +751,49 @@ def _store_of(values: list[Node]) -> str:
         if pair.type == "shorthand_property_identifier" and _ts.text(pair) == "dataEntity":
             return "dataEntity"
     return ""
+
+
+# Store calls that write a record (VBase, Master Data): the stores they name are maintained.
+_WRITES = ("save", "create", "update", "upsert", "put", "patch")
+
+
+def written_stores(module: Module) -> set[str]:
+    """The stores (see :func:`store_key`) ``module`` writes: ``saveJSON(bucket, ...)``,
+    ``createDocument({ dataEntity })``, ``updatePartialDocument({ dataEntity, ... })``..."""
+    out: set[str] = set()
+    for call in module.nodes("call_expression"):
+        callee = callee_of(call)
+        if callee is None or callee.type != "member_expression":
+            continue
+        if method_of(call).lower().startswith(_WRITES):
+            store = store_key(module, _values(call.child_by_field_name("arguments")))
+            if store:
+                out.add(store)
+    return out
+
+
+def store_key(module: Module, values: list[Node]) -> str:
+    """The bucket or data entity a store call names: a string's value, or the value of a
+    module constant bound to a string; otherwise the expression as written."""
+    store = _store_of(values)
+    if store.isidentifier():
+        for declarator in module.nodes("variable_declarator"):
+            name = declarator.child_by_field_name("name")
+            value = declarator.child_by_field_name("value")
+            if (
+                name is not None
+                and value is not None
+                and _ts.text(name) == store
+                and unwrap(value).type == "string"
+                and declarator.parent is not None
+                and declarator.parent.parent is not None
+                and declarator.parent.parent.type in {"program", "export_statement"}
+            ):
+                return _ts.string_text(unwrap(value))
+        return store
+    if store[:1] in {"'", '"'}:
+        return store[1:-1]
+    return store
 
 
 def _passes_next(args: Node | None) -> bool:
