@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from typer.core import TyperCommand
+from typer.core import TyperCommand, TyperGroup
 
+from scaffold._cli_params import lighten
 from scaffold.errors import UserError
 
 if TYPE_CHECKING:
@@ -41,8 +42,24 @@ app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class _Group(TyperGroup):
+    """Typer's group, with plain option values coerced without pydantic (see _cli_params)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        lighten(self.get_params(ctx))
+        return super().parse_args(ctx, args)
+
+
+app.info.cls = _Group
+
+
 class _Command(TyperCommand):
-    """Help that shows arguments by their metavar (``NAME``, ``[DIR]``), never a Python type."""
+    """Help that shows arguments by their metavar (``NAME``, ``[DIR]``), never a Python type;
+    plain option values coerced without pydantic (see _cli_params)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        lighten(self.get_params(ctx))
+        return super().parse_args(ctx, args)
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:  # noqa: ARG002
         pieces = ["[OPTIONS]"] if any(p.param_type_name == "option" for p in self.params) else []
