@@ -14,6 +14,8 @@ PARTNER = """\
 import type { InstanceOptions, IOContext } from '@vtex/api'
 import { ExternalClient } from '@vtex/api'
 
+import { deliver } from '../support/deliver'
+
 class PartnerBase extends ExternalClient {
   constructor(context: IOContext, options?: InstanceOptions) {
     super('https://partner.example.com', context, options)
@@ -45,6 +47,10 @@ export default class Partner extends PartnerBase {
 
   public forget(id: string) {
     return this.http.delete(`/orders/${id}`)
+  }
+
+  public notifyAll(id: string) {
+    return deliver(this.http, id)
   }
 
   public setLocale(locale: string) {
@@ -110,6 +116,8 @@ GRADES = {
     "destructured-client-renamed": ("await p.charge(id)", "error"),
     "client-put": ("await ctx.clients.partner.replace(id)", "warning"),
     "client-delete": ("await ctx.clients.partner.forget(id)", "warning"),
+    # a body that hands its request on to what cannot be followed: judged by name
+    "client-method-handing-its-http-on": ("await ctx.clients.partner.notifyAll(id)", "error"),
     # HTTP libraries by their method
     "fetch-post": ("await fetch(`https://x.example/${id}`, { method: 'POST' })", "error"),
     "fetch-put": ("await fetch(`https://x.example/${id}`, { method: 'PUT' })", "warning"),

@@ -81,6 +81,27 @@ _GRADES = {
     "DELETE": Does("warning", "delete", True),
     "?": Does("warning", "write", True),  # a method computed at run time
 }
+# Calls that make no request, whatever they are given.
+_PURE = [
+    [name]
+    for name in (
+        "JSON",
+        "Object",
+        "Array",
+        "Math",
+        "String",
+        "Number",
+        "Boolean",
+        "Date",
+        "console",
+        "Promise",
+        "encodeURIComponent",
+        "encodeURI",
+        "parseInt",
+        "parseFloat",
+        "Buffer",
+    )
+]
 _RANK = {None: 0, "delete": 1, "write": 2, "repeats": 3}
 
 
@@ -279,9 +300,12 @@ class AppClients:
         self._methods[key] = found
         return found
 
-    def _body(self, module: Module, cls: Node, function: Node, depth: int) -> Does:
+    def _body(self, module: Module, cls: Node, function: Node, depth: int) -> Does | None:
+        """What a method's body requests; None when it requests nothing it can see but calls
+        something it cannot follow (a helper handed ``this.http``...): judged by name then."""
         libraries = http_names(module)
         found: list[Does] = []
+        unknown = False
         for call in _ts.walk(function):
             if call.type != "call_expression":
                 continue
@@ -302,6 +326,10 @@ class AppClients:
                 does = library_call(call, libraries)
             if does is not None:
                 found.append(does)
+            elif chain[:1] not in _PURE:
+                unknown = True
+        if not found and unknown:
+            return None
         result = worst(found) or _NOTHING
         promise = _returns_promise(function) or (result.promise and _returns_call(function))
         return result._replace(promise=promise)
