@@ -5,8 +5,7 @@ Prints, side by side from one run (wall time of fresh processes, interleaved; se
 
 - a first run (``--no-cache``) on 200 handlers against the **floor**: a typer command that
   only loads the tree-sitter grammar and parses every .ts file of the app (goal <= 1.3x).
-  The floor takes scaffold's light option path (scaffold._cli_params), as check does, so
-  neither pays for pydantic;
+  The floor takes a light option path like scaffold.cli's, so neither pays for pydantic;
 - a **cache hit** against a typer hello world (goal <= 1.05x). The hello world is plain
   typer 0.29, which imports pydantic (~70 ms) to coerce its option value; scaffold does not;
 - the **cost per extra handler**: (first run at 1000 - first run at 200) / 800 (goal
@@ -128,14 +127,18 @@ FLOOR = """\
 from pathlib import Path
 
 import typer
+from typer._coercion import PassThroughRuntimeParam
 from typer.core import TyperCommand
-
-from scaffold._cli_params import lighten
 
 
 class Command(TyperCommand):
     def parse_args(self, ctx, args):
-        lighten(self.get_params(ctx))
+        for param in self.get_params(ctx):  # as scaffold.cli does: no pydantic for --help
+            if getattr(param, "_runtime_param", "absent") is None:
+                info = param.type_descriptor
+                param._runtime_param = PassThroughRuntimeParam(
+                    parameter_info=info.parameter_info, annotation=info.annotation
+                )
         return super().parse_args(ctx, args)
 
 

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from scaffold._edit import Edit
-    from scaffold.inventory import Inventory, Item
+from scaffold._vtex import CHANGELOG, README
 
-README = "README.md"
-CHANGELOG = "CHANGELOG.md"
+if TYPE_CHECKING:
+    from scaffold._changes import ChangeSet
+    from scaffold._inventory import Inventory, Item
+
 UNRELEASED = "## [Unreleased]"
 
 
@@ -139,11 +139,11 @@ def _block_end(lines: list[str], heading: int, end: int) -> int:
     return next((i for i in range(heading + 1, end) if lines[i].startswith("#")), end)
 
 
-def refresh(edit: Edit) -> Inventory | None:
-    """Plan the README graph block and CHANGELOG entries for what ``edit`` changes.
+def refresh(changes: ChangeSet) -> Inventory | None:
+    """Plan the README graph block and CHANGELOG entries for what ``changes`` change.
 
     Args:
-        edit: The edit session, before its changes are applied.
+        changes: The edit session's change set, before it is applied.
 
     Returns:
         The app's inventory as the edit leaves it (what ``read_app`` will read once the
@@ -154,12 +154,19 @@ def refresh(edit: Edit) -> Inventory | None:
     from scaffold.errors import UserError
     from scaffold.inventory import GRAPH_START
 
-    if not edit.changes.changes:
+    if not changes.changes:
         return None
-    readme, changelog = edit.read(README) or b"", edit.read(CHANGELOG) or b""
+
+    def read(rel: str) -> bytes | None:
+        return changes.read(Path(rel))
+
+    def write(rel: str, data: bytes) -> None:
+        changes.write(Path(rel), data)
+
+    readme, changelog = read(README) or b"", read(CHANGELOG) or b""
     if GRAPH_START.encode() not in readme and UNRELEASED.encode() not in changelog:
         return None  # nothing of ours to keep current (a hand-written app)
-    root = edit.root
+    root = changes.root
 
     def on_disk(rel: str) -> bytes | None:
         try:
@@ -169,18 +176,18 @@ def refresh(edit: Edit) -> Inventory | None:
 
     listed = inventory.ts_files(root)
     planned = set(listed)
-    for change in edit.changes.changes:
+    for change in changes.changes:
         if inventory.listed(change.rel):
             (planned.discard if change.kind == "delete" else planned.add)(change.rel)
     parses: inventory.Parses = {}  # a file the edit leaves alone is parsed once
     try:
-        after = inventory.inventory(edit.read, sorted(planned), parses=parses)
+        after = inventory.inventory(read, sorted(planned), parses=parses)
         # Only what a CHANGELOG line says is compared, so the state before needs no details.
         before = inventory.inventory(on_disk, listed, details=False, parses=parses)
     except UserError:
         return None
-    _rewrite(edit.read, edit.write, README, lambda text: replace_block(text, after))
-    _rewrite(edit.read, edit.write, CHANGELOG, lambda t: update_changelog(t, before, after))
+    _rewrite(read, write, README, lambda text: replace_block(text, after))
+    _rewrite(read, write, CHANGELOG, lambda t: update_changelog(t, before, after))
     return after
 
 

@@ -1,11 +1,14 @@
-"""ChangeSet: plan every write first, show it as diffs, then apply it all at once."""
+"""ChangeSet: plan every write first, show it as diffs, then apply it all at once.
+
+The file transaction under every command (``new``, ``update``, the edit session); it imports
+nothing above it. :class:`Written` is the record of files every command's result reports.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import difflib
 import errno
-import json
 import os
 import re
 import signal
@@ -16,12 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import Literal, NamedTuple
 
 from scaffold.errors import ProjectError, ScaffoldError
-
-if TYPE_CHECKING:
-    from scaffold.inventory import Inventory
 
 Kind = Literal["create", "modify", "delete"]
 
@@ -436,60 +436,45 @@ def _unified(change: Change) -> str:
     return "".join(out)
 
 
-@dataclass
-class Result:
-    """What an editing command did (or, before ``apply``, would do).
+@dataclass(kw_only=True)
+class Written:
+    """Which files a change set creates, modifies and deletes (with ``dry_run``: would).
+
+    What the editing commands' :class:`~scaffold._edit.Result` and ``update``'s result share.
 
     Attributes:
-        command: The command name (``add-event``...).
-        name: The handler id or topic the command was about.
-        root: The app root.
         created: Files created, relative to the root.
         modified: Files modified.
         deleted: Files deleted.
-        notes: Things the person should know (files kept, flags ignored).
         dry_run: Nothing was written.
-        message: Why nothing changed, when nothing did.
         diff: A unified diff per changed file (what ``--dry-run`` prints).
-        inventory: The app's inventory as the edit leaves it, when the edit already read
-            it (to redraw the README graph), so next steps need not read it again.
     """
 
-    command: str
-    name: str
-    root: Path
     created: list[str] = field(default_factory=list)
     modified: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
     dry_run: bool = False
-    message: str = ""
     diff: dict[str, str] = field(default_factory=dict)
-    inventory: Inventory | None = field(default=None, repr=False, compare=False)
 
     @property
     def unchanged(self) -> bool:
-        """True when the command found everything already in place."""
+        """True when no file changes."""
         return not (self.created or self.modified or self.deleted)
 
-    def to_json(self) -> str:
-        """Return the machine-readable summary printed by ``--json``.
+    def record(self, changes: list[Change]) -> None:
+        """Add each change's path to the list of its kind.
 
-        Returns:
-            A JSON document.
+        Args:
+            changes: Planned changes (:attr:`ChangeSet.changes`).
         """
-        return json.dumps(
-            {
-                "command": self.command,
-                "name": self.name,
-                "root": str(self.root),
-                "dry_run": self.dry_run,
-                "unchanged": self.unchanged,
-                "created": self.created,
-                "modified": self.modified,
-                "deleted": self.deleted,
-                "notes": self.notes,
-                "message": self.message,
-            },
-            indent=2,
-        )
+        lists = {"create": self.created, "modify": self.modified, "delete": self.deleted}
+        for change in changes:
+            lists[change.kind].append(change.rel)
+
+    def files_json(self) -> dict[str, object]:
+        """The file lists every ``--json`` summary of a change shows."""
+        return {
+            "created": self.created,
+            "modified": self.modified,
+            "deleted": self.deleted,
+        }

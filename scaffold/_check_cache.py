@@ -5,7 +5,8 @@ rules selected, and the path, size and mtime of every file the rules can read (m
 and every ``.ts``/``.json`` under node/, node_modules and dot folders left out). Any change to
 any of them is a miss. A hit costs a few hundred ``stat`` calls and one small JSON read, and
 loads neither tree-sitter nor the rules. The cache is best effort: a folder that cannot be
-read or written means no cache, never an error. Only this module's stdlib imports are loaded.
+read or written means no cache, never an error. It loads only the standard library (and
+:mod:`scaffold._app_files`, which is standard library only too).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from scaffold._app_files import SKIPPED_FOLDERS
+
 _PACKAGE = Path(__file__).resolve().parent
-_SKIP = {"node_modules"}
 
 
 def cache_dir() -> Path:
@@ -60,7 +62,7 @@ def _stat_tree(lines: list[str], base: str, suffixes: tuple[str, ...]) -> None:
         return
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
-            if entry.name not in _SKIP and not entry.name.startswith("."):
+            if entry.name not in SKIPPED_FOLDERS and not entry.name.startswith("."):
                 _stat_tree(lines, entry.path, suffixes)
         elif entry.name.endswith(suffixes):
             _stat_file(lines, entry.path)

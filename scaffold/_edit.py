@@ -7,32 +7,29 @@ for the person. Nothing touches the disk until the caller applies ``edit.changes
 
 from __future__ import annotations
 
-import os
-import posixpath
-import re
+import json
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from scaffold import _json_edit, _names, _project
-from scaffold._changes import ChangeSet, Result
+from scaffold import _app_files, _clashes, _json_edit, _project, _service_json, _vtex
+from scaffold._changes import ChangeSet, Written
 from scaffold._vtex import (
     DEFAULT_STORE,
-    FIRE_POLICY,
     HTTP_HELPERS,
     INDEX,
-    LOGS_POLICY,
     MANIFEST,
+    PLATFORM,
     PROCESSING,
+    PROCESSING_TEST,
     SERVICE,
-    STORE_POLICIES,
-    STORES,
     Store,
 )
 from scaffold.errors import ConflictError, ProjectError
 
-PROCESSING_TEST = "node/__tests__/processing.test.ts"
-PLATFORM = "node/__tests__/platform.ts"
+if TYPE_CHECKING:
+    from scaffold._inventory import Inventory
 
 # (template, file) of the support code every handler imports; http.ts serves the routes.
 SUPPORT_FILES: tuple[tuple[str, str], ...] = (
@@ -41,6 +38,44 @@ SUPPORT_FILES: tuple[tuple[str, str], ...] = (
     ("templates/components/support/platform.ts.jinja", PLATFORM),
     ("templates/components/support/http.ts.jinja", HTTP_HELPERS),
 )
+
+
+@dataclass
+class Result(Written):
+    """What an editing command did (or, before ``apply``, would do); files as :class:`Written`.
+
+    Attributes:
+        command: The command name (``add-event``...).
+        name: The handler id or topic the command was about.
+        root: The app root.
+        notes: Things the person should know (files kept, flags ignored).
+        message: Why nothing changed, when nothing did.
+        inventory: The app's inventory as the edit leaves it, when the edit already read
+            it (to redraw the README graph), so next steps need not read it again.
+    """
+
+    command: str
+    name: str
+    root: Path
+    notes: list[str] = field(default_factory=list)
+    message: str = ""
+    inventory: Inventory | None = field(default=None, repr=False, compare=False)
+
+    def to_json(self) -> str:
+        """The machine-readable summary an editing command's ``--json`` prints."""
+        return json.dumps(
+            {
+                "command": self.command,
+                "name": self.name,
+                "root": str(self.root),
+                "dry_run": self.dry_run,
+                "unchanged": self.unchanged,
+                **self.files_json(),
+                "notes": self.notes,
+                "message": self.message,
+            },
+            indent=2,
+        )
 
 
 class Edit:
@@ -107,9 +142,7 @@ class Edit:
 
     def declared(self, section: Literal["events", "routes"]) -> dict[str, Any]:
         """Return ``events`` or ``routes`` of node/service.json (empty if absent)."""
-        value = self.service()
-        found = value.get(section) if isinstance(value, dict) else None
-        return found if isinstance(found, dict) else {}
+        return _service_json.section(self.service(), section)
 
     # --- writing ----------------------------------------------------------------------
 
@@ -135,42 +168,14 @@ class Edit:
     def check_names(self, template: str, variables: dict[str, Any], what: str, value: str) -> None:
         """Refuse names that would clash with a name the template itself uses.
 
-        The template is rendered twice: with placeholder names, to learn every identifier
-        it uses on its own (imports, helpers, locals), and with the real names. A derived
-        identifier (``create<Name>Handler``, ``<Name>Payload``...) that equals one of those,
-        another derived one, or a global the runtime owns would be a duplicate declaration
-        or a shadowed name: refused before anything is written.
-
-        Args:
-            template: The component template.
-            variables: Its real variables.
-            what: How to call the name in the message (``worker name``...).
-            value: The name as given.
+        See :func:`scaffold._clashes.check_names`.
 
         Raises:
             ConflictError: Naming the identifier and what it clashes with.
         """
-        sentinel = {k: v for k, v in _SENTINELS.items() if k in variables}
-        own = _identifiers(self.render(template, {**variables, **sentinel}))
-        internals = {name for name in own if not _SENTINEL_WORD.search(name)}
-        derived: dict[str, str] = {}
-        for name in sorted(own - internals):
-            real = _SENTINEL_WORD.sub(lambda m: str(variables[_SENTINEL_KEYS[m.group(0)]]), name)
-            if real in internals or real in _names.GLOBALS:
-                whose = (
-                    "a name the runtime reserves"
-                    if real in _names.GLOBALS
-                    else f"a name the {_template_kind(template)} code already uses"
-                )
-                raise ConflictError(
-                    f"{what} {value!r} gives the identifier {real!r}, {whose}; pick another {what}"
-                )
-            if real in derived and derived[real] != name:
-                raise ConflictError(
-                    f"{what} {value!r} gives the identifier {real!r} twice in the "
-                    f"{_template_kind(template)} code; pick another {what}"
-                )
-            derived[real] = name
+        _clashes.check_names(
+            lambda names: self.render(template, names), template, variables, what, value
+        )
 
     @cached_property
     def host(self) -> _project.Host:
@@ -248,7 +253,7 @@ class Edit:
         """
         existing = self.read(PROCESSING)
         if existing is not None:
-            found = detect_store(existing)
+            found = _vtex.detect_store(existing)
             if found is None:
                 return store or DEFAULT_STORE
             if store is not None and store != found:
@@ -287,11 +292,7 @@ class Edit:
 
     def node_sources(self) -> dict[str, bytes]:
         """Every ``.ts`` file under ``node/`` as planned so far (node_modules aside)."""
-        names: set[str] = set()
-        for folder, dirs, files in os.walk(self.root / "node"):
-            dirs[:] = [d for d in dirs if d != "node_modules" and not d.startswith(".")]
-            base = Path(folder).relative_to(self.root).as_posix()
-            names.update(f"{base}/{name}" for name in files if name.endswith(".ts"))
+        names = set(_app_files.ts_files(self.root))
         names |= {c.rel for c in self.changes.changes if c.rel.endswith(".ts")}
         out: dict[str, bytes] = {}
         for rel in sorted(names):
@@ -300,101 +301,23 @@ class Edit:
                 out[rel] = data
         return out
 
-    def imported_by(self, target: str, sources: dict[str, bytes]) -> list[str]:
-        """The files among ``sources`` that import the module ``target`` (``node/x/y.ts``).
+    def refuse_other_handler(self, ident: str, kind: Literal["consumer", "worker"]) -> None:
+        """Refuse to remove ``ident`` as a ``kind`` when only the other kind's module exists.
 
         Args:
-            target: The module's path relative to the app root.
-            sources: Files to look in, from :meth:`node_sources`.
+            ident: The handler id.
+            kind: What the remove-* command removes.
 
-        Returns:
-            Their paths.
+        Raises:
+            ConflictError: Naming the command that removes the other kind.
         """
-        base = target.removesuffix(".ts")
-        out = []
-        for rel, data in sources.items():
-            if rel == target:
-                continue
-            for spec in _IMPORT_SPEC.findall(data):
-                text = spec.decode("utf-8", "replace")
-                if not text.startswith("."):
-                    continue
-                resolved = posixpath.normpath(posixpath.join(posixpath.dirname(rel), text))
-                if resolved.removesuffix(".ts").removesuffix(".js") in {base, f"{base}/index"}:
-                    out.append(rel)
-                    break
-        return out
-
-    def prune_unused(self) -> None:
-        """Plan removing support files and policies that nothing in the app uses any more.
-
-        Support files go only in an app ``scaffold new`` did not make (a generated app
-        owns them), only when no other module imports them, and only if they are exactly
-        what scaffold writes. A policy goes when it is one the add-* commands add and no
-        module (tests aside) uses what needs it; the knowledge is the policy check's.
-        """
-        if not self.generated:
-            self._prune_support()
-        self._prune_policies()
-
-    def _prune_support(self) -> None:
-        templates = {rel: template for template, rel in SUPPORT_FILES}
-
-        def unused(rel: str, *, besides: tuple[str, ...] = ()) -> bool:
-            users = self.imported_by(rel, self.node_sources())
-            return self.read(rel) is not None and not [u for u in users if u not in besides]
-
-        def drop(rel: str) -> None:
-            self.delete_if_ours(rel, [self.render(templates[rel], {"store": s}) for s in STORES])
-
-        if unused(HTTP_HELPERS):
-            drop(HTTP_HELPERS)
-        if unused(PROCESSING, besides=(PROCESSING_TEST, PLATFORM)) and self.read(PROCESSING_TEST):
-            drop(PROCESSING_TEST)
-        if unused(PLATFORM):
-            drop(PLATFORM)
-        if unused(PROCESSING):
-            drop(PROCESSING)
-
-    def _prune_policies(self) -> None:
-        sources = {
-            rel: data for rel, data in self.node_sources().items() if "/__tests__/" not in rel
-        }
-        needed = _policy_needs(b"\n".join(sources.values()))
-        # What the removed code (add-* wrote it) needed: only those policies can go.
-        removed = b"\n".join(
-            c.before or b""
-            for c in self.changes.changes
-            if c.kind == "delete" and c.rel.endswith(".ts") and "/__tests__/" not in c.rel
-        )
-        served = _policy_needs(removed)
-        data = self.require(MANIFEST, "the app manifest")
-        parsed = _json_edit.get(data, (), name=MANIFEST)
-        # NOTE: append_item adds a missing `policies` last; one the app had elsewhere stays.
-        last = isinstance(parsed, dict) and list(parsed)[-1:] == ["policies"]
-        ours = [FIRE_POLICY, LOGS_POLICY, *(p for store in STORES for p in STORE_POLICIES[store])]
-        policies = parsed.get("policies") if isinstance(parsed, dict) else None
-        items = policies if isinstance(policies, list) else []
-        # NOTE: only the run of add-* policies at the end of the array, where append_item
-        # put them: a policy the app already had in the middle serves code scaffold cannot
-        # see (custom clients, GraphQL), so it stays even when no module names its client.
-        tail = len(items)
-        while tail > 0 and items[tail - 1] in ours:
-            tail -= 1
-        # What git holds (committed, else staged) is the app's own: it stays.
-        known = _project.git_version(self.root, MANIFEST)
-        kept = _json_edit.get(known, ("policies",), [], name=MANIFEST) if known else []
-        kept = kept if isinstance(kept, list) else []
-        for policy in reversed(items[tail:]):
-            name = str(policy["name"])
-            # outbound-access (api.vtex.com/dataentities) serves the Master Data client
-            key = name if name in needed else "ADMIN_DS"
-            if not served[key] or needed[key] or policy in kept:
-                break  # it stays, and so does everything the app had before it
-            data = _json_edit.remove_item(
-                data, ("policies",), policy, prune_empty=last, name=MANIFEST
+        other: Literal["consumer", "worker"] = "worker" if kind == "consumer" else "consumer"
+        theirs = _vtex.component_file(other, ident)
+        if self.read(_vtex.component_file(kind, ident)) is None and self.read(theirs) is not None:
+            remover = "remove-worker" if other == "worker" else "remove-event"
+            raise ConflictError(
+                f"{ident!r} is a {other} ({theirs}), not a {kind}: run `scaffold {remover} {ident}`"
             )
-        self.write(MANIFEST, data)
 
     # --- the Service maps -------------------------------------------------------------
 
@@ -495,10 +418,7 @@ class Edit:
             )
         if not self.changes.changes:
             out.message = self.message or f"{self.name}: already present; nothing changed"
-        for change in self.changes.changes:
-            {"create": out.created, "modify": out.modified, "delete": out.deleted}[
-                change.kind
-            ].append(change.rel)
+        out.record(self.changes.changes)
         return out
 
     def finish(self, *, dry_run: bool) -> Result:
@@ -516,7 +436,9 @@ class Edit:
         """
         from scaffold import _app_docs
 
-        after = _app_docs.refresh(self)  # the app's README graph and CHANGELOG follow the code
+        after = _app_docs.refresh(
+            self.changes
+        )  # the app's README graph and CHANGELOG follow the code
         created = [change.rel for change in self.changes.changes if change.kind == "create"]
         ignored = _project.ignore_rules(self.root, created)
         if ignored:
@@ -531,148 +453,3 @@ class Edit:
         if not dry_run and not result.unchanged:
             self.changes.apply()
         return result
-
-
-# Placeholder values that cannot occur in a template, to tell its own names from derived ones.
-_SENTINELS: dict[str, str] = {
-    "handler_id": "qqzh",
-    "handler_pascal": "Qqzh",
-    "handler_const": "QQZH",
-    "handler_kebab": "qqzh",
-    "topic": "qqzt",
-    "topic_camel": "qqzt",
-    "topic_pascal": "Qqzt",
-    "topic_const": "QQZT",
-}
-_SENTINEL_KEYS = {
-    "qqzh": "handler_id",
-    "Qqzh": "handler_pascal",
-    "QQZH": "handler_const",
-    "qqzt": "topic_camel",
-    "Qqzt": "topic_pascal",
-    "QQZT": "topic_const",
-}
-_SENTINEL_WORD = re.compile("|".join(_SENTINEL_KEYS))
-_IDENTIFIER_NODES = frozenset(
-    {
-        "identifier",
-        "type_identifier",
-        "shorthand_property_identifier",
-        "shorthand_property_identifier_pattern",
-    }
-)
-
-
-_IMPORT_SPEC = re.compile(rb"""(?:from|import|require\()\s*['"]([^'"]+)['"]""")
-
-
-def _policy_needs(code: bytes) -> dict[str, bool]:
-    """Which add-* policies ``code`` needs: the policy check's clients, and the logger."""
-    return {
-        FIRE_POLICY["name"]: b".sendEvent(" in code,
-        "vbase-read-write": bool(re.search(rb"\bvbase\b", code)),
-        "ADMIN_DS": bool(re.search(rb"\bmasterdata\b", code)),
-        LOGS_POLICY["name"]: bool(re.search(rb"\blogger\b", code)),
-    }
-
-
-def _identifiers(source: bytes) -> set[str]:
-    """Every name a TypeScript file binds or refers to (not property names, strings)."""
-    from scaffold import _ts
-
-    return {
-        _ts.text(node)
-        for node in _ts.walk(_ts.parse(source).root_node)
-        if node.type in _IDENTIFIER_NODES
-    }
-
-
-def _template_kind(template: str) -> str:
-    """``consumer``, ``worker``... from a component template's path, for messages."""
-    parts = template.split("/")
-    kind = parts[-2] if len(parts) > 1 else template
-    return f"{kind} test" if ".test." in parts[-1] else kind
-
-
-def detect_store(processing: bytes) -> Store | None:
-    """Tell which backend an existing ``support/processing.ts`` keeps its records in.
-
-    Args:
-        processing: The file's bytes.
-
-    Returns:
-        ``masterdata``, ``vbase``, or ``None`` if neither client is used.
-    """
-    # The ledger builds its own client (`new MasterData(`); older ledgers used ctx.clients.
-    if b"new MasterData(" in processing or b"clients.masterdata" in processing:
-        return "masterdata"
-    if b"new VBase(" in processing or b"clients.vbase" in processing:
-        return "vbase"
-    return None
-
-
-def topics_of(declaration: Any) -> list[str]:
-    """Return the topics an event declaration lists (``topics`` and ``keys`` together).
-
-    Args:
-        declaration: One value of service.json ``events``.
-
-    Returns:
-        The topics, in order, without repeats.
-    """
-    if not isinstance(declaration, dict):
-        return []
-    out: list[str] = []
-    for field_name in ("topics", "keys"):
-        values = declaration.get(field_name)
-        for value in values if isinstance(values, list) else []:
-            if isinstance(value, str) and value not in out:
-                out.append(value)
-    return out
-
-
-def same_declaration(declaration: Any, sender: str, topics: list[str]) -> bool:
-    """Tell whether a service.json event declares this sender and these topics.
-
-    Args:
-        declaration: One value of service.json ``events``.
-        sender: The expected sender.
-        topics: The expected topics (order does not matter).
-
-    Returns:
-        True if they match.
-    """
-    return (
-        isinstance(declaration, dict)
-        and declaration.get("sender") == sender
-        and set(topics_of(declaration)) == set(topics)
-    )
-
-
-def describe(declaration: Any) -> str:
-    """Show an event declaration briefly (``sender vtex.x, topics a, b``)."""
-    if not isinstance(declaration, dict):
-        return "something that is not an object"
-    return f"sender {declaration.get('sender')}, topics {', '.join(topics_of(declaration))}"
-
-
-def parse_store(value: str | None) -> Store | None:
-    """Validate ``--store``.
-
-    Args:
-        value: The flag's value, or ``None``.
-
-    Returns:
-        The store, or ``None`` when not given.
-
-    Raises:
-        InvalidAnswerError: If it is not one of :data:`STORES`.
-    """
-    if value is None:
-        return None
-    for store in STORES:
-        if value.strip() == store:
-            return store
-    from scaffold.errors import InvalidAnswerError
-
-    raise InvalidAnswerError(f"invalid --store {value!r}: choose one of {', '.join(STORES)}")

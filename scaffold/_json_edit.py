@@ -23,20 +23,11 @@ remove deletes exactly that span.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
+from scaffold._json_scan import BOM, Node, Scanner, load, nodes, parse
 from scaffold.errors import ProjectError, ScaffoldError
-
-BOM = b"\xef\xbb\xbf"
-_WS = b" \t\r\n"
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-# NOTE: NaN and Infinity are not JSON, but Python's json module reads them, and so do we.
-_LITERAL = re.compile(
-    rb"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null|NaN|-?Infinity"
-)
 
 JsonPath = Sequence[str]
 
@@ -61,183 +52,6 @@ class Style(NamedTuple):
     inline_scalar_arrays: bool = True
 
 
-@dataclass
-class _Node:
-    kind: Literal["object", "array", "scalar"]
-    start: int
-    end: int = 0
-    keys: list[str] = field(default_factory=list)
-    key_starts: list[int] = field(default_factory=list)
-    children: list[_Node] = field(default_factory=list)
-
-    def find(self, key: str) -> int | None:
-        """Index of the last member named ``key`` (the one JSON parsers keep)."""
-        for index in range(len(self.keys) - 1, -1, -1):
-            if self.keys[index] == key:
-                return index
-        return None
-
-    def item_start(self, index: int) -> int:
-        return self.key_starts[index] if self.kind == "object" else self.children[index].start
-
-
-class _Scanner:
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.pos = len(BOM) if data.startswith(BOM) else 0
-
-    def skip(self) -> None:
-        data, pos = self.data, self.pos
-        while pos < len(data) and data[pos] in _WS:
-            pos += 1
-        self.pos = pos
-
-    def expect(self, char: bytes) -> None:
-        self.skip()
-        if self.data[self.pos : self.pos + 1] != char:
-            raise ScaffoldError(f"JSON scanner: expected {char!r} at byte {self.pos}")
-        self.pos += 1
-
-    def string(self) -> tuple[str, int, int]:
-        match = _STRING.match(self.data, self.pos)
-        if not match:
-            raise ScaffoldError(f"JSON scanner: expected a string at byte {self.pos}")
-        self.pos = match.end()
-        return json.loads(match.group().decode("utf-8")), match.start(), match.end()
-
-    def value(self) -> _Node:
-        self.skip()
-        start = self.pos
-        char = self.data[start : start + 1]
-        if char == b"{":
-            return self._container("object", b"}")
-        if char == b"[":
-            return self._container("array", b"]")
-        if char == b'"':
-            self.string()
-            return _Node("scalar", start, self.pos)
-        match = _LITERAL.match(self.data, start)
-        if not match:
-            raise ScaffoldError(f"JSON scanner: unexpected byte at {start}")
-        self.pos = match.end()
-        return _Node("scalar", start, self.pos)
-
-    def _container(self, kind: Literal["object", "array"], close: bytes) -> _Node:
-        node = _Node(kind, self.pos)
-        self.pos += 1
-        self.skip()
-        if self.data[self.pos : self.pos + 1] == close:
-            self.pos += 1
-            node.end = self.pos
-            return node
-        while True:
-            self.skip()
-            if kind == "object":
-                key, key_start, _ = self.string()
-                node.keys.append(key)
-                node.key_starts.append(key_start)
-                self.expect(b":")
-            node.children.append(self.value())
-            self.skip()
-            char = self.data[self.pos : self.pos + 1]
-            self.pos += 1
-            if char == close:
-                node.end = self.pos
-                return node
-            if char != b",":
-                raise ScaffoldError(f"JSON scanner: expected ',' at byte {self.pos - 1}")
-
-
-class _DuplicateKeyError(Exception):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _DuplicateKeyError(key)
-        out[key] = value
-    return out
-
-
-def _line_col(data: bytes, pos: int) -> str:
-    line = data.count(b"\n", 0, pos) + 1
-    column = pos - (data.rfind(b"\n", 0, pos) + 1) + 1
-    return f"{line}:{column}"
-
-
-def _duplicate_at(data: bytes) -> int:
-    """Byte offset of the first repeated key (its second occurrence)."""
-    for node in _nodes(_Scanner(data).value()):
-        seen: set[str] = set()
-        for key, start in zip(node.keys, node.key_starts, strict=True):
-            if key in seen:
-                return start
-            seen.add(key)
-    return 0  # pragma: no cover - json found one, so the scanner does too
-
-
-def _load(data: bytes, name: str) -> Any:
-    """Parse strict JSON; a repeated key is an error (parsers silently keep the last one)."""
-    try:
-        return json.loads(data.decode("utf-8-sig"), object_pairs_hook=_no_duplicates)
-    except UnicodeDecodeError as error:
-        where = _line_col(data, error.start + (len(BOM) if data.startswith(BOM) else 0))
-        raise ProjectError(
-            f"{name}:{where}: not UTF-8 ({error.reason}); save it as UTF-8 and run again"
-        ) from None
-    except _DuplicateKeyError as error:
-        raise ProjectError(
-            f"{name}:{_line_col(data, _duplicate_at(data))}: key {error.args[0]!r} appears "
-            "twice in one object (only the last one counts); remove one and run again"
-        ) from None
-    except json.JSONDecodeError as error:
-        raise ProjectError(
-            f"{name}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}); "
-            "fix it and run again"
-        ) from None
-
-
-def _parse(data: bytes, name: str) -> tuple[Any, _Node]:
-    value = _load(data, name)
-    return value, _Scanner(data).value()
-
-
-def key_offsets(data: bytes) -> dict[tuple[str, ...], int]:
-    """Return where each object key of a valid JSON document is written.
-
-    Args:
-        data: The document's bytes (already known to be valid JSON; a BOM is skipped).
-
-    Returns:
-        ``{path: byte offset of the key's opening quote}``; array items count as keys
-        ``"0"``, ``"1"``...; a repeated key keeps its first position.
-    """
-    out: dict[tuple[str, ...], int] = {}
-
-    def visit(node: _Node, path: tuple[str, ...]) -> None:
-        if node.kind == "object":
-            for key, start, child in zip(node.keys, node.key_starts, node.children, strict=True):
-                out.setdefault((*path, key), start)
-                visit(child, (*path, key))
-        elif node.kind == "array":
-            for index, child in enumerate(node.children):
-                visit(child, (*path, str(index)))
-
-    visit(_Scanner(data).value(), ())
-    return out
-
-
-def _nodes(node: _Node) -> list[_Node]:
-    out, stack = [], [node]
-    while stack:
-        current = stack.pop()
-        out.append(current)
-        stack.extend(reversed(current.children))
-    return out
-
-
 def detect_style(data: bytes) -> Style:
     """Work out how a JSON file is written.
 
@@ -259,18 +73,18 @@ def detect_style(data: bytes) -> Style:
     colon = ": "
     inline_arrays = True
     try:
-        root = _Scanner(data).value()
+        root = Scanner(data).value()
     except (ScaffoldError, IndexError):
         root = None
     if root is not None:
-        for node in _nodes(root):
+        for node in nodes(root):
             if node.kind == "object" and node.keys and colon == ": ":
                 gap = data[node.key_starts[0] : node.children[0].start]
                 gap = gap[gap.rindex(b'"') + 1 :]
                 if b"\n" not in gap:
                     colon = gap.decode()
                 break
-        for node in _nodes(root):
+        for node in nodes(root):
             if (
                 node.kind == "array"
                 and node.children
@@ -336,7 +150,7 @@ def _splice(data: bytes, start: int, end: int, text: str) -> bytes:
     return data[:start] + text.encode("utf-8") + data[end:]
 
 
-def _insert(data: bytes, node: _Node, style: Style, key: str | None, value: Any) -> bytes:
+def _insert(data: bytes, node: Node, style: Style, key: str | None, value: Any) -> bytes:
     """Add ``value`` (under ``key`` for an object) after the last child of ``node``."""
     prefix = "" if key is None else _scalar(key) + style.colon
     open_indent, _ = _line_indent(data, node.start)
@@ -372,7 +186,7 @@ def _insert(data: bytes, node: _Node, style: Style, key: str | None, value: Any)
     return _splice(data, last.end, last.end, "," + style.eol + indent + prefix + rendered)
 
 
-def _remove(data: bytes, node: _Node, index: int) -> bytes:
+def _remove(data: bytes, node: Node, index: int) -> bytes:
     """Delete child ``index`` of ``node`` with its comma (the inverse of ``_insert``)."""
     if len(node.children) == 1:
         return data[: node.start + 1] + data[node.end - 1 :]
@@ -381,7 +195,7 @@ def _remove(data: bytes, node: _Node, index: int) -> bytes:
     return data[: node.item_start(index)] + data[node.item_start(index + 1) :]
 
 
-def _walk(root: _Node, path: JsonPath, name: str) -> tuple[_Node | None, int]:
+def _walk(root: Node, path: JsonPath, name: str) -> tuple[Node | None, int]:
     """Follow ``path`` through objects; return the deepest node reached and its depth."""
     node = root
     for depth, part in enumerate(path):
@@ -424,7 +238,7 @@ def get(data: bytes, path: JsonPath, default: Any = None, *, name: str = "JSON")
     Raises:
         ProjectError: If the text is not valid JSON.
     """
-    value = _load(data, name)
+    value = load(data, name)
     for part in path:
         if not isinstance(value, dict) or part not in value:
             return default
@@ -458,7 +272,7 @@ def set_key(data: bytes, path: JsonPath, key: str, value: Any, *, name: str = "J
     Raises:
         ProjectError: If the text is not JSON or something on ``path`` is not an object.
     """
-    parsed, root = _parse(data, name)
+    parsed, root = parse(data, name)
     node, depth = _walk(root, path, name)
     assert node is not None
     if node.kind != "object":
@@ -487,7 +301,7 @@ def set_key(data: bytes, path: JsonPath, key: str, value: Any, *, name: str = "J
 
 def _prune(data: bytes, path: JsonPath, name: str) -> bytes:
     while path:
-        parsed, root = _parse(data, name)
+        parsed, root = parse(data, name)
         node, depth = _walk(root, path, name)
         if node is None or depth < len(path) or node.children:
             return data
@@ -520,7 +334,7 @@ def remove_key(
     Raises:
         ProjectError: If the text is not valid JSON.
     """
-    parsed, root = _parse(data, name)
+    parsed, root = parse(data, name)
     node, depth = _walk(root, path, name)
     if node is None or depth < len(path) or node.kind != "object":
         return data
@@ -536,8 +350,8 @@ def remove_key(
     return _prune(out, path, name) if prune_empty else out
 
 
-def _array(data: bytes, path: JsonPath, name: str) -> tuple[Any, _Node | None]:
-    parsed, root = _parse(data, name)
+def _array(data: bytes, path: JsonPath, name: str) -> tuple[Any, Node | None]:
+    parsed, root = parse(data, name)
     node, depth = _walk(root, path, name)
     if depth < len(path):
         return parsed, None
@@ -549,7 +363,7 @@ def _array(data: bytes, path: JsonPath, name: str) -> tuple[Any, _Node | None]:
     return parsed, node
 
 
-def _items(data: bytes, node: _Node) -> list[Any]:
+def _items(data: bytes, node: Node) -> list[Any]:
     return [json.loads(data[c.start : c.end].decode("utf-8")) for c in node.children]
 
 
@@ -584,20 +398,9 @@ def remove_item(
 ) -> bytes:
     """Remove the last item equal to ``value`` from the array at ``path``.
 
-    The exact inverse of ``append_item`` adding it.
-
-    Args:
-        data: The JSON file's bytes.
-        path: Keys of the array, from the top level.
-        value: The item to remove; nothing happens if no item equals it.
-        prune_empty: Also remove the array and objects on ``path`` left empty.
-        name: The file name to show in errors.
-
-    Returns:
-        The new bytes (``data`` itself when nothing changes).
-
-    Raises:
-        ProjectError: If the text is not JSON or ``path`` leads to something else.
+    The exact inverse of :func:`append_item` adding it, with the same arguments, result and
+    errors; nothing happens if no item equals ``value``. With ``prune_empty``, the array and
+    the objects on ``path`` it leaves empty go too.
     """
     parsed, node = _array(data, path, name)
     if node is None:

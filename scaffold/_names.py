@@ -57,23 +57,45 @@ GLOBALS = frozenset(
 
 
 def validate_app_name(value: str) -> str:
-    """Return ``value`` if it is a valid VTEX app name, else raise.
+    """Return ``value`` if it is a valid VTEX app name; else raise :class:`InvalidAnswerError`."""
+    rule = "use lowercase letters, digits and single hyphens, starting with a letter"
+    return _matching("app name", value, _APP_NAME, MAX_APP_NAME, rule, "order-sync")
+
+
+def validate_vendor(value: str) -> str:
+    """Return ``value`` if it is a valid VTEX vendor (account); else raise."""
+    rule = "use lowercase letters and digits only, starting with a letter"
+    return _matching("vendor", value, _VENDOR, MAX_VENDOR, rule, "acme")
+
+
+def validate_topic(value: str) -> str:
+    """Return ``value`` if it can be an event topic (characters VTEX routes); else raise."""
+    rule = "use letters, digits, '.', '_' and '-'"
+    return _matching("topic", value, _TOPIC, MAX_IDENT, rule, "order-status-updated")
+
+
+def _matching(
+    what: str, value: str, pattern: re.Pattern[str], limit: int, rule: str, example: str
+) -> str:
+    """Return ``value`` if it is not empty, not too long and matches ``pattern``.
 
     Args:
-        value: The candidate app name.
+        what: How to call the value in a message (``app name``).
+        value: The candidate.
+        pattern: What the whole value must match.
+        limit: Its length at most.
+        rule: The rule in words, for the message (``use lowercase letters...``).
+        example: A value that passes.
 
     Returns:
-        The same name.
+        The same value.
 
     Raises:
-        InvalidAnswerError: If the name breaks the VTEX rule.
+        InvalidAnswerError: One line naming the value, the rule and an example.
     """
-    _check_length("app name", value, MAX_APP_NAME, "order-sync")
-    if not _APP_NAME.fullmatch(value):
-        raise InvalidAnswerError(
-            f"invalid app name {_shown(value)}: use lowercase letters, digits and single hyphens, "
-            "starting with a letter (e.g. order-sync)"
-        )
+    _check_length(what, value, limit, example)
+    if not pattern.fullmatch(value):
+        raise InvalidAnswerError(f"invalid {what} {_shown(value)}: {rule} (e.g. {example})")
     return value
 
 
@@ -97,48 +119,6 @@ def _check_length(what: str, value: str, limit: int, example: str) -> None:
         raise InvalidAnswerError(
             f"{what} {_shown(value)} is too long: {len(value)} characters, at most {limit}"
         )
-
-
-def validate_vendor(value: str) -> str:
-    """Return ``value`` if it is a valid VTEX vendor (account) name, else raise.
-
-    Args:
-        value: The candidate vendor.
-
-    Returns:
-        The same vendor.
-
-    Raises:
-        InvalidAnswerError: If the vendor breaks the VTEX rule.
-    """
-    _check_length("vendor", value, MAX_VENDOR, "acme")
-    if not _VENDOR.fullmatch(value):
-        raise InvalidAnswerError(
-            f"invalid vendor {_shown(value)}: use lowercase letters and digits only, "
-            "starting with a letter (e.g. acme)"
-        )
-    return value
-
-
-def validate_topic(value: str) -> str:
-    """Return ``value`` if it can be an event topic, else raise.
-
-    Args:
-        value: The candidate topic.
-
-    Returns:
-        The same topic.
-
-    Raises:
-        InvalidAnswerError: If the topic is empty or has characters VTEX does not route.
-    """
-    _check_length("topic", value, MAX_IDENT, "order-status-updated")
-    if not _TOPIC.fullmatch(value):
-        raise InvalidAnswerError(
-            f"invalid topic {_shown(value)}: use letters, digits, '.', '_' and '-' "
-            "(e.g. order-status-updated)"
-        )
-    return value
 
 
 def validate_sender(value: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from scaffold.inventory import Inventory, Item
+    from scaffold._inventory import Inventory, Item
 
 ORDERS = "vtex.orders-broadcast"
 CATALOG = "vtex.broadcaster"
@@ -54,12 +54,14 @@ def curl(path: str, method: str, body: str | None) -> str:
 
 def entity(root: Path) -> str | None:
     """The Master Data entity the ledger writes to, if it uses Master Data."""
+    from scaffold._vtex import PROCESSING, detect_store
+
     try:
-        text = (root / "node/support/processing.ts").read_text(encoding="utf-8")
+        data = (root / PROCESSING).read_bytes()
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    masterdata = "new MasterData(" in text or "clients.masterdata" in text
-    if not masterdata or ENTITY_MARK not in text:
+    if detect_store(data) != "masterdata" or ENTITY_MARK not in text:
         return None
     return text.split(ENTITY_MARK, 1)[1].split("'", 1)[0]
 
@@ -113,7 +115,7 @@ def after_new(dest: Path, example: bool) -> list[str]:
     Returns:
         The lines.
     """
-    from scaffold import inventory
+    from scaffold._inventory import read_app
 
     where = _shown(dest)
     lines = [
@@ -122,7 +124,7 @@ def after_new(dest: Path, example: bool) -> list[str]:
     ]
     lines += _entity_line(dest)
     if example:
-        inv = inventory.read_app(dest)
+        inv = read_app(dest)
         for item in inv.of("event", "worker"):
             lines += _handler_lines(item, _prefix(dest))
         for item in inv.of("worker"):
@@ -166,14 +168,14 @@ def after_edit(result: Any) -> list[str]:
     Returns:
         The lines.
     """
-    from scaffold import inventory
+    from scaffold._inventory import read_app
     from scaffold.errors import UserError
 
     root: Path = result.root
     inv = result.inventory  # read by the edit from the bytes it wrote, when it read it
     if inv is None:
         try:
-            inv = inventory.read_app(root)
+            inv = read_app(root)
         except UserError:
             return []
     lines: list[str] = []

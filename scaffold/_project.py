@@ -8,8 +8,9 @@ import posixpath
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
+from scaffold._vtex import INDEX, MANIFEST, PACKAGE, TESTS_TSCONFIG, TSCONFIG
 from scaffold.errors import ProjectError
 
 
@@ -29,7 +30,7 @@ def find_app_root(start: Path) -> Path:
     if not start.exists():
         raise ProjectError(f"{start} does not exist: pass an existing app folder with -C")
     for folder in (start, *start.parents):
-        if (folder / "manifest.json").is_file():
+        if (folder / MANIFEST).is_file():
             return folder
     raise ProjectError(
         f"no manifest.json in {start} or its parents: run inside a VTEX IO app or pass -C PATH"
@@ -107,41 +108,10 @@ def load_app(start: Path) -> App:
         ProjectError: If no app is found or its manifest is broken.
     """
     root = find_app_root(start)
-    manifest = read_json(root / "manifest.json", root=root)
+    manifest = read_json(root / MANIFEST, root=root)
     if not isinstance(manifest, dict):
         raise ProjectError("manifest.json: expected a JSON object at the top level")
     return App(root=root, manifest=manifest)
-
-
-def declared_events(service: Any) -> dict[str, Any]:
-    """Return the ``events`` object of a parsed node/service.json (empty if none).
-
-    Args:
-        service: The parsed service.json.
-
-    Returns:
-        Handler id -> its declaration.
-    """
-    events = service.get("events") if isinstance(service, dict) else None
-    return events if isinstance(events, dict) else {}
-
-
-def topics_field(service: Any) -> Literal["keys", "topics"]:
-    """Which field a new event in this service.json should list its topics under.
-
-    ``topics`` is the current name and ``keys`` the deprecated one; an existing file
-    keeps the style it uses, and a file using both gets ``topics``.
-
-    Args:
-        service: The parsed service.json.
-
-    Returns:
-        ``"keys"`` if the events declare only ``keys``, else ``"topics"``.
-    """
-    declared = [d for d in declared_events(service).values() if isinstance(d, dict)]
-    if any("topics" in d for d in declared):
-        return "topics"
-    return "keys" if any("keys" in d for d in declared) else "topics"
 
 
 # --- the host app: what the code scaffold adds must fit --------------------------------
@@ -215,7 +185,7 @@ DEFAULT_HOST_VARS: dict[str, object] = {
 """What ``scaffold new`` renders: its own ``Clients`` class and global ``Context``."""
 
 
-def read_host(root: Path, read: ReadFile, index_file: str = "node/index.ts") -> Host:
+def read_host(root: Path, read: ReadFile, index_file: str = INDEX) -> Host:
     """Read the clients type and the test setup of the app at ``root``.
 
     Args:
@@ -229,7 +199,7 @@ def read_host(root: Path, read: ReadFile, index_file: str = "node/index.ts") -> 
     return Host(read_clients(root, read, index_file), read_test_setup(read))
 
 
-def read_clients(root: Path, read: ReadFile, index_file: str = "node/index.ts") -> Clients:
+def read_clients(root: Path, read: ReadFile, index_file: str = INDEX) -> Clients:
     """Find the clients type ``new Service`` is built with, and how to import it.
 
     Looked for, in order: ``new Service<C, ...>``, then ``clients: { implementation: C }``
@@ -327,41 +297,25 @@ def _from_node_dir(rel: str, spec: str, name: str, read: ReadFile) -> tuple[str,
     """Re-express ``spec`` (imported in ``rel``) for a file in a folder below ``node/``."""
     if not spec.startswith("."):
         return (name, "") if spec == "@vtex/api" and name == "IOClients" else (name, spec)
-    target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), spec))
-    base = target.removesuffix(".js").removesuffix(".ts")
-    if not any(read(candidate) is not None for candidate in (f"{base}.ts", f"{base}/index.ts")):
+    from scaffold._app_files import import_candidates
+
+    candidates = import_candidates(rel, spec)
+    if not any(read(candidate) is not None for candidate in candidates):
         return None
+    base = candidates[0].removesuffix(".ts")
     if not base.startswith("node/"):
         return None
     inside = base.removeprefix("node/").removesuffix("/index")
     return name, f"../{inside}"
 
 
-def node_ts_files(root: Path) -> list[str]:
-    """What ``(root / "node").rglob("*.ts")`` lists outside node_modules, relative to ``root``.
-
-    Any entry so named, folders too; symlinked folders are listed, not entered (as rglob).
-    node_modules is not walked (it holds thousands of files, none of them the app's).
-
-    Args:
-        root: The app root.
-
-    Returns:
-        ``node/...`` paths, in the order the walk meets them.
-    """
-    found: list[str] = []
-    for folder, dirs, files in os.walk(root / "node"):
-        base = Path(folder).relative_to(root).as_posix()
-        found += [f"{base}/{name}" for name in [*dirs, *files] if name.endswith(".ts")]
-        dirs[:] = [d for d in dirs if d != "node_modules"]
-    return found
-
-
 def _declares_global_context(root: Path, read: ReadFile, index_file: str) -> bool:
     """Whether a module of the app declares a global ``Context`` that is a ServiceContext."""
+    from scaffold._app_files import TEST_FOLDERS, ts_files
+
     files = [index_file]
-    for rel in sorted(node_ts_files(root), key=lambda rel: rel.split("/")):  # as Paths sort
-        if "/__tests__/" not in rel and rel not in files:
+    for rel in ts_files(root, rglob=True):  # a .d.ts counts: that is where a global is declared
+        if not TEST_FOLDERS & set(rel.split("/")) and rel not in files:
             files.append(rel)
     for rel in files:
         data = read(rel)
@@ -385,7 +339,7 @@ def read_test_setup(read: ReadFile) -> TestSetup:
     Returns:
         Ready, or why not.
     """
-    package = _loose_json(read("node/package.json"))
+    package = _loose_json(read(PACKAGE))
     deps: dict[str, Any] = {}
     for section in ("dependencies", "devDependencies"):
         value = package.get(section)
@@ -403,9 +357,9 @@ def read_test_setup(read: ReadFile) -> TestSetup:
     if "nock" not in deps:
         # The tests run the real @vtex/api clients against an HTTP model (nock).
         return TestSetup(False, "node/package.json has no nock")
-    if read("node/__tests__/tsconfig.json") is not None:
+    if read(TESTS_TSCONFIG) is not None:
         return TestSetup(True)
-    options = _loose_json(read("node/tsconfig.json")).get("compilerOptions")
+    options = _loose_json(read(TSCONFIG)).get("compilerOptions")
     types = options.get("types") if isinstance(options, dict) else None
     if isinstance(types, list) and "jest" not in types:
         return TestSetup(False, 'node/tsconfig.json lists "types" without "jest"')

@@ -49,14 +49,52 @@ def template_ref(package_version: str) -> str:
     return sha.group(1) if sha else f"v{package_version}"
 
 
-@cache
-def repository_url() -> str:
-    """Return the project's repository URL (``[project.urls] Repository``).
+def is_release(package_version: str) -> bool:
+    """Return True for a version built from a release tag (``1.2.0``, not ``1.2.1.dev3+g...``).
 
-    Read from the installed metadata, or from pyproject.toml in a checkout.
+    Args:
+        package_version: A version from :func:`version`.
 
     Returns:
-        The URL apps record as ``_src_path``.
+        Whether apps made by this version record a release tag that updates can find.
+    """
+    return bool(_RELEASE.match(package_version)) and package_version != FALLBACK_VERSION
+
+
+def development_note(package_version: str, *, has_own_history: bool) -> str | None:
+    """Return what ``scaffold new`` says when the app it makes cannot be updated bare.
+
+    A build from an untagged commit (or without git at all) renders a template that no
+    release holds, so a later ``scaffold update`` needs a clone that has that commit. An
+    editable install is exempt (``has_own_history``): its checkout has the commit.
+
+    Args:
+        package_version: A version from :func:`version`.
+        has_own_history: The template is read from a git checkout.
+
+    Returns:
+        One line, or ``None`` for a release.
+    """
+    if is_release(package_version) or has_own_history:
+        return None
+    return (
+        f"scaffold {package_version} is a development build (not a release tag): the app "
+        f"records template {template_ref(package_version)}, so `scaffold update` will need "
+        "--template PATH_OR_URL of a scaffold clone that has it"
+    )
+
+
+@cache
+def repository_url() -> str | None:
+    """Return the project's repository URL (``[project.urls] Repository``), if it has one.
+
+    This one setting is where apps point ``_src_path`` (for plain ``copier update``) and
+    where a ``git clone`` gets the template; ``scaffold update`` itself reads the history
+    the package carries. Read from the installed metadata, or from pyproject.toml in a
+    checkout.
+
+    Returns:
+        The URL apps record as ``_src_path``; ``None`` when the project names none.
     """
     from importlib import metadata
 
@@ -65,14 +103,19 @@ def repository_url() -> str:
             label, _, url = entry.partition(",")
             if label.strip().lower() == "repository":
                 return str(url).strip()
+        return None
     except metadata.PackageNotFoundError:
         pass
     pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
-    data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    return str(data["project"]["urls"]["Repository"])
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except OSError:
+        return None
+    url = data.get("project", {}).get("urls", {}).get("Repository")
+    return str(url) if url else None
 
 
-def stamp_answers(text: str, *, src_path: str, commit: str | None) -> str:
+def stamp_answers(text: str, *, src_path: str | None, commit: str | None) -> str:
     """Record the template's location and version in the text of ``.copier-answers.yml``.
 
     Replaces the ``_src_path`` and (when ``commit`` is given) ``_commit`` lines, written
@@ -81,7 +124,8 @@ def stamp_answers(text: str, *, src_path: str, commit: str | None) -> str:
 
     Args:
         text: The answers file copier rendered.
-        src_path: The template's location (the repository URL; never a local path).
+        src_path: The template's location (the repository URL; never a local path);
+            ``None`` writes no ``_src_path`` (the project names no URL).
         commit: The template version (``vX.Y.Z``); ``None`` keeps copier's ``_commit``.
 
     Returns:
@@ -98,8 +142,14 @@ def stamp_answers(text: str, *, src_path: str, commit: str | None) -> str:
             None,
         )
     body = [line for line in body if not line.startswith(("_commit:", "_src_path:"))]
-    stamped = (
-        {"_src_path": src_path} if commit is None else {"_commit": commit, "_src_path": src_path}
+    stamped = {
+        key: value
+        for key, value in (("_commit", commit), ("_src_path", src_path))
+        if value is not None
+    }
+    dumped = (
+        yaml.safe_dump(stamped, default_flow_style=False, allow_unicode=True, width=10_000)
+        if stamped
+        else ""
     )
-    dumped = yaml.safe_dump(stamped, default_flow_style=False, allow_unicode=True, width=10_000)
     return "".join(header) + dumped + "".join(body)

@@ -13,12 +13,12 @@ from reading the map and checks every static key it can read.
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, Literal, NamedTuple, Protocol, TypeVar
 
 from scaffold import _ts
+from scaffold._app_files import import_candidates
 from scaffold._ts import key_text, member_chain, unwrap
 
 if TYPE_CHECKING:
@@ -159,7 +159,7 @@ class Resolver(Generic[F]):
         # Quiet lookups (no problems collected) depend only on these keys: a linter asks the
         # same "what does ../support/processing export as runOnce" once per handler file.
         self._exports: dict[tuple[str, str, int], tuple[F, Node] | None] = {}
-        self._paths: dict[tuple[str, str], tuple[str, str]] = {}
+        self._paths: dict[tuple[str, str], list[str]] = {}
 
     def service_map(self, index: F) -> ServiceMap[F]:
         """Find the map given to ``new Service`` in ``index`` and read its members.
@@ -421,10 +421,7 @@ class Resolver(Generic[F]):
             return None
         folder = file.rel.rpartition("/")[0]
         if (folder, spec) not in self._paths:
-            base = posixpath.normpath(posixpath.join(folder, spec))
-            for suffix in (".js", ".ts"):
-                base = base.removesuffix(suffix)
-            self._paths[folder, spec] = (f"{base}.ts", f"{base}/index.ts")
+            self._paths[folder, spec] = import_candidates(file.rel, spec)
         candidates = self._paths[folder, spec]
         for path in candidates:
             if path not in self._files:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from scaffold import _service_map, _ts
+from scaffold._vtex import INDEX
 from scaffold.errors import ConflictError, ProjectError, ScaffoldError
 
 if TYPE_CHECKING:
@@ -249,7 +250,7 @@ def locate_events(
     index_source: bytes,
     read_module: ReadModule,
     *,
-    index_file: str = "node/index.ts",
+    index_file: str = INDEX,
     hint: str = "add the handler to the events object given to new Service by hand",
     prop: Literal["events", "routes"] = "events",
 ) -> EventsLocation:

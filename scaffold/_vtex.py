@@ -6,20 +6,64 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import TYPE_CHECKING, Any, Literal
+
+from scaffold import _ts
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
 
 # Where the idempotency and status ledger keeps its records.
 Store = Literal["vbase", "masterdata"]
 STORES: tuple[Store, ...] = ("vbase", "masterdata")
 DEFAULT_STORE: Store = "vbase"
 
-# Files of an app, relative to its root.
+# Files of an app, relative to its root: every path scaffold writes or reads is spelled here.
 MANIFEST = "manifest.json"
+README = "README.md"
+CHANGELOG = "CHANGELOG.md"
 SERVICE = "node/service.json"
 INDEX = "node/index.ts"
+PACKAGE = "node/package.json"
+TSCONFIG = "node/tsconfig.json"
+TESTS_TSCONFIG = "node/__tests__/tsconfig.json"
 # NOTE: not under node/lib/: VTEX's default .gitignore ignores `lib`.
 PROCESSING = "node/support/processing.ts"
 HTTP_HELPERS = "node/support/http.ts"
+PROCESSING_TEST = "node/__tests__/processing.test.ts"
+PLATFORM = "node/__tests__/platform.ts"
+# Where the components add-* writes live, by kind: node/<folder>/<name>.ts, and their jest
+# tests in node/__tests__/<folder>/<name>.test.ts. A worker's job routes are the module
+# `<worker>Jobs` of kind "routes".
+Component = Literal["consumer", "worker", "publisher", "routes"]
+COMPONENT_FOLDERS: dict[Component, str] = {
+    "consumer": "events",
+    "worker": "workers",
+    "publisher": "publishers",
+    "routes": "routes",
+}
+# Event handlers: consumers of other apps' events and workers on the app's own.
+HANDLER_FOLDERS = ("node/events/", "node/workers/")
+
+
+def component_file(kind: Component, name: str) -> str:
+    """The module of a component add-* writes (``node/workers/syncItems.ts``).
+
+    Args:
+        kind: What it is.
+        name: Its module name (a handler id, a topic in camelCase, ``<worker>Jobs``).
+
+    Returns:
+        The path relative to the app root.
+    """
+    return f"node/{COMPONENT_FOLDERS[kind]}/{name}.ts"
+
+
+def component_test(kind: Component, name: str) -> str:
+    """The jest test add-* writes beside :func:`component_file` (same arguments)."""
+    return f"node/__tests__/{COMPONENT_FOLDERS[kind]}/{name}.test.ts"
+
 
 # Manifest policies (objects as they appear in manifest.json `policies`).
 LOGS_POLICY: dict[str, Any] = {"name": "colossus-write-logs"}
@@ -41,6 +85,61 @@ CLIENT_POLICIES: dict[str, tuple[str, str]] = {
     "vbase": (VBASE_POLICY["name"], "the VBase client"),
     "masterdata": (MASTERDATA_POLICY["name"], "the Master Data client"),
 }
+# The nodes :func:`used_client` can find a client in; it says None to others.
+CLIENT_USES = frozenset(
+    {"member_expression", "shorthand_property_identifier_pattern", "pair_pattern"}
+)
+
+# The policies the add-* commands bring (remove-* may take back only these).
+ADDED_POLICIES: tuple[dict[str, Any], ...] = (
+    FIRE_POLICY,
+    LOGS_POLICY,
+    *(policy for store in STORES for policy in STORE_POLICIES[store]),
+)
+# A policy that serves another one's client: it stays or goes with that one.
+SERVES: dict[str, str] = {MASTERDATA_OUTBOUND["name"]: MASTERDATA_POLICY["name"]}
+# What in a module's text shows it uses what a policy allows: the clients above, named as
+# :func:`used_client` finds them, and the logger (colossus-write-logs). A text test, no parse.
+_USES_IN_TEXT: dict[str, re.Pattern[bytes]] = {
+    FIRE_POLICY["name"]: re.compile(rb"\.sendEvent\("),
+    VBASE_POLICY["name"]: re.compile(rb"\bvbase\b"),
+    MASTERDATA_POLICY["name"]: re.compile(rb"\bmasterdata\b"),
+    LOGS_POLICY["name"]: re.compile(rb"\blogger\b"),
+}
+
+
+def policy_needs(code: bytes) -> dict[str, bool]:
+    """Tell which policies the add-* commands bring ``code`` needs (tests aside: not code).
+
+    Args:
+        code: The modules' bytes, joined.
+
+    Returns:
+        Policy name -> whether something in ``code`` uses what it allows; a policy that
+        :data:`SERVES` another is looked up under that one.
+    """
+    return {policy: bool(pattern.search(code)) for policy, pattern in _USES_IN_TEXT.items()}
+
+
+def used_client(node: Node) -> str | None:
+    """The client a node uses (`x.vbase`, `{ masterdata } = ...`, `x.sendEvent`), if any.
+
+    Args:
+        node: A node of one of the :data:`CLIENT_USES` types.
+
+    Returns:
+        The member or destructured name (a key of :data:`CLIENT_POLICIES` when it is a
+        client), or ``None``.
+    """
+    if node.type == "member_expression":
+        prop = node.child_by_field_name("property")
+        return _ts.text(prop) if prop is not None else None
+    if node.type == "shorthand_property_identifier_pattern":
+        return _ts.text(node)
+    if node.type == "pair_pattern":
+        key = node.child_by_field_name("key")
+        return _ts.key_text(key) if key is not None else None
+    return None
 
 
 def store_policies(store: Store) -> list[dict[str, Any]]:
@@ -67,3 +166,42 @@ def app_policies(store: Store, *, example: bool) -> list[dict[str, Any]]:
     """
     fire = [dict(FIRE_POLICY)] if example else []
     return [*fire, *store_policies(store), dict(LOGS_POLICY)]
+
+
+def detect_store(processing: bytes) -> Store | None:
+    """Tell which backend an existing ``support/processing.ts`` keeps its records in.
+
+    Args:
+        processing: The file's bytes.
+
+    Returns:
+        ``masterdata``, ``vbase``, or ``None`` if neither client is used.
+    """
+    # The ledger builds its own client (`new MasterData(`); older ledgers used ctx.clients.
+    if b"new MasterData(" in processing or b"clients.masterdata" in processing:
+        return "masterdata"
+    if b"new VBase(" in processing or b"clients.vbase" in processing:
+        return "vbase"
+    return None
+
+
+def parse_store(value: str | None) -> Store | None:
+    """Validate ``--store``.
+
+    Args:
+        value: The flag's value, or ``None``.
+
+    Returns:
+        The store, or ``None`` when not given.
+
+    Raises:
+        InvalidAnswerError: If it is not one of :data:`STORES`.
+    """
+    if value is None:
+        return None
+    for store in STORES:
+        if value.strip() == store:
+            return store
+    from scaffold.errors import InvalidAnswerError
+
+    raise InvalidAnswerError(f"invalid --store {value!r}: choose one of {', '.join(STORES)}")

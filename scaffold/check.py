@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scaffold._rules._base import RULES, RULES_BY_ID, RULES_BY_NAME, Finding, Rule, Severity
-from scaffold.errors import ProjectError, UserError
+from scaffold.errors import ProjectError, UnknownRuleError, UsageError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -28,6 +28,7 @@ __all__ = [
     "Severity",
     "UnknownRuleError",
     "check_app",
+    "check_cached",
     "format_finding",
     "format_github",
     "format_json",
@@ -38,10 +39,6 @@ __all__ = [
     "has_errors",
     "resolve_rules",
 ]
-
-
-class UnknownRuleError(UserError, ValueError):
-    """``--select`` or ``--ignore`` names a rule that does not exist."""
 
 
 def resolve_rules(
@@ -58,9 +55,18 @@ def resolve_rules(
 
     Raises:
         UnknownRuleError: If a name matches no rule.
+        UsageError: If ``ignore`` removes every rule ``select`` kept (nothing would run).
     """
-    chosen = {_rule_id(name) for name in select or ()} or set(RULES_BY_ID)
-    return frozenset(chosen - {_rule_id(name) for name in ignore or ()})
+    selected = {_rule_id(name) for name in select or ()}
+    chosen = selected or set(RULES_BY_ID)
+    enabled = frozenset(chosen - {_rule_id(name) for name in ignore or ()})
+    if not enabled:
+        kept = f"--select keeps ({', '.join(sorted(chosen))})" if selected else "there is"
+        raise UsageError(
+            f"--ignore removes every rule {kept}, so nothing would be checked; "
+            "select a rule you do not ignore"
+        )
+    return enabled
 
 
 def _rule_id(name: str) -> str:
@@ -91,38 +97,62 @@ def check_app(
         UnknownRuleError: If ``select`` or ``ignore`` names an unknown rule.
         ProjectError: If ``root`` has no manifest.json or no node/service.json.
     """
-    from scaffold._rules._source import Project
-    from scaffold._rules.events_map import check_imports, check_registration, read_events_map
-    from scaffold._rules.handlers import check_handlers, check_secrets
-    from scaffold._rules.policies import check_policies
-    from scaffold._rules.service_json import check_service_json
+    from scaffold._rules import _checks
+    from scaffold._vtex import MANIFEST, SERVICE
 
     enabled = resolve_rules(select, ignore)
-    for required in ("manifest.json", "node/service.json"):
+    for required in (MANIFEST, SERVICE):
         if not (root / required).is_file():
             raise ProjectError(
                 f"{required} is missing in {root}: scaffold check lints VTEX IO node apps"
             )
-    project = Project(root)
-    findings: list[Finding] = []
-    manifest = project.json("manifest.json")
-    service = project.json("node/service.json")
-    if service is not None:
-        findings += check_service_json(service)
-    events_map = read_events_map(project)
-    findings += check_registration(service, events_map)
-    findings += check_imports(project, events_map)
-    findings += check_handlers(project, events_map)
-    findings += check_secrets(project)
-    if manifest is not None:
-        findings += check_policies(project, manifest)
-    findings += project.findings
+    context, findings = _checks.run(root, enabled)
+    project = context.project
     kept = {
         finding
         for finding in findings
         if finding.rule in enabled and not _suppressed(project, finding)
     }
     return sorted(kept)
+
+
+def check_cached(
+    root: Path, select: list[str], ignore: list[str], *, use_cache: bool = True
+) -> list[Finding]:
+    """Check the app, or replay the saved result of an app unchanged since (see _check_cache).
+
+    A hit loads neither tree-sitter nor the rules.
+
+    Args:
+        root: The app root.
+        select: Rule ids or names to run; empty means all.
+        ignore: Rule ids or names to skip.
+        use_cache: Read and write the cache (``--no-cache``: neither).
+
+    Returns:
+        The findings, as :func:`check_app` returns them.
+    """
+    from scaffold import _check_cache
+    from scaffold._release import version
+
+    rules = resolve_rules(select, ignore)
+    key = _check_cache.key(root, rules, version()) if use_cache else ""
+    cached = _check_cache.load(root, key) if use_cache else None
+    if cached is not None:
+        try:
+            return [_replayed(item) for item in cached]
+        except (TypeError, ValueError):
+            pass  # written by another version of Finding: check again
+    findings = check_app(root, select=select or None, ignore=ignore)
+    if use_cache:
+        _check_cache.save(root, key, [f._asdict() for f in findings])
+    return findings
+
+
+def _replayed(item: dict[str, Any]) -> Finding:
+    """A finding from its cached JSON form (``data``'s pairs come back as lists)."""
+    data = tuple((str(key), str(value)) for key, value in item.pop("data", ()))
+    return Finding(**item, data=data)
 
 
 def _suppressed(project: Project, finding: Finding) -> bool:

@@ -1,22 +1,25 @@
-"""Command-line interface: flags to API calls, output and exit codes. Nothing else."""
+"""Command-line interface: every command and flag, mapped to API calls; errors to exit codes.
+
+What each command prints is :mod:`scaffold._console`'s; the work is the core's. Nothing else.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
+from typer._coercion import RuntimeParam
 from typer.core import TyperCommand, TyperGroup
 
-from scaffold._cli_params import lighten
-from scaffold.errors import UserError
-
-if TYPE_CHECKING:
-    from scaffold._rules._base import Finding
+from scaffold import _console
+from scaffold._console import echo
+from scaffold.errors import UsageError, UserError
 
 app = typer.Typer(
     name="scaffold",
@@ -39,14 +42,122 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+# --- arguments and options several commands share (each defined once) -------------------
+
+AppPath = Annotated[
+    Path | None,
+    typer.Argument(
+        help="A folder inside the app (default: the current folder).",
+        metavar="DIR",
+        show_default=False,
+    ),
+]
+
+
+AppDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--dir",
+        "-C",
+        metavar="PATH",
+        help="The app root (default: the folder holding manifest.json, from here upward).",
+        show_default=False,
+    ),
+]
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", "-n", help="Print a diff of every change; write nothing.")
+]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Never prompt; missing values are errors.")]
+JsonOutput = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary.")]
+
+
+def _asked(metavar: str, help_text: str) -> Any:
+    """The NAME or TOPIC argument of an add-*/remove-* command, asked on a terminal if omitted."""
+    return typer.Argument(
+        metavar=metavar, help=f"{help_text} (asked on a terminal if omitted).", show_default=False
+    )
+
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        metavar="vbase|masterdata",
+        help="Ledger backend if the app has no ledger (node/support/processing.ts) yet.",
+        show_default=False,
+        autocompletion=lambda: ["vbase", "masterdata"],
+    ),
+]
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+# --- a light value path: plain str / Path / bool / list[str] values skip pydantic ------------
+# Typer 0.29 coerces every parameter value, even an absent one, through a pydantic
+# TypeAdapter; building the first one imports pydantic (~70 ms, a quarter of a typer start).
+# scaffold's parameters are plain strings, paths, flags and lists of strings, which need no
+# validation library: _lighten gives them a coercion of their own before click processes
+# them and leaves any other type (an enum, a bounded number, a file) to typer. Help, usage
+# errors and completion stay typer's. This relies on _TyperParameter.get_runtime_param
+# caching ``_runtime_param`` (typer 0.29); tests/test_check_cli.py fails if a check imports
+# pydantic again, so an upgrade that changes it is noticed, not silently slower.
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plain(RuntimeParam):
+    """Coerce an already parsed value to ``str``, ``Path``, ``bool`` or a list of ``str``."""
+
+    def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:  # noqa: ARG002
+        if isinstance(value, (list, tuple)):
+            return [_plain_value(item, _item_type(self.annotation)) for item in value]
+        return _plain_value(value, self.annotation)
+
+
+def _item_type(annotation: Any) -> Any:
+    args = getattr(annotation, "__args__", ())
+    return args[0] if args else str
+
+
+def _plain_value(value: Any, target: Any) -> Any:
+    if target is Path:
+        return value if isinstance(value, Path) else Path(value)
+    if target is bool:
+        return bool(value)
+    return str(value)
+
+
+def _is_plain(annotation: Any) -> bool:
+    if annotation in (str, Path, bool):
+        return True
+    return getattr(annotation, "__origin__", None) is list and _item_type(annotation) is str
+
+
+def _lighten(params: list[Any]) -> None:
+    """Give each plain-typed typer parameter the light coercion (see above)."""
+    for param in params:
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is None or getattr(param, "_runtime_param", "absent") is not None:
+            continue
+        info = descriptor.parameter_info
+        checked = (
+            getattr(info, "parser", None) is not None
+            or getattr(info, "exists", False)
+            or getattr(info, "resolve_path", False)
+            or getattr(info, "file_okay", True) is False
+            or getattr(info, "dir_okay", True) is False
+        )
+        if descriptor.file_annotation is None and not checked and _is_plain(descriptor.annotation):
+            param._runtime_param = _Plain(  # noqa: SLF001 -- see the section comment
+                parameter_info=info, annotation=descriptor.annotation
+            )
+
+
 class _Group(TyperGroup):
-    """Typer's group, with plain option values coerced without pydantic (see _cli_params)."""
+    """Typer's group, with plain values coerced without pydantic."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        lighten(self.get_params(ctx))
+        _lighten(self.get_params(ctx))
         return super().parse_args(ctx, args)
 
 
@@ -55,10 +166,10 @@ app.info.cls = _Group
 
 class _Command(TyperCommand):
     """Help that shows arguments by their metavar (``NAME``, ``[DIR]``), never a Python type;
-    plain option values coerced without pydantic (see _cli_params)."""
+    plain values coerced without pydantic (see above)."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        lighten(self.get_params(ctx))
+        _lighten(self.get_params(ctx))
         return super().parse_args(ctx, args)
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:  # noqa: ARG002
@@ -86,20 +197,6 @@ class _Command(TyperCommand):
                     formatter.write_dl(rows)
 
 
-def use_color() -> bool:
-    """Colour only on a terminal, and never with NO_COLOR set or TERM=dumb."""
-    return (
-        sys.stdout.isatty()
-        and "NO_COLOR" not in os.environ
-        and os.environ.get("TERM", "") != "dumb"
-    )
-
-
-def echo(message: str = "", *, fg: str | None = None, err: bool = False) -> None:
-    """Print a line, coloured only when colour is wanted."""
-    typer.secho(message, fg=fg if use_color() else None, err=err)
-
-
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``error: message`` on stderr and return the exit to raise."""
     echo(f"error: {message}", fg="red", err=True)
@@ -110,7 +207,9 @@ ABORTED = "aborted, nothing was written"
 
 
 def user_errors(func: F) -> F:
-    """Turn a ``UserError`` into one line on stderr and exit 1.
+    """Turn a ``UserError`` into one line on stderr and its exit code: the one mapping.
+
+    Each error carries its code (``errors.py``: 1, or 2 for a usage error).
 
     Ctrl-C (``KeyboardInterrupt``) and Ctrl-D at a prompt (``EOFError``) are one behaviour:
     the same line and exit 130, since both mean "stop" and nothing was written yet (a signal
@@ -124,7 +223,7 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except UserError as error:
-            raise fail(str(error)) from None
+            raise fail(str(error), error.exit_code) from None
         except (KeyboardInterrupt, EOFError):
             raise fail(ABORTED, 130) from None
         except BrokenPipeError:
@@ -231,9 +330,7 @@ def new(
         bool, typer.Option("--dry-run", "-n", help="Show what would be written; write nothing.")
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="Write into a non-empty folder.")] = False,
-    json_output: Annotated[
-        bool, typer.Option("--json", help="Print a machine-readable summary.")
-    ] = False,
+    json_output: JsonOutput = False,
 ) -> None:
     """Create a new VTEX IO events-and-workers app.
 
@@ -276,33 +373,23 @@ def new(
     result = new_.create_app(
         target, answers, force=force, dry_run=dry_run, confirm=confirm if interactive else None
     )
+    _note_development_build()
     if json_output:
-        typer.echo(new_.summary_json(result))
+        typer.echo(result.to_json())
         return
-    _report_new(result, list_created=not interactive)
+    _console.report_new(result, list_created=not interactive)
 
 
-def _report_new(result: Any, *, list_created: bool) -> None:
-    """Print what ``scaffold new`` wrote (or, with a dry run, the diffs it would write)."""
-    if result.dry_run:
-        for text in result.diff.values():
-            typer.echo(text, nl=False)
-    if list_created:
-        verb = "would create" if result.dry_run else "created"
-        for rel in result.created:
-            echo(f"  {verb} {rel}", fg="green")
-    for rel in result.overwritten:
-        echo(f"  {'would overwrite' if result.dry_run else 'overwrote'} {rel}", fg="yellow")
-    if result.dry_run:
-        echo(f"dry run: nothing written to {result.dest}")
-        return
-    from scaffold import _next_steps
+def _note_development_build() -> None:
+    """Say (on stderr) when the app records a template no release holds."""
+    from scaffold import _paths, _release
 
-    echo(f"\nCreated {result.answers.app_id} in {result.dest}", fg="green")
-    _print_next(_next_steps.after_new(result.dest, result.answers.example))
-
-
-_CHECK_SEVERITY_COLOR: dict[str, str | None] = {"error": "red", "warning": "yellow", "info": None}
+    history = _paths.template_history()
+    note = _release.development_note(
+        _release.version(), has_own_history=history is not None and history.is_dir()
+    )
+    if note:
+        _console.echo(f"note: {note}", fg="yellow", err=True)
 
 
 def _rule_list(values: list[str] | None) -> list[str]:
@@ -312,14 +399,7 @@ def _rule_list(values: list[str] | None) -> list[str]:
 @app.command(cls=_Command)
 @user_errors
 def check(
-    path: Annotated[
-        Path | None,
-        typer.Argument(
-            help="A folder inside the app (default: the current folder).",
-            metavar="DIR",
-            show_default=False,
-        ),
-    ] = None,
+    path: AppPath = None,
     output_format: Annotated[
         str,
         typer.Option(
@@ -376,7 +456,8 @@ def check(
       scaffold check --ignore deprecated-event-keys
       scaffold check --list-rules
 
-    Exit 1 when any error-level finding exists, 2 for an unknown rule or format, else 0.
+    Exit 1 when any error-level finding exists, 2 for an unknown rule or format or a
+    selection that leaves no rule, else 0.
     Every rule, with examples and fixes: `scaffold docs check`.
     """
     from scaffold import check as check_
@@ -384,107 +465,25 @@ def check(
 
     fmt = "json" if json_output else output_format.strip().lower()
     if fmt not in check_.FORMATS:
-        raise fail(f"unknown --format {output_format!r}: use one of {', '.join(check_.FORMATS)}", 2)
+        raise UsageError(
+            f"unknown --format {output_format!r}: use one of {', '.join(check_.FORMATS)}"
+        )
     if list_rules:
         typer.echo(check_.format_rules(as_json=fmt == "json"))
         return
     selected, ignored = _rule_list(select), _rule_list(ignore)
-    try:
-        check_.resolve_rules(selected, ignored)
-    except check_.UnknownRuleError as error:
-        raise fail(str(error), 2) from None
+    check_.resolve_rules(selected, ignored)  # unknown or no rule: a usage error, app or not
     root = find_app_root(path if path is not None else Path.cwd())
     if fix:
-        findings = _fixed(root, selected, ignored, dry_run=dry_run, quiet=fmt != "text")
+        from scaffold import fix as fix_
+
+        done, findings = fix_.fix_and_check(root, selected or None, ignored, dry_run=dry_run)
+        _console.report_fixes(done, dry_run=dry_run, quiet=fmt != "text")
     else:
-        findings = _checked(root, selected, ignored, use_cache=not no_cache)
-    _print_findings(fmt, findings, root)
+        findings = check_.check_cached(root, selected, ignored, use_cache=not no_cache)
+    _console.report_findings(fmt, findings, root)
     if check_.has_errors(findings):
         raise typer.Exit(1)
-
-
-def _checked(root: Path, select: list[str], ignore: list[str], *, use_cache: bool) -> list[Finding]:
-    """Check the app, or replay the cached result of an unchanged app (see _check_cache)."""
-    from scaffold import _check_cache
-    from scaffold import check as check_
-    from scaffold._release import version
-    from scaffold._rules._base import Finding
-
-    rules = check_.resolve_rules(select, ignore)
-    key = _check_cache.key(root, rules, version()) if use_cache else ""
-    cached = _check_cache.load(root, key) if use_cache else None
-    if cached is not None:
-        try:
-            return [Finding(**item) for item in cached]
-        except TypeError:
-            pass  # written by another version of Finding: check again
-    findings = check_.check_app(root, select=select or None, ignore=ignore)
-    if use_cache:
-        _check_cache.save(root, key, [f._asdict() for f in findings])
-    return findings
-
-
-def _fixed(
-    root: Path, select: list[str], ignore: list[str], *, dry_run: bool, quiet: bool
-) -> list[Finding]:
-    """Apply (or show) the certain fixes; return the findings that remain (or would)."""
-    from scaffold import check as check_
-    from scaffold._rules import fixes
-
-    findings = check_.check_app(root, select=select or None, ignore=ignore)
-    done = fixes.fix_app(root, findings, dry_run=dry_run)
-    if dry_run:
-        for text in done.result.diff.values():
-            typer.echo(text, nl=False, err=quiet)
-    verb = "would fix" if dry_run else "fixed"
-    for line in done.fixed:
-        echo(f"{verb} {line}", fg="green", err=quiet)
-    for line in done.skipped:
-        echo(f"not fixed: {line}", fg="yellow", err=quiet)
-    if dry_run or not done.fixed:
-        return findings
-    return check_.check_app(root, select=select or None, ignore=ignore)
-
-
-def _print_findings(fmt: str, findings: list[Finding], root: Path) -> None:
-    from scaffold import check as check_
-
-    if fmt == "json":
-        typer.echo(check_.format_json(findings))
-    elif fmt == "github":
-        if findings:
-            typer.echo(check_.format_github(findings, _repo_prefix(root)))
-    elif fmt == "sarif":
-        from scaffold._release import version
-
-        typer.echo(check_.format_sarif(findings, _repo_prefix(root), version()))
-    else:
-        for finding in findings:
-            echo(check_.format_finding(finding), fg=_CHECK_SEVERITY_COLOR[finding.severity])
-        for line in check_.format_summary(findings):
-            echo(line)
-
-
-def _repo_prefix(root: Path) -> str:
-    """The app root relative to the current folder (``apps/sync/``), or ``""``.
-
-    GitHub resolves annotation and SARIF paths from the repository root, where CI runs.
-    """
-    try:
-        rel = root.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        return ""
-    return "" if rel == Path() else rel.as_posix() + "/"
-
-
-AppPath = Annotated[
-    Path | None,
-    typer.Argument(
-        help="A folder inside the app (default: the current folder).",
-        metavar="DIR",
-        show_default=False,
-    ),
-]
 
 
 @app.command("list", cls=_Command)
@@ -547,38 +546,9 @@ def graph(
     from scaffold._project import find_app_root
 
     if fmt not in {"mermaid", "dot"}:
-        raise fail(f"invalid --format {fmt!r}: choose mermaid or dot", 2)
+        raise UsageError(f"invalid --format {fmt!r}: choose mermaid or dot")
     inv = inventory.read_app(find_app_root(path if path is not None else Path.cwd()))
     typer.echo(inventory.mermaid(inv) if fmt == "mermaid" else inventory.dot(inv), nl=False)
-
-
-# --- add-event, add-worker, add-publisher, remove-event ---------------------------------
-
-AppDir = Annotated[
-    Path | None,
-    typer.Option(
-        "--dir",
-        "-C",
-        metavar="PATH",
-        help="The app root (default: the folder holding manifest.json, from here upward).",
-        show_default=False,
-    ),
-]
-DryRun = Annotated[
-    bool, typer.Option("--dry-run", "-n", help="Print a diff of every change; write nothing.")
-]
-Yes = Annotated[bool, typer.Option("--yes", "-y", help="Never prompt; missing values are errors.")]
-JsonOutput = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary.")]
-StoreOption = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        metavar="vbase|masterdata",
-        help="Ledger backend if the app has no ledger (node/support/processing.ts) yet.",
-        show_default=False,
-        autocompletion=lambda: ["vbase", "masterdata"],
-    ),
-]
 
 
 def _missing(what: str, example: str, ask: Callable[[], Any], *, yes: bool) -> Any:
@@ -616,42 +586,6 @@ def _handler_name(
     return name
 
 
-def _report(result: Any, *, json_output: bool) -> None:
-    """Print what an editing command did: diffs (dry run), files, notes, next steps or JSON."""
-    if json_output:
-        typer.echo(result.to_json())
-        return
-    if result.dry_run:
-        for text in result.diff.values():
-            typer.echo(text, nl=False)
-    for note in result.notes:
-        echo(f"note: {note}", fg="yellow", err=True)
-    if result.unchanged:
-        echo(result.message)
-        return
-    prefix = "would " if result.dry_run else ""
-    for verb, files in (
-        ("create", result.created),
-        ("modify", result.modified),
-        ("delete", result.deleted),
-    ):
-        for rel in files:
-            echo(f"  {prefix}{verb} {rel}", fg="green" if verb == "create" else None)
-    if result.dry_run:
-        echo(f"dry run: nothing written to {result.root}")
-        return
-    from scaffold import _next_steps
-
-    _print_next(_next_steps.after_edit(result))
-
-
-def _print_next(lines: list[str]) -> None:
-    if lines:
-        echo("\nNext steps:")
-        for line in lines:
-            echo(f"  {line}")
-
-
 def _start(directory: Path | None) -> Path:
     return directory if directory is not None else Path.cwd()
 
@@ -661,11 +595,7 @@ def _start(directory: Path | None) -> Path:
 def add_event(
     name: Annotated[
         str | None,
-        typer.Argument(
-            metavar="NAME",
-            help="Handler name: kebab, snake or camel case (asked on a terminal if omitted).",
-            show_default=False,
-        ),
+        _asked("NAME", "Handler name: kebab, snake or camel case"),
     ] = None,
     sender: Annotated[
         str | None,
@@ -694,9 +624,9 @@ def add_event(
       scaffold add-event partner-update --sender acme.partner --topic a --topic b -C apps/x
       scaffold add-event                      # on a terminal: asks name, sender and topics
     """
-    from scaffold import _edit, _prompts, events
+    from scaffold import _prompts, _vtex, events
 
-    chosen = _edit.parse_store(store)
+    chosen = _vtex.parse_store(store)
     name = _handler_name(
         name,
         "handler",
@@ -715,7 +645,7 @@ def add_event(
     result = events.add_event(
         _start(directory), name, sender=sender, topics=topics, store=chosen, dry_run=dry_run
     )
-    _report(result, json_output=json_output)
+    _console.report_edit(result, json_output=json_output)
 
 
 @app.command("remove-event", cls=_Command)
@@ -723,11 +653,7 @@ def add_event(
 def remove_event(
     name: Annotated[
         str | None,
-        typer.Argument(
-            metavar="NAME",
-            help="Handler name, as given to add-event (asked on a terminal if omitted).",
-            show_default=False,
-        ),
+        _asked("NAME", "Handler name, as given to add-event"),
     ] = None,
     directory: AppDir = None,
     dry_run: DryRun = False,
@@ -756,7 +682,7 @@ def remove_event(
         json_output=json_output,
     )
     result = events.remove_event(_start(directory), name, dry_run=dry_run)
-    _report(result, json_output=json_output)
+    _console.report_edit(result, json_output=json_output)
 
 
 @app.command("add-worker", cls=_Command)
@@ -764,11 +690,7 @@ def remove_event(
 def add_worker(
     name: Annotated[
         str | None,
-        typer.Argument(
-            metavar="NAME",
-            help="Worker name: kebab, snake or camel case (asked on a terminal if omitted).",
-            show_default=False,
-        ),
+        _asked("NAME", "Worker name: kebab, snake or camel case"),
     ] = None,
     topic: Annotated[
         str | None,
@@ -807,7 +729,7 @@ def add_worker(
       scaffold add-worker sync-items --topic items-sync-requested --no-route
       scaffold add-worker reindex-product --no-batch --no-route   # one { id } per event
     """
-    from scaffold import _edit, workers
+    from scaffold import _vtex, workers
 
     name = _handler_name(
         name,
@@ -823,10 +745,10 @@ def add_worker(
         topic=topic,
         route=route,
         batch=batch,
-        store=_edit.parse_store(store),
+        store=_vtex.parse_store(store),
         dry_run=dry_run,
     )
-    _report(result, json_output=json_output)
+    _console.report_edit(result, json_output=json_output)
 
 
 @app.command("add-publisher", cls=_Command)
@@ -834,11 +756,7 @@ def add_worker(
 def add_publisher(
     topic: Annotated[
         str | None,
-        typer.Argument(
-            metavar="TOPIC",
-            help="The app's own topic to publish (asked on a terminal if omitted).",
-            show_default=False,
-        ),
+        _asked("TOPIC", "The app's own topic to publish"),
     ] = None,
     store: StoreOption = None,
     directory: AppDir = None,
@@ -853,7 +771,7 @@ def add_publisher(
       scaffold add-publisher item-changed
       scaffold add-publisher item-changed -n --json
     """
-    from scaffold import _edit, _prompts, publishers
+    from scaffold import _prompts, _vtex, publishers
 
     if topic is None:
         topic = _missing(
@@ -863,9 +781,9 @@ def add_publisher(
             yes=yes,
         )
     result = publishers.add_publisher(
-        _start(directory), topic, store=_edit.parse_store(store), dry_run=dry_run
+        _start(directory), topic, store=_vtex.parse_store(store), dry_run=dry_run
     )
-    _report(result, json_output=json_output)
+    _console.report_edit(result, json_output=json_output)
 
 
 @app.command("remove-worker", cls=_Command)
@@ -873,11 +791,7 @@ def add_publisher(
 def remove_worker(
     name: Annotated[
         str | None,
-        typer.Argument(
-            metavar="NAME",
-            help="Worker name, as given to add-worker (asked on a terminal if omitted).",
-            show_default=False,
-        ),
+        _asked("NAME", "Worker name, as given to add-worker"),
     ] = None,
     directory: AppDir = None,
     dry_run: DryRun = False,
@@ -902,7 +816,7 @@ def remove_worker(
         json_output=json_output,
     )
     result = workers.remove_worker(_start(directory), name, dry_run=dry_run)
-    _report(result, json_output=json_output)
+    _console.report_edit(result, json_output=json_output)
 
 
 @app.command("remove-publisher", cls=_Command)
@@ -910,11 +824,7 @@ def remove_worker(
 def remove_publisher(
     topic: Annotated[
         str | None,
-        typer.Argument(
-            metavar="TOPIC",
-            help="The topic, as given to add-publisher (asked on a terminal if omitted).",
-            show_default=False,
-        ),
+        _asked("TOPIC", "The topic, as given to add-publisher"),
     ] = None,
     directory: AppDir = None,
     dry_run: DryRun = False,
@@ -938,7 +848,7 @@ def remove_publisher(
             yes=yes,
         )
     result = publishers.remove_publisher(_start(directory), topic, dry_run=dry_run)
-    _report(result, json_output=json_output)
+    _console.report_edit(result, json_output=json_output)
 
 
 @app.command(cls=_Command)
@@ -975,14 +885,7 @@ def docs(
 @app.command(cls=_Command)
 @user_errors
 def update(
-    directory: Annotated[
-        Path | None,
-        typer.Argument(
-            help="A folder inside the app (default: the current folder).",
-            metavar="DIR",
-            show_default=False,
-        ),
-    ] = None,
+    directory: AppPath = None,
     to: Annotated[
         str | None,
         typer.Option(
@@ -994,8 +897,8 @@ def update(
         typer.Option(
             "--template",
             metavar="PATH_OR_URL",
-            help="Git repository of the template; a local clone works offline "
-            "(default: the _src_path in .copier-answers.yml).",
+            help="Git repository of the template, e.g. a fork or a clone (default: the "
+            "release history this scaffold carries; no network needed).",
         ),
     ] = None,
     dry_run: DryRun = False,
@@ -1009,14 +912,16 @@ def update(
 
     \b
     Examples:
-      scaffold update                               # to the latest release, online
+      scaffold update                               # to this scaffold's release, offline
       scaffold update -n                            # show the diff first
       scaffold update --to 1.2.0
-      scaffold update --template ~/src/scaffold     # offline, from a local clone
+      scaffold update --template ~/src/my-fork      # from a fork or a clone
 
-    The app must be committed to git (a dirty tree is refused). Where the template and your
-    changes touch the same lines, the file gets conflict markers (<<<<<<< before updating,
-    >>>>>>> after updating) to resolve by hand; the exit code is then 1.
+    The versions are the releases this scaffold carries: `pip install -U vtex-io-scaffold`
+    first to reach newer ones. The app must be committed to git (a dirty tree is refused).
+    Where the template and your changes touch the same lines, the file gets conflict markers
+    (<<<<<<< before updating, >>>>>>> after updating) to resolve by hand; the exit code is
+    then 1.
     """
     from scaffold import update as update_
 
@@ -1028,45 +933,13 @@ def update(
         trust=trust,
     )
     if json_output:
-        typer.echo(update_.summary_json(result))
+        typer.echo(result.to_json())
     elif result.up_to_date:
         echo(f"up to date: {result.old} is the newest version in {result.template}")
     else:
-        _report_update(result)
+        _console.report_update(result)
     if result.conflicts:
         raise typer.Exit(1)
-
-
-def _report_update(result: Any) -> None:
-    """Print what ``scaffold update`` changed (or would) and where the conflicts are."""
-    if result.dry_run:
-        for text in result.diff.values():
-            typer.echo(text, nl=False)
-    prefix = "would " if result.dry_run else ""
-    for verb, files in (
-        ("create", result.created),
-        ("modify", result.modified),
-        ("delete", result.deleted),
-    ):
-        for rel in files:
-            echo(f"  {prefix}{verb} {rel}", fg="green" if verb == "create" else None)
-    for rel, line in result.conflicts:
-        echo(f"  {prefix}conflict {rel}:{line}", fg="red")
-    done = "would update" if result.dry_run else "updated"
-    echo(f"{done} {result.root} from {result.old} to {result.new}")
-    if result.conflicts:
-        files = len({rel for rel, _ in result.conflicts})
-        where = f"{len(result.conflicts)} conflict(s) in {files} file(s)"
-        echo(
-            f"{where} would need resolving: both you and the template changed those lines"
-            if result.dry_run
-            else f"{where}: keep what you want between <<<<<<< before updating and "
-            ">>>>>>> after updating, then commit",
-            fg="red",
-            err=True,
-        )
-    elif not result.dry_run:
-        echo("Review with `git diff`, run the tests, then commit.")
 
 
 def main() -> None:

@@ -1,10 +1,16 @@
-"""Exceptions. The core raises these; only ``cli.py`` turns them into output and exit codes."""
+"""Exceptions, one hierarchy. The core raises these; ``cli.py`` maps them to output and exit codes.
+
+Each error carries its exit code (:attr:`ScaffoldError.exit_code`), so the command line
+turns any of them into one line on stderr and that code in one place (``cli.user_errors``).
+"""
 
 from __future__ import annotations
 
 
 class ScaffoldError(Exception):
     """Root of every error scaffold raises on purpose."""
+
+    exit_code = 1
 
 
 class UserError(ScaffoldError):
@@ -22,6 +28,12 @@ class UserError(ScaffoldError):
         return self.message
 
 
+class UsageError(UserError):
+    """The command line itself is wrong (an unknown rule or format): exit 2, as click does."""
+
+    exit_code = 2
+
+
 class InvalidAnswerError(UserError, ValueError):
     """A value given by flag, data file or prompt breaks a VTEX naming rule."""
 
@@ -34,9 +46,25 @@ class DestinationError(UserError):
     """The destination folder cannot be written as asked."""
 
 
+class Cancelled(UserError):
+    """The person answered no to the final confirmation of ``scaffold new``."""
+
+
 class ProjectError(UserError):
     """An existing app cannot be read or edited safely."""
 
 
 class ConflictError(UserError):
     """The requested change contradicts what the app already has."""
+
+
+class NotCertainError(UserError):
+    """``check --fix`` would need a guess, so leaves the finding to the person."""
+
+
+class UpdateError(UserError):
+    """The app cannot be updated as asked (dirty tree, unknown version, no template)."""
+
+
+class UnknownRuleError(UsageError, ValueError):
+    """``--select`` or ``--ignore`` names a rule that does not exist."""

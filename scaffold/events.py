@@ -4,23 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scaffold import _edit as c
-from scaffold import _names, _project, _vtex
-from scaffold._changes import Result
+from scaffold import _names, _vtex
+from scaffold._edit import Edit, Result
+from scaffold._service_json import describe, same_declaration, topics_field, topics_of
+from scaffold._undo import prune_unused
 from scaffold.errors import ConflictError, InvalidAnswerError
 
 HANDLER_TEMPLATE = "templates/components/consumer/handler.ts.jinja"
 TEST_TEMPLATE = "templates/components/consumer/handler.test.ts.jinja"
-
-
-def handler_file(ident: str) -> str:
-    """Return the consumer's module, relative to the app root."""
-    return f"node/events/{ident}.ts"
-
-
-def test_file(ident: str) -> str:
-    """Return the consumer's test, relative to the app root."""
-    return f"node/__tests__/events/{ident}.test.ts"
 
 
 def clean_topics(topics: list[str]) -> list[str]:
@@ -79,12 +70,12 @@ def add_event(
     ident = _names.handler_id(name)
     sender = _names.validate_sender(sender.strip())
     topics = clean_topics(topics)
-    edit = c.Edit(start, "add-event", ident)
-    module, test = handler_file(ident), test_file(ident)
+    edit = Edit(start, "add-event", ident)
+    module, test = _vtex.component_file("consumer", ident), _vtex.component_test("consumer", ident)
     declared = edit.declared("events")
-    if ident in declared and not c.same_declaration(declared[ident], sender, topics):
+    if ident in declared and not same_declaration(declared[ident], sender, topics):
         raise ConflictError(
-            f"{_vtex.SERVICE} already declares event {ident!r} with {c.describe(declared[ident])}, "
+            f"{_vtex.SERVICE} already declares event {ident!r} with {describe(declared[ident])}, "
             f"not sender {sender}, topics {', '.join(topics)}; pick another name, or run "
             f"`scaffold remove-event {ident}` first"
         )
@@ -112,7 +103,7 @@ def add_event(
     edit.create_test(test, TEST_TEMPLATE, variables)
     store = edit.ensure_support(store, routes=False)
     if ident not in declared:
-        field = _project.topics_field(edit.service())
+        field = topics_field(edit.service())
         edit.set_json_key(_vtex.SERVICE, ("events",), ident, {"sender": sender, field: topics})
     edit.register("events", ident, module)
     edit.add_policies([*_vtex.store_policies(store), _vtex.LOGS_POLICY])
@@ -125,7 +116,7 @@ def remove_event(start: Path, name: str, *, dry_run: bool = False) -> Result:
     The handler and its test are deleted only if they are byte-identical to what the
     component renders for the declared sender and topics; otherwise they are kept and a
     note says so. Support files and policies that add-* brings go too when nothing in the
-    app uses them any more (see :meth:`scaffold._edit.Edit.prune_unused`). A consumer of
+    app uses them any more (see :func:`scaffold._undo.prune_unused`). A consumer of
     the app's own event that add-event made (``node/events/<id>.ts``) is removed like any
     other; a worker is refused (``remove-worker``).
 
@@ -143,16 +134,11 @@ def remove_event(start: Path, name: str, *, dry_run: bool = False) -> Result:
         ProjectError: If the app cannot be read or edited safely.
     """
     ident = _names.handler_id(name)
-    edit = c.Edit(start, "remove-event", ident)
-    module, test = handler_file(ident), test_file(ident)
+    edit = Edit(start, "remove-event", ident)
+    module, test = _vtex.component_file("consumer", ident), _vtex.component_test("consumer", ident)
     declared = edit.declared("events")
     declaration = declared.get(ident)
-    worker = f"node/workers/{ident}.ts"
-    if edit.read(module) is None and edit.read(worker) is not None:
-        raise ConflictError(
-            f"{ident!r} is a worker ({worker}), not a consumer: run "
-            f"`scaffold remove-worker {ident}`"
-        )
+    edit.refuse_other_handler(ident, "consumer")
     registered = edit.registered("events", ident, module)
     if declaration is None and not registered:
         known = ", ".join(sorted(declared)) or "none"
@@ -162,9 +148,11 @@ def remove_event(start: Path, name: str, *, dry_run: bool = False) -> Result:
         )
         return edit.finish(dry_run=dry_run)
     edit.drop_handler("events", ident, module)
-    if isinstance(declaration, dict) and c.topics_of(declaration):
+    if isinstance(declaration, dict) and topics_of(declaration):
         variables = _names.component_vars(
-            ident, sender=str(declaration.get("sender", "")), topics=c.topics_of(declaration)
+            ident,
+            sender=str(declaration.get("sender", "")),
+            topics=topics_of(declaration),
         )
         edit.delete_if_ours(module, [edit.render(HANDLER_TEMPLATE, variables)])
         edit.delete_if_ours(test, [edit.render(TEST_TEMPLATE, variables)])
@@ -172,5 +160,5 @@ def remove_event(start: Path, name: str, *, dry_run: bool = False) -> Result:
         for rel in (module, test):
             if edit.read(rel) is not None:
                 edit.notes.append(f"kept {rel}: service.json does not say what scaffold wrote")
-    edit.prune_unused()
+    prune_unused(edit)
     return edit.finish(dry_run=dry_run)

@@ -14,11 +14,7 @@ from scaffold import _app_docs
 from scaffold._answers import AppAnswers
 from scaffold._changes import ChangeSet
 from scaffold._paths import template_root
-from scaffold.errors import DestinationError, ProjectError, UserError
-
-
-class Cancelled(UserError):
-    """The person answered no to the final confirmation."""
+from scaffold.errors import Cancelled, DestinationError, ProjectError, UserError
 
 
 @dataclass(frozen=True)
@@ -31,6 +27,19 @@ class NewResult:
     overwritten: tuple[str, ...]
     dry_run: bool
     diff: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """The machine-readable summary ``scaffold new --json`` prints."""
+        return json.dumps(
+            {
+                "dest": str(self.dest),
+                "dry_run": self.dry_run,
+                "answers": asdict(self.answers),
+                "created": list(self.created),
+                "overwritten": list(self.overwritten),
+            },
+            indent=2,
+        )
 
 
 def _would_write(staged: Path) -> list[str]:
@@ -203,25 +212,4 @@ def create_app(
         overwritten=tuple(c.rel for c in planned if c.kind == "modify"),
         dry_run=dry_run,
         diff=diff,
-    )
-
-
-def summary_json(result: NewResult) -> str:
-    """Return the machine-readable summary printed by ``--json``.
-
-    Args:
-        result: What ``create_app`` returned.
-
-    Returns:
-        A JSON document.
-    """
-    return json.dumps(
-        {
-            "dest": str(result.dest),
-            "dry_run": result.dry_run,
-            "answers": asdict(result.answers),
-            "created": list(result.created),
-            "overwritten": list(result.overwritten),
-        },
-        indent=2,
     )

@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from scaffold import _edit as c
 from scaffold import _names, _vtex
-from scaffold._changes import Result
+from scaffold._app_files import importers
+from scaffold._edit import Edit, Result
+from scaffold._undo import prune_unused
 
 PUBLISHER_TEMPLATE = "templates/components/publisher/publisher.ts.jinja"
 TEST_TEMPLATE = "templates/components/publisher/publisher.test.ts.jinja"
@@ -19,13 +20,8 @@ Kind = Literal["job", "single"]
 _TOPIC_CONST = re.compile(rb"^export const [A-Z0-9_]+ = '([^'\n]*)'", re.MULTILINE)
 
 
-def publisher_file(topic_camel: str) -> str:
-    """Return the publisher's module, relative to the app root."""
-    return f"node/publishers/{topic_camel}.ts"
-
-
 def plan_publisher(
-    edit: c.Edit, topic: str, kind: Kind, *, hint: str = "pick another topic"
+    edit: Edit, topic: str, kind: Kind, *, hint: str = "pick another topic"
 ) -> dict[str, object]:
     """Plan a publisher of ``topic`` and its test into ``edit``.
 
@@ -51,8 +47,8 @@ def plan_publisher(
     )
     for template in (PUBLISHER_TEMPLATE, TEST_TEMPLATE):
         edit.check_names(template, variables, "topic", topic)
-    module = publisher_file(str(variables["topic_camel"]))
-    test = f"node/__tests__/publishers/{variables['topic_camel']}.test.ts"
+    module = _vtex.component_file("publisher", str(variables["topic_camel"]))
+    test = _vtex.component_test("publisher", str(variables["topic_camel"]))
     if not edit.create(module, edit.render(PUBLISHER_TEMPLATE, variables)):
         other: Kind = "single" if kind == "job" else "job"
         if edit.read(module) == edit.render(PUBLISHER_TEMPLATE, {**variables, "kind": other}):
@@ -94,7 +90,7 @@ def add_publisher(
     """
     topic = topic.strip()
     _names.topic_id(topic)
-    edit = c.Edit(start, "add-publisher", topic)
+    edit = Edit(start, "add-publisher", topic)
     plan_publisher(edit, topic, "single")
     edit.ensure_support(store, routes=False)
     edit.add_policies([_vtex.FIRE_POLICY])
@@ -121,14 +117,14 @@ def remove_publisher(start: Path, topic: str, *, dry_run: bool = False) -> Resul
 
     topic = topic.strip()
     _names.topic_id(topic)
-    edit = c.Edit(start, "remove-publisher", topic)
+    edit = Edit(start, "remove-publisher", topic)
     base = _names.component_vars(topic=topic, vendor=edit.app.vendor, app_name=edit.app.name)
-    module = publisher_file(str(base["topic_camel"]))
-    test = f"node/__tests__/publishers/{base['topic_camel']}.test.ts"
+    module = _vtex.component_file("publisher", str(base["topic_camel"]))
+    test = _vtex.component_test("publisher", str(base["topic_camel"]))
     if edit.read(module) is None:
         edit.message = f"nothing to remove: there is no {module}"
         return edit.finish(dry_run=dry_run)
-    users = [u for u in edit.imported_by(module, edit.node_sources()) if u != test]
+    users = [u for u in importers(module, edit.node_sources()) if u != test]
     if users:
         raise ConflictError(
             f"{module} is still imported by {', '.join(users)}; remove that code first "
@@ -137,5 +133,5 @@ def remove_publisher(start: Path, topic: str, *, dry_run: bool = False) -> Resul
     kinds = [{**base, "kind": kind} for kind in ("single", "job")]
     edit.delete_if_ours(module, [edit.render(PUBLISHER_TEMPLATE, v) for v in kinds])
     edit.delete_if_ours(test, [edit.render(TEST_TEMPLATE, v) for v in kinds])
-    edit.prune_unused()
+    prune_unused(edit)
     return edit.finish(dry_run=dry_run)

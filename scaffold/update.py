@@ -1,12 +1,15 @@
 """``scaffold update``: copier's 3-way update of an app to a newer template version.
 
-The app's ``.copier-answers.yml`` says which template version made it (``_commit``) and
-where the template lives (``_src_path``, the repository URL). The update runs in a
-throwaway git copy of the app: copier renders the old version, diffs it against the app
-(the person's changes), renders the new version and re-applies that diff, leaving
-``<<<<<<< before updating`` markers where both changed the same lines. The result is then
-planned as a ChangeSet against the app, so ``--dry-run`` shows diffs and applying is all
-or nothing. A local clone of the repository (``--template``) works without a network.
+The app's ``.copier-answers.yml`` says which template version made it (``_commit``,
+``vX.Y.Z``). The versions are read from, in this order: ``--template`` (a clone or URL of
+the repository, or of a fork); else, for an app of this project, the template history the
+installed scaffold carries (a git bundle of every release in the wheel, made by
+``hatch_build.py``; the repository itself in a checkout), with no network; else the
+``_src_path`` the app recorded (a fork's URL). The update runs in a throwaway git copy of
+the app: copier renders the old version, diffs it against the app (the person's changes),
+renders the new version and re-applies that diff, leaving ``<<<<<<< before updating``
+markers where both changed the same lines. The result is then planned as a ChangeSet
+against the app, so ``--dry-run`` shows diffs and applying is all or nothing.
 """
 
 from __future__ import annotations
@@ -20,50 +23,55 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scaffold._changes import ChangeSet
+from scaffold._changes import ChangeSet, Written
 from scaffold._project import find_app_root
-from scaffold.errors import ProjectError, ScaffoldError, UserError
+from scaffold.errors import ProjectError, ScaffoldError, UpdateError
 
 ANSWERS_FILE = ".copier-answers.yml"
 MARKER_START = b"<<<<<<< before updating"
 
 
-class UpdateError(UserError):
-    """The app cannot be updated as asked (dirty tree, unknown version, no template)."""
-
-
 @dataclass
-class UpdateResult:
-    """What ``update_app`` did (or, with ``dry_run``, would do).
+class UpdateResult(Written):
+    """What ``update_app`` did (or, with ``dry_run``, would do); files as :class:`Written`.
 
     Attributes:
         root: The app root.
         old: The template version the app had (``_commit``).
         new: The version it was updated to (equal to ``old`` when up to date).
         template: Where the template versions were read from.
-        created: Files created, relative to the root.
-        modified: Files modified.
-        deleted: Files deleted.
         conflicts: ``(file, line)`` of every ``<<<<<<<`` marker left to resolve.
-        dry_run: Nothing was written.
-        diff: A unified diff per changed file.
     """
 
     root: Path
     old: str
     new: str
     template: str
-    created: list[str] = field(default_factory=list)
-    modified: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
     conflicts: list[tuple[str, int]] = field(default_factory=list)
-    dry_run: bool = False
-    diff: dict[str, str] = field(default_factory=dict)
 
     @property
     def up_to_date(self) -> bool:
         """True when there was no newer version to update to."""
         return self.old == self.new
+
+    def to_json(self) -> str:
+        """The machine-readable summary ``scaffold update --json`` prints."""
+        import json
+
+        conflicts = [{"file": rel, "line": line} for rel, line in self.conflicts]
+        return json.dumps(
+            {
+                "root": str(self.root),
+                "from": self.old,
+                "to": self.new,
+                "template": self.template,
+                "up_to_date": self.up_to_date,
+                "dry_run": self.dry_run,
+                **self.files_json(),
+                "conflicts": conflicts,
+            },
+            indent=2,
+        )
 
 
 def _git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -116,19 +124,39 @@ def _is_local(src: str) -> bool:
     return "://" not in src and not src.startswith("git@")
 
 
-def _versions(src: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Source:
+    """Where the template versions are read from."""
+
+    location: str  # what git and copier read: a URL, a clone, or the installed bundle
+    label: str  # how messages name it
+    installed: bool = False  # the history this scaffold carries (wheel bundle or checkout)
+
+    @property
+    def bundle(self) -> bool:
+        from scaffold._paths import HISTORY_BUNDLE
+
+        return self.installed and self.location.endswith(HISTORY_BUNDLE)
+
+
+def _versions(src: _Source) -> dict[str, Any]:
     """Return ``{tag: Version}`` of the release tags of the template repository."""
     from packaging.version import InvalidVersion, Version
 
-    listed = _git("ls-remote", "--tags", "--refs", src)
+    listed = _git("ls-remote", "--tags", "--refs", src.location)
     if listed.returncode != 0:
-        if _is_local(src):
+        if src.installed:
             raise UpdateError(
-                f"{src} is not a git repository of the template: pass a clone of the "
-                "scaffold repository (git clone URL) to --template"
+                f"cannot read the template history of {src.label} at {src.location}: "
+                "reinstall scaffold, or pass --template PATH_OR_URL of a scaffold clone"
+            )
+        if _is_local(src.location):
+            raise UpdateError(
+                f"{src.location} is not a git repository of the template: pass a clone of "
+                "the scaffold repository (git clone URL) to --template"
             )
         raise UpdateError(
-            f"cannot reach the template at {src}: to update offline, pass --template "
+            f"cannot reach the template at {src.location}: to update offline, pass --template "
             "PATH of a local clone of the scaffold repository"
         )
     out: dict[str, Any] = {}
@@ -141,17 +169,53 @@ def _versions(src: str) -> dict[str, Any]:
     return out
 
 
-def _target(versions: dict[str, Any], to: str | None, src: str) -> str:
+def _target(versions: dict[str, Any], to: str | None, src: str, *, installed: bool) -> str:
     if to is not None:
         for tag in (to, f"v{to}"):
             if tag in versions:
                 return tag
+        from scaffold._release import DIST
+
         known = ", ".join(sorted(versions, key=versions.__getitem__)) or "none"
-        raise UpdateError(f"no version {to} in {src} (tags: {known}): pick one of them")
+        newer = f", or upgrade scaffold (pip install -U {DIST})" if installed else ""
+        raise UpdateError(f"no version {to} in {src} (tags: {known}): pick one of them{newer}")
     releases = {tag: v for tag, v in versions.items() if not v.is_prerelease}
     if not releases:
         raise UpdateError(f"{src} has no release tags (vX.Y.Z): nothing to update to")
     return max(releases, key=releases.__getitem__)
+
+
+def _check_history_holds(
+    old: str, old_version: Any, versions: dict[str, Any], src: _Source
+) -> None:
+    """Refuse, in one line, an app whose version the installed scaffold cannot render."""
+    from scaffold._release import DIST
+
+    if old_version is None:
+        if src.bundle:  # a checkout may hold the commit: copier looks it up there
+            raise UpdateError(
+                f"the app was made by a development build of scaffold (template {old}), "
+                f"which {src.label} does not hold: pass --template PATH_OR_URL of a scaffold "
+                "clone that has that commit"
+            )
+        return
+    if old_version in versions.values():
+        return
+    if not versions:
+        raise UpdateError(
+            f"{src.label} carries no release of the template (a development build): pass "
+            "--template PATH_OR_URL of a scaffold clone with release tags"
+        )
+    if old_version > max(versions.values()):
+        raise UpdateError(
+            f"the app is at {old}, newer than {src.label}: upgrade scaffold "
+            f"(pip install -U {DIST}) and run again, or pass --template PATH_OR_URL"
+        )
+    known = ", ".join(sorted(versions, key=versions.__getitem__))
+    raise UpdateError(
+        f"{src.label} does not hold the app's template version {old} (it has {known}): "
+        "pass --template PATH_OR_URL of a scaffold clone that has it"
+    )
 
 
 def _old_version(old: str) -> Any:
@@ -186,7 +250,7 @@ def _commit_all(repo: Path, message: str) -> None:
             raise ScaffoldError(f"git {args[-1]} failed in the staging copy: {done.stderr}")
 
 
-def _set_src(staging: Path, src: str, commit: str | None = None) -> None:
+def _set_src(staging: Path, src: str | None, commit: str | None = None) -> None:
     from scaffold._release import stamp_answers
 
     path = staging / ANSWERS_FILE
@@ -234,7 +298,7 @@ def _conflicts(rel: str, data: bytes | None) -> list[tuple[str, int]]:
     ]
 
 
-def _plan(root: Path, src: str, target: str, keep: str, *, trust: bool) -> ChangeSet:
+def _plan(root: Path, src: _Source, target: str, keep: str | None, *, trust: bool) -> ChangeSet:
     """Run copier's update in a git copy of the app; plan its result against the app."""
     with tempfile.TemporaryDirectory(prefix="scaffold-update-") as tmp:
         staging = Path(tmp) / "app"
@@ -242,9 +306,9 @@ def _plan(root: Path, src: str, target: str, keep: str, *, trust: bool) -> Chang
         if _git("init", "-q", cwd=staging).returncode != 0:
             raise ScaffoldError("git init failed in a temporary folder")
         tracked = _copy_tracked(root, staging)
-        _set_src(staging, src)
+        _set_src(staging, src.location)
         _commit_all(staging, "the app as it is")
-        _run_copier(staging, src, target, trust=trust)
+        _run_copier(staging, src.label, target, trust=trust)
         _set_src(staging, keep)
         changes = ChangeSet(root)
         rendered: set[str] = set()
@@ -260,39 +324,38 @@ def _plan(root: Path, src: str, target: str, keep: str, *, trust: bool) -> Chang
     return changes
 
 
-def _source(template: str | None, recorded: str) -> str:
+def _follows_this_project(recorded: str, url: str | None) -> bool:
+    """The app follows this project's template (not a fork): the installed history has it.
+
+    True for the project's URL, for no ``_src_path``, and for a local path that is gone (an
+    old scaffold recorded its own install folder).
+    """
+
+    def bare(address: str) -> str:
+        return address.rstrip("/").removesuffix(".git")
+
+    if not recorded or (url is not None and bare(recorded) == bare(url)):
+        return True
+    return _is_local(recorded) and not Path(recorded).expanduser().exists()
+
+
+def _source(template: str | None, recorded: str) -> _Source:
+    """Pick the template history: ``--template``, else the installed one, else ``_src_path``."""
+    from scaffold._paths import template_history
+    from scaffold._release import repository_url, version
+
+    if template is None and _follows_this_project(recorded, repository_url()):
+        history = template_history()
+        if history is not None:
+            return _Source(str(history), f"the installed scaffold {version()}", installed=True)
     src = template if template is not None else recorded
     if not src:
-        raise UpdateError(f"{ANSWERS_FILE} records no _src_path: pass --template PATH_OR_URL")
-    return str(Path(src).expanduser().resolve()) if _is_local(src) else src
-
-
-def summary_json(result: UpdateResult) -> str:
-    """Return the machine-readable summary printed by ``scaffold update --json``.
-
-    Args:
-        result: What ``update_app`` returned.
-
-    Returns:
-        A JSON document.
-    """
-    import json
-
-    return json.dumps(
-        {
-            "root": str(result.root),
-            "from": result.old,
-            "to": result.new,
-            "template": result.template,
-            "up_to_date": result.up_to_date,
-            "dry_run": result.dry_run,
-            "created": result.created,
-            "modified": result.modified,
-            "deleted": result.deleted,
-            "conflicts": [{"file": rel, "line": line} for rel, line in result.conflicts],
-        },
-        indent=2,
-    )
+        raise UpdateError(
+            f"{ANSWERS_FILE} records no _src_path and this scaffold carries no template "
+            "history (a development build): pass --template PATH_OR_URL"
+        )
+    src = str(Path(src).expanduser().resolve()) if _is_local(src) else src
+    return _Source(src, src)
 
 
 def update_app(
@@ -308,8 +371,9 @@ def update_app(
     Args:
         start: A folder inside the app.
         to: The version to update to (``1.2.0`` or ``v1.2.0``); default the latest release.
-        template: A git repository of the template (a local clone works offline);
-            default the ``_src_path`` the app recorded.
+        template: A git repository of the template (path or URL; a local clone works
+            offline); default the installed scaffold's release history, or for an app
+            that follows a fork, the ``_src_path`` it recorded.
         dry_run: Work out and diff the update; write nothing.
         trust: Let the template run its tasks and migrations.
 
@@ -317,8 +381,8 @@ def update_app(
         What changed (or would), and where conflicts are.
 
     Raises:
-        UpdateError: If the app has uncommitted changes, records no version, or the
-            template cannot be reached or has no such version.
+        UpdateError: If the app has uncommitted changes, records no version, is newer than
+            the installed scaffold, or the template cannot be reached or has no such version.
     """
     from scaffold._release import repository_url
 
@@ -335,22 +399,27 @@ def update_app(
     _check_clean(root)
     src = _source(template, recorded)
     versions = _versions(src)
-    target = _target(versions, to, src)
     old_version = _old_version(old)
+    if src.installed:
+        _check_history_holds(old, old_version, versions, src)
+    target = _target(versions, to, src.label, installed=src.installed)
     if old_version is not None and old_version >= versions[target]:
-        if to is not None and old_version > versions[target]:
+        if old_version > versions[target]:
             raise UpdateError(
                 f"the app is at {old}, newer than {target}: scaffold update does not downgrade"
+                if to is not None
+                else f"the app is at {old}, newer than the newest release in {src.label} "
+                f"({target}): pass --template PATH_OR_URL of a newer scaffold"
             )
-        return UpdateResult(root, old, old, src, dry_run=dry_run)
-    # The URL stays what the app recorded; a local path (made by an old scaffold) becomes it.
-    keep = recorded if recorded and not _is_local(recorded) else repository_url()
+        return UpdateResult(root, old, old, src.label, dry_run=dry_run)
+    # The app keeps following what it follows: a fork stays recorded; this project's apps
+    # (and a gone local path, made by an old scaffold) record the project's URL.
+    url = repository_url()
+    keep = url if _follows_this_project(recorded, url) else recorded
     changes = _plan(root, src, target, keep, trust=trust)
-    result = UpdateResult(root, old, target, src, dry_run=dry_run, diff=changes.diff())
+    result = UpdateResult(root, old, target, src.label, dry_run=dry_run, diff=changes.diff())
+    result.record(changes.changes)
     for change in changes.changes:
-        {"create": result.created, "modify": result.modified, "delete": result.deleted}[
-            change.kind
-        ].append(change.rel)
         result.conflicts += _conflicts(change.rel, change.after)
     if not dry_run:
         try:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scaffold import _edit as c
-from scaffold import _names, _project, _vtex
-from scaffold._changes import Result
+from scaffold import _names, _vtex
+from scaffold._app_files import importers
+from scaffold._edit import Edit, Result
+from scaffold._service_json import describe, same_declaration, topics_field, topics_of
+from scaffold._undo import prune_unused
 from scaffold.errors import ConflictError, InvalidAnswerError
 from scaffold.publishers import plan_publisher
 
@@ -22,11 +24,6 @@ ROUTES = (
     "templates/components/routes/jobs.ts.jinja",
     "templates/components/routes/jobs.test.ts.jinja",
 )
-
-
-def worker_file(ident: str) -> str:
-    """Return the worker's module, relative to the app root."""
-    return f"node/workers/{ident}.ts"
 
 
 def default_topic(ident: str) -> str:
@@ -73,13 +70,13 @@ def add_worker(
         )
     topic = (topic or default_topic(ident)).strip()
     _names.topic_id(topic)
-    edit = c.Edit(start, "add-worker", ident)
+    edit = Edit(start, "add-worker", ident)
     app_id = edit.app.app_id
-    module = worker_file(ident)
+    module = _vtex.component_file("worker", ident)
     declared = edit.declared("events")
-    if ident in declared and not c.same_declaration(declared[ident], app_id, [topic]):
+    if ident in declared and not same_declaration(declared[ident], app_id, [topic]):
         raise ConflictError(
-            f"{_vtex.SERVICE} already declares {ident!r} with {c.describe(declared[ident])}, not "
+            f"{_vtex.SERVICE} already declares {ident!r} with {describe(declared[ident])}, not "
             f"this app's {topic}; pick another worker name"
         )
     routes = {f"{ident}Jobs": "", f"{ident}Job": "/:jobId"} if route else {}
@@ -98,19 +95,19 @@ def add_worker(
     _plan_files(edit, ident, variables, batch=batch, route=route, declared=ident in declared)
     store = edit.ensure_support(store, routes=route)
     if ident not in declared:
-        field = _project.topics_field(edit.service())
+        field = topics_field(edit.service())
         edit.set_json_key(_vtex.SERVICE, ("events",), ident, {"sender": app_id, field: [topic]})
     if not in_map:
         edit.register("events", ident, module)
     for route_id, declaration in wanted.items():
         edit.set_json_key(_vtex.SERVICE, ("routes",), route_id, declaration)
-        edit.register("routes", route_id, f"node/routes/{ident}Jobs.ts")
+        edit.register("routes", route_id, _vtex.component_file("routes", f"{ident}Jobs"))
     edit.add_policies([*_vtex.store_policies(store), _vtex.LOGS_POLICY, _vtex.FIRE_POLICY])
     return edit.finish(dry_run=dry_run)
 
 
 def _check_conflicts(
-    edit: c.Edit, ident: str, routes: dict[str, dict[str, object]], declared: dict[str, object]
+    edit: Edit, ident: str, routes: dict[str, dict[str, object]], declared: dict[str, object]
 ) -> bool:
     """Refuse routes or registrations that are someone else's; return whether registered."""
     declared_routes = edit.declared("routes")
@@ -120,7 +117,7 @@ def _check_conflicts(
                 f"{_vtex.SERVICE} already has a route {route_id!r} with another declaration; "
                 "pick another worker name or pass --no-route"
             )
-    in_map = edit.registered("events", ident, worker_file(ident))
+    in_map = edit.registered("events", ident, _vtex.component_file("worker", ident))
     if in_map and ident not in declared:
         raise ConflictError(
             f"{ident!r} is already a handler in the events map given to new Service but not "
@@ -130,7 +127,7 @@ def _check_conflicts(
 
 
 def _plan_files(
-    edit: c.Edit,
+    edit: Edit,
     ident: str,
     variables: dict[str, object],
     *,
@@ -139,12 +136,12 @@ def _plan_files(
     declared: bool,
 ) -> None:
     """Plan the worker, its test and (with ``route``) the job routes and their test."""
-    module = worker_file(ident)
+    module = _vtex.component_file("worker", ident)
     worker, test = BATCH if batch else SINGLE
-    templates = [(module, worker), (f"node/__tests__/workers/{ident}.test.ts", test)]
+    templates = [(module, worker), (_vtex.component_test("worker", ident), test)]
     if route:
-        templates.append((f"node/routes/{ident}Jobs.ts", ROUTES[0]))
-        templates.append((f"node/__tests__/routes/{ident}Jobs.test.ts", ROUTES[1]))
+        templates.append((_vtex.component_file("routes", f"{ident}Jobs"), ROUTES[0]))
+        templates.append((_vtex.component_test("routes", f"{ident}Jobs"), ROUTES[1]))
     for _rel, template in templates:
         edit.check_names(template, variables, "worker name", ident)
     for rel, template in templates:
@@ -166,60 +163,44 @@ def remove_worker(start: Path, name: str, *, dry_run: bool = False) -> Result:
 
     Files are deleted only if byte-identical to what the components render (batch or
     single-unit); the publisher only if nothing else imports it. Support files and policies
-    go when nothing in the app uses them any more.
-
-    Args:
-        start: A folder inside the app.
-        name: The worker name (kebab, snake or camel case).
-        dry_run: Plan and diff only.
-
-    Returns:
-        What changed (``unchanged`` when there was nothing to remove).
-
-    Raises:
-        InvalidAnswerError: If the name is invalid.
-        ConflictError: If the id names a consumer (``remove-event``).
-        ProjectError: If the app cannot be read or edited safely.
+    go when nothing in the app uses them any more. Arguments, result and errors as
+    :func:`scaffold.events.remove_event`, with ``name`` a worker's (a consumer's id is
+    refused: ``remove-event``).
     """
-    from scaffold.publishers import PUBLISHER_TEMPLATE, TEST_TEMPLATE, publisher_file
+    from scaffold.publishers import PUBLISHER_TEMPLATE, TEST_TEMPLATE
 
     ident = _names.handler_id(name, what="worker name")
-    edit = c.Edit(start, "remove-worker", ident)
-    module = worker_file(ident)
+    edit = Edit(start, "remove-worker", ident)
+    module = _vtex.component_file("worker", ident)
     declared = edit.declared("events")
     declaration = declared.get(ident)
-    consumer = f"node/events/{ident}.ts"
-    if edit.read(module) is None and edit.read(consumer) is not None:
-        raise ConflictError(
-            f"{ident!r} is a consumer ({consumer}), not a worker: run "
-            f"`scaffold remove-event {ident}`"
-        )
+    edit.refuse_other_handler(ident, "worker")
     registered = edit.registered("events", ident, module)
     if declaration is None and not registered and edit.read(module) is None:
         edit.message = f"nothing to remove: there is no worker {ident!r}"
         return edit.finish(dry_run=dry_run)
-    topics = c.topics_of(declaration)
+    topics = topics_of(declaration)
     topic = topics[0] if topics else default_topic(ident)
     edit.drop_handler("events", ident, module)
-    routes_module = f"node/routes/{ident}Jobs.ts"
+    routes_module = _vtex.component_file("routes", f"{ident}Jobs")
     for route_id in (f"{ident}Jobs", f"{ident}Job"):
         edit.drop_handler("routes", route_id, routes_module)
     base = _names.component_vars(ident, topic=topic, vendor=edit.app.vendor, app_name=edit.app.name)
     kinds = [{**base, "kind": kind} for kind in ("job", "single")]
-    test = f"node/__tests__/workers/{ident}.test.ts"
+    test = _vtex.component_test("worker", ident)
     edit.delete_if_ours(module, [edit.render(t, kinds[0]) for t in (BATCH[0], SINGLE[0])])
     edit.delete_if_ours(test, [edit.render(t, kinds[0]) for t in (BATCH[1], SINGLE[1])])
     edit.delete_if_ours(routes_module, [edit.render(ROUTES[0], kinds[0])])
     edit.delete_if_ours(
-        f"node/__tests__/routes/{ident}Jobs.test.ts", [edit.render(ROUTES[1], kinds[0])]
+        _vtex.component_test("routes", f"{ident}Jobs"), [edit.render(ROUTES[1], kinds[0])]
     )
-    publisher = publisher_file(str(base["topic_camel"]))
-    publisher_test = f"node/__tests__/publishers/{base['topic_camel']}.test.ts"
-    users = [u for u in edit.imported_by(publisher, edit.node_sources()) if u != publisher_test]
+    publisher = _vtex.component_file("publisher", str(base["topic_camel"]))
+    publisher_test = _vtex.component_test("publisher", str(base["topic_camel"]))
+    users = [u for u in importers(publisher, edit.node_sources()) if u != publisher_test]
     if users and edit.read(publisher) is not None:
         edit.notes.append(f"kept {publisher}: {', '.join(users)} still imports it")
     else:
         edit.delete_if_ours(publisher, [edit.render(PUBLISHER_TEMPLATE, v) for v in kinds])
         edit.delete_if_ours(publisher_test, [edit.render(TEST_TEMPLATE, v) for v in kinds])
-    edit.prune_unused()
+    prune_unused(edit)
     return edit.finish(dry_run=dry_run)

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from scaffold.check import check_app
+from tests.helpers import write_tree
+
+# Fixture apps of the check tests, one folder per concern (tests/fixtures/check/<name>).
+FIXTURES = Path(__file__).parent / "fixtures" / "check"
+# A finding as (path, line, column, rule, severity).
+Key = tuple[str, int, int, str, str]
 
 MANIFEST = {
     "vendor": "acme",
@@ -43,13 +50,27 @@ def make_app(
         f"export default new Service({{ events: {events} }})\n"
     )
     (root / "node" / "events" / "handler.ts").write_text(handler)
-    for rel, content in (files or {}).items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content)
-    return root
+    return write_tree(root, files or {})
 
 
 def rule_findings(root: Path, rule: str) -> list[tuple[str, int, str]]:
     """(path, line, severity) of each finding of ``rule``."""
     return [(f.path, f.line, f.severity) for f in check_app(root, select=[rule])]
+
+
+def found(root: Path, *rules: str) -> set[Key]:
+    """Findings as (path, line, column, rule, severity), optionally only some rules."""
+    return {
+        (f.path, f.line, f.column, f.rule, f.severity)
+        for f in check_app(root, select=rules or None)
+    }
+
+
+def app_from(tmp_path: Path, files: dict[str, str], base: str = "good") -> Path:
+    """Copy a fixture app to tmp_path and overwrite (or, with value "", delete) some files."""
+    root = tmp_path / "app"
+    shutil.copytree(FIXTURES / base, root)
+    gone = [rel for rel, content in files.items() if content == "" and (root / rel).exists()]
+    for rel in gone:
+        (root / rel).unlink()
+    return write_tree(root, {rel: content for rel, content in files.items() if rel not in gone})

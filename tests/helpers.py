@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -75,6 +76,18 @@ def add_toolchain(node_dir: Path, generated_node: Path) -> None:
             continue
         (node_dir / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(generated_node / rel, node_dir / rel)
+
+
+def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
+    """Write each file (text as UTF-8, or bytes) under ``root``, making folders; return ``root``."""
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
@@ -161,3 +174,28 @@ def template_repo(dest: Path, tag: str) -> Path:
     git(dest, "init", "-q")
     commit_all(dest, "template", tag)
     return dest
+
+
+def checkout_copy(dest: Path) -> Path:
+    """The files of this checkout (tracked or new, not ignored), without git."""
+    listed = git(REPO_ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    for rel in filter(None, listed.split("\0")):
+        source = REPO_ROOT / rel
+        if source.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / rel)
+    return dest
+
+
+def build(src: Path, target: str, out: Path) -> Path:
+    """Build the ``wheel`` or ``sdist`` of the project at ``src`` with hatchling; return it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", target, "-d", str(out)],
+        cwd=src,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    (built,) = out.glob("*.whl" if target == "wheel" else "*.tar.gz")
+    return built

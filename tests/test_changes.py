@@ -8,21 +8,11 @@ import pytest
 
 from scaffold._changes import ChangeSet
 from scaffold.errors import ProjectError
-
-
-def build(root: Path, files: dict[str, bytes]) -> None:
-    for rel, data in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+from tests.helpers import snapshot, write_tree
 
 
 def test_plan_writes_nothing_until_apply(tmp_path: Path) -> None:
-    build(tmp_path, {"a.txt": b"one\n", "gone.txt": b"bye\n"})
+    write_tree(tmp_path, {"a.txt": b"one\n", "gone.txt": b"bye\n"})
     changes = ChangeSet(tmp_path)
     changes.write(Path("a.txt"), b"one\ntwo\n")
     changes.write(tmp_path / "new/deep/b.txt", b"b\n")
@@ -43,7 +33,7 @@ def test_plan_writes_nothing_until_apply(tmp_path: Path) -> None:
 
 
 def test_writing_the_same_bytes_is_empty(tmp_path: Path) -> None:
-    build(tmp_path, {"a.txt": b"same\n"})
+    write_tree(tmp_path, {"a.txt": b"same\n"})
     changes = ChangeSet(tmp_path)
     assert changes.is_empty
     changes.write(Path("a.txt"), b"same\n")
@@ -54,7 +44,7 @@ def test_writing_the_same_bytes_is_empty(tmp_path: Path) -> None:
 
 
 def test_later_write_replaces_earlier_plan(tmp_path: Path) -> None:
-    build(tmp_path, {"a.txt": b"x\n"})
+    write_tree(tmp_path, {"a.txt": b"x\n"})
     changes = ChangeSet(tmp_path)
     changes.write(Path("a.txt"), b"y\n")
     changes.write(Path("a.txt"), b"x\n")
@@ -62,7 +52,7 @@ def test_later_write_replaces_earlier_plan(tmp_path: Path) -> None:
 
 
 def test_diff_is_unified_with_relative_paths(tmp_path: Path) -> None:
-    build(tmp_path, {"node/service.json": b'{\n  "a": 1\n}\n', "old.txt": b"z\n"})
+    write_tree(tmp_path, {"node/service.json": b'{\n  "a": 1\n}\n', "old.txt": b"z\n"})
     changes = ChangeSet(tmp_path)
     changes.write(Path("node/service.json"), b'{\n  "a": 1,\n  "b": 2\n}\n')
     changes.write(Path("node/new.ts"), b"export {}\n")
@@ -78,7 +68,7 @@ def test_diff_is_unified_with_relative_paths(tmp_path: Path) -> None:
 
 
 def test_diff_keeps_crlf_and_marks_missing_final_newline(tmp_path: Path) -> None:
-    build(tmp_path, {"a.txt": b"one\r\ntwo"})
+    write_tree(tmp_path, {"a.txt": b"one\r\ntwo"})
     changes = ChangeSet(tmp_path)
     changes.write(Path("a.txt"), b"one\r\ntwo\r\nthree")
     text = changes.diff()["a.txt"]
@@ -87,7 +77,7 @@ def test_diff_keeps_crlf_and_marks_missing_final_newline(tmp_path: Path) -> None
 
 
 def test_apply_keeps_file_mode(tmp_path: Path) -> None:
-    build(tmp_path, {"run.sh": b"echo\n"})
+    write_tree(tmp_path, {"run.sh": b"echo\n"})
     (tmp_path / "run.sh").chmod(0o750)
     changes = ChangeSet(tmp_path)
     changes.write(Path("run.sh"), b"echo hi\n")
@@ -107,7 +97,7 @@ def test_new_files_follow_the_umask(tmp_path: Path) -> None:
 
 
 def test_failure_rolls_everything_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    build(tmp_path, {"a.txt": b"a\n", "b.txt": b"b\n", "c.txt": b"c\n"})
+    write_tree(tmp_path, {"a.txt": b"a\n", "b.txt": b"b\n", "c.txt": b"c\n"})
     before = snapshot(tmp_path)
     changes = ChangeSet(tmp_path)
     changes.write(Path("a.txt"), b"A\n")
@@ -134,7 +124,7 @@ def test_failure_rolls_everything_back(tmp_path: Path, monkeypatch: pytest.Monke
 
 
 def test_file_changed_since_planning_is_refused(tmp_path: Path) -> None:
-    build(tmp_path, {"a.txt": b"a\n", "b.txt": b"b\n"})
+    write_tree(tmp_path, {"a.txt": b"a\n", "b.txt": b"b\n"})
     changes = ChangeSet(tmp_path)
     changes.write(Path("a.txt"), b"A\n")
     changes.write(Path("b.txt"), b"B\n")

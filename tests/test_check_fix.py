@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from scaffold.check import check_app
 from scaffold.cli import app
 from tests.check_apps import make_app
+from tests.helpers import snapshot
 
 GUARDED = """\
 export async function {name}(ctx: any) {{
@@ -40,10 +41,6 @@ def broken_app(root: Path) -> Path:
     }
     (root / "node" / "service.json").write_text(json.dumps(service, indent=2) + "\n")
     return root
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 def test_dry_run_shows_the_diff_and_writes_nothing(runner: CliRunner, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from scaffold.check import check_app
-from tests.check_apps import make_app, rule_findings
+from tests.check_apps import FIXTURES, app_from, found, make_app, rule_findings
 
 LEDGER = """\
 export async function runOnce(
@@ -486,3 +486,44 @@ export async function settings(ctx: any, next: () => Promise<void>) {
         "import { settings } from './events/settings'",
     )
     assert rule_findings(root, "SC101") == [("node/events/handler.ts", 4, "error")]
+
+
+def test_unguarded_side_effects_are_reported_guarded_ones_are_not() -> None:
+    assert found(FIXTURES / "idempotency", "SC101") == {
+        ("node/events/orders.ts", 2, 9, "SC101", "error"),  # sendOrder, no check
+        ("node/events/orders.ts", 11, 9, "SC101", "warning"),  # a local helper upserts
+        ("node/events/orders.ts", 18, 9, "SC101", "error"),  # destructured client
+        # guarded (a VBase read decides first) and runOnce(...) in workers/batch.ts, whose
+        # support/processing.ts reads VBase before running the callback: not reported
+    }
+
+
+def test_unregistered_exported_function_under_events_is_still_analyzed(tmp_path: Path) -> None:
+    root = app_from(
+        tmp_path,
+        {
+            "node/events/extra.ts": (
+                "export const extra = async (ctx: Context) => {\n"
+                "  await ctx.clients.events.sendEvent('', 'x', { id: ctx.body.id })\n"
+                "}\n"
+            )
+        },
+    )
+    assert found(root, "SC101") == {("node/events/extra.ts", 2, 9, "SC101", "error")}
+
+
+def test_claim_before_effect_is_a_guard(tmp_path: Path) -> None:
+    # `claim` is the good fixture's support/processing.ts one: it reads VBase.
+    root = app_from(
+        tmp_path,
+        {
+            "node/events/extra.ts": (
+                "import { claim } from '../support/processing'\n"
+                "export async function extra(ctx: Context) {\n"
+                "  if (!(await claim(ctx, 'x', ctx.body.id))) return\n"
+                "  await ctx.clients.events.sendEvent('', 'x', { id: ctx.body.id })\n"
+                "}\n"
+            )
+        },
+    )
+    assert found(root, "SC101") == set()

@@ -47,11 +47,6 @@ SUITES = (
 TSC_ERROR = re.compile(r"error TS\d+")
 
 
-@pytest.fixture(scope="session")
-def gen_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("generated")
-
-
 def files(root: Path) -> dict[str, bytes]:
     """Every file of the app, without git's folder and the linked node_modules."""
     out: dict[str, bytes] = {}

@@ -22,7 +22,7 @@ from scaffold._answers import AppAnswers
 from scaffold.check import check_app
 from scaffold.new import create_app
 from tests import nodeapp
-from tests.helpers import snapshot
+from tests.helpers import snapshot, write_tree
 
 GOLDEN = Path(__file__).parent / "golden"
 VARIANTS = {
@@ -55,9 +55,7 @@ def test_matches_golden_files(tmp_path: Path, variant: str) -> None:
     golden = GOLDEN / variant
     if os.environ.get("SCAFFOLD_UPDATE_GOLDEN"):
         shutil.rmtree(golden, ignore_errors=True)
-        for rel, data in got.items():
-            (golden / rel).parent.mkdir(parents=True, exist_ok=True)
-            (golden / rel).write_bytes(data)
+        write_tree(golden, got)
     want = snapshot(golden)
     assert sorted(got) == sorted(want)
     for rel in want:

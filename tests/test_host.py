@@ -13,20 +13,7 @@ import pytest
 from scaffold._project import Clients, ignore_rules, read_clients, read_test_setup
 from scaffold.errors import ProjectError
 from scaffold.events import add_event
-from tests.helpers import make_app, snapshot
-
-
-@pytest.fixture(scope="session")
-def gen_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("generated")
-
-
-def tree(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
+from tests.helpers import make_app, snapshot, write_tree
 
 
 def reader(root: Path):  # type: ignore[no-untyped-def]
@@ -132,7 +119,7 @@ CONTEXT = (
 def test_clients_type_is_read_from_the_service(
     tmp_path: Path, files: dict[str, str], expected: Clients
 ) -> None:
-    root = tree(tmp_path, files)
+    root = write_tree(tmp_path, files)
     assert read_clients(root, reader(root)) == expected
 
 
@@ -192,7 +179,7 @@ def package(deps: dict[str, str]) -> str:
 def test_test_setup_is_read_from_package_and_tsconfig(
     tmp_path: Path, files: dict[str, str], ready: bool, why: str
 ) -> None:
-    setup = read_test_setup(reader(tree(tmp_path, files)))
+    setup = read_test_setup(reader(write_tree(tmp_path, files)))
     assert setup.ready is ready
     assert why in setup.reason
 
@@ -208,7 +195,7 @@ def _git(root: Path, *args: str) -> None:
 
 @pytest.mark.parametrize("repo", [True, False], ids=["git", "no-repo"])
 def test_ignore_rules_name_the_rule_like_git(tmp_path: Path, repo: bool) -> None:
-    root = tree(tmp_path / "app", {".gitignore": VTEX_GITIGNORE, "node/.gitignore": "gen/\n"})
+    root = write_tree(tmp_path / "app", {".gitignore": VTEX_GITIGNORE, "node/.gitignore": "gen/\n"})
     if repo:
         _git(root, "init", "-q")
     rels = ["node/lib/processing.ts", "node/support/processing.ts", "node/gen/x.ts", "a.log"]
@@ -219,7 +206,7 @@ def test_ignore_rules_name_the_rule_like_git(tmp_path: Path, repo: bool) -> None
 
 
 def test_a_file_in_an_ignored_folder_stays_ignored_without_git(tmp_path: Path) -> None:
-    root = tree(tmp_path, {".gitignore": "lib\n!node/lib/keep.ts\n"})
+    root = write_tree(tmp_path, {".gitignore": "lib\n!node/lib/keep.ts\n"})
     assert ignore_rules(root, ["node/lib/keep.ts"]) == {"node/lib/keep.ts": ".gitignore:1: lib"}
 
 
@@ -259,7 +246,7 @@ def test_git_is_asked_wherever_it_finds_the_repository(
     config.write_text(f"[core]\n\texcludesFile = {excludes}\n", encoding="utf-8")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     repo = tmp_path / "repo"
-    app = tree(repo / "apps" / "app" if where != "root" else repo, {"manifest.json": "{}"})
+    app = write_tree(repo / "apps" / "app" if where != "root" else repo, {"manifest.json": "{}"})
     _git(repo, "init", "-q")
     if where == "symlink":
         (tmp_path / "link").symlink_to(repo / "apps", target_is_directory=True)
@@ -270,7 +257,7 @@ def test_git_is_asked_wherever_it_finds_the_repository(
 def test_no_git_process_without_a_repository(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = tree(tmp_path / "app", {".gitignore": "lib\n"})
+    root = write_tree(tmp_path / "app", {".gitignore": "lib\n"})
     monkeypatch.delenv("GIT_DIR", raising=False)
     monkeypatch.delenv("GIT_WORK_TREE", raising=False)
 
@@ -363,7 +350,7 @@ def test_the_gitignore_prefilter_rules_out_unrelated_lines() -> None:
 
 
 def test_pathspec_is_loaded_only_for_a_line_that_may_match(tmp_path: Path) -> None:
-    root = tree(tmp_path / "app", {".gitignore": "node_modules/\ncoverage/\n*.log\n"})
+    root = write_tree(tmp_path / "app", {".gitignore": "node_modules/\ncoverage/\n*.log\n"})
     code = (
         "import sys; from pathlib import Path; from scaffold._project import ignore_rules\n"
         "r = ignore_rules(Path(sys.argv[1]), sys.argv[2:])\n"

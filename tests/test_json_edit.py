@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from scaffold import _json_edit as je
-from scaffold._project import topics_field
+from scaffold._service_json import topics_field
 from scaffold.errors import ProjectError
 from tests.helpers import HOSTS, changed_lines
 

@@ -13,11 +13,6 @@ from scaffold.workers import add_worker
 from tests.helpers import make_app, snapshot
 
 
-@pytest.fixture(scope="session")
-def gen_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("generated")
-
-
 @pytest.mark.parametrize(
     ("name", "clash"),
     [

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -21,7 +20,7 @@ import yaml
 from scaffold import _release
 from scaffold._answers import AppAnswers
 from scaffold.new import create_app
-from tests.helpers import REPO_ROOT, commit_all, git, snapshot, template_repo
+from tests.helpers import build, checkout_copy, commit_all, git, snapshot, template_repo
 
 ANSWERS = {
     "vbase-example": AppAnswers("acme", "order-sync", "Order Sync", "Syncs orders.", "vbase", True),
@@ -74,30 +73,6 @@ def folders(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_dir())
 
 
-def _checkout_copy(dest: Path) -> Path:
-    """The files of this checkout (tracked or new, not ignored), without git."""
-    listed = git(REPO_ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-    for rel in filter(None, listed.split("\0")):
-        source = REPO_ROOT / rel
-        if source.is_file():
-            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, dest / rel)
-    return dest
-
-
-def _build(src: Path, target: str, out: Path) -> Path:
-    done = subprocess.run(
-        [sys.executable, "-m", "hatchling", "build", "-t", target, "-d", str(out)],
-        cwd=src,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    (built,) = out.glob("*.whl" if target == "wheel" else "*.tar.gz")
-    return built
-
-
 def _run_from(site: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(site), "NO_COLOR": "1"}
     return subprocess.run(
@@ -108,10 +83,10 @@ def _run_from(site: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[
 def test_wheel_of_a_tagged_checkout_ships_the_template_and_records_its_version(
     tmp_path: Path,
 ) -> None:
-    src = _checkout_copy(tmp_path / "src")
+    src = checkout_copy(tmp_path / "src")
     git(src, "init", "-q")
     commit_all(src, "release", "v9.9.9")
-    wheel = _build(src, "wheel", tmp_path / "dist")
+    wheel = build(src, "wheel", tmp_path / "dist")
     assert wheel.name.startswith("vtex_io_scaffold-9.9.9-")
     site = tmp_path / "site"
     with zipfile.ZipFile(wheel) as archive:
@@ -131,6 +106,7 @@ def test_wheel_of_a_tagged_checkout_ships_the_template_and_records_its_version(
         *("Syncs orders.", "--defaults"),
     )
     assert made.returncode == 0, made.stderr
+    assert made.stderr == ""  # a release: no development-build note
 
     create_app(tmp_path / "editable", ANSWERS["vbase-example"])
     from_wheel = snapshot(tmp_path / "order-sync")
@@ -144,22 +120,71 @@ def test_wheel_of_a_tagged_checkout_ships_the_template_and_records_its_version(
 
 
 def test_builds_from_a_checkout_without_git_and_from_an_sdist(tmp_path: Path) -> None:
-    plain = _checkout_copy(tmp_path / "plain")
-    assert _build(plain, "wheel", tmp_path / "plain-dist").name.startswith(
-        f"vtex_io_scaffold-{_release.FALLBACK_VERSION}-"
-    )
+    plain = checkout_copy(tmp_path / "plain")
+    plain_wheel = build(plain, "wheel", tmp_path / "plain-dist")
+    assert plain_wheel.name.startswith(f"vtex_io_scaffold-{_release.FALLBACK_VERSION}-")
 
-    tagged = _checkout_copy(tmp_path / "tagged")
+    tagged = checkout_copy(tmp_path / "tagged")
     git(tagged, "init", "-q")
     commit_all(tagged, "release", "v9.9.9")
-    sdist = _build(tagged, "sdist", tmp_path / "sdist")
+    sdist = build(tagged, "sdist", tmp_path / "sdist")
     with tarfile.open(sdist) as archive:
         archive.extractall(tmp_path / "unpacked", filter="data")
     (unpacked,) = (tmp_path / "unpacked").iterdir()
     assert not (unpacked / ".git").exists()
-    assert _build(unpacked, "wheel", tmp_path / "from-sdist").name.startswith(
-        "vtex_io_scaffold-9.9.9-"
+    assert (unpacked / "template-history.bundle").is_file()
+    wheel = build(unpacked, "wheel", tmp_path / "from-sdist")
+    assert wheel.name.startswith("vtex_io_scaffold-9.9.9-")
+    assert bundle_heads(wheel, tmp_path / "from-sdist-history") == {"v9.9.9"}
+    with zipfile.ZipFile(plain_wheel) as archive:  # no git, no tags: no history
+        assert "scaffold/_template/history.bundle" not in archive.namelist()
+
+
+def bundle_heads(wheel: Path, where: Path) -> set[str]:
+    """Unpack the wheel's template history into ``where``; return its tags."""
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extract("scaffold/_template/history.bundle", where)
+    bundle = where / "scaffold/_template/history.bundle"
+    heads = git(where, "bundle", "list-heads", str(bundle)).split()[1::2]
+    assert "HEAD" in heads
+    return {ref.removeprefix("refs/tags/") for ref in heads if ref.startswith("refs/tags/")}
+
+
+def test_wheel_carries_every_release_of_the_template_and_only_the_template(
+    tmp_path: Path,
+) -> None:
+    src = checkout_copy(tmp_path / "src")
+    git(src, "init", "-q")
+    commit_all(src, "release 1.0.0", "v1.0.0")
+    git(src, "tag", "not-a-version")
+    readme = src / "templates/app/README.md.jinja"
+    readme.write_text(readme.read_text() + "\nChanged in 1.1.0.\n")
+    (src / "scaffold/changed_outside_the_template.py").write_text("")
+    commit_all(src, "release 1.1.0", "v1.1.0rc1")
+    git(src, "tag", "v1.1.0")
+    git(src, "checkout", "-q", "-b", "elsewhere")
+    commit_all(src, "a release on another branch", "v5.0.0")
+    git(src, "checkout", "-q", "main")
+    commit_all(src, "work after 1.1.0")
+    wheel = build(src, "wheel", tmp_path / "dist")
+    assert wheel.name.startswith("vtex_io_scaffold-1.1.1.dev1+g")
+
+    assert bundle_heads(wheel, tmp_path / "site") == {"v1.0.0", "v1.1.0rc1", "v1.1.0"}
+    history = tmp_path / "history"
+    git(
+        tmp_path,
+        "clone",
+        "-q",
+        str(tmp_path / "site/scaffold/_template/history.bundle"),
+        str(history),
     )
+    for tag in ("v1.0.0", "v1.1.0"):
+        assert git(history, "ls-tree", "--name-only", tag).split() == ["copier.yml", "templates"]
+        for part in ("copier.yml", "templates"):
+            assert git(history, "rev-parse", f"{tag}:{part}") == git(
+                src, "rev-parse", f"{tag}:{part}"
+            )
+    assert git(history, "rev-parse", "HEAD") == git(history, "rev-parse", "v1.1.0^{commit}")
 
 
 @pytest.mark.parametrize(
@@ -179,6 +204,13 @@ def test_stamp_answers_writes_what_copier_writes() -> None:
     text = "# header\n_src_path: /home/me/site-packages/x\ndescription: ''\nname: a\n"
     assert _release.stamp_answers(text, src_path="https://x/y", commit="0123456") == (
         "# header\n_commit: '0123456'\n_src_path: https://x/y\ndescription: ''\nname: a\n"
+    )
+    # A project without a URL records none (copier's temporary path is not kept either).
+    assert _release.stamp_answers(text, src_path=None, commit="v1.0.0") == (
+        "# header\n_commit: v1.0.0\ndescription: ''\nname: a\n"
+    )
+    assert _release.stamp_answers(text, src_path=None, commit=None) == (
+        "# header\ndescription: ''\nname: a\n"
     )
     copied = "# header\n_commit: v1.0.0\n_src_path: /tmp/clone\nname: a\n"
     assert _release.stamp_answers(copied, src_path="https://x/y", commit=None) == (

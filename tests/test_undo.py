@@ -8,19 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from scaffold.cli import app as cli
 from scaffold.errors import ConflictError
 from scaffold.events import add_event, remove_event
 from scaffold.publishers import add_publisher, remove_publisher
 from scaffold.workers import add_worker, remove_worker
-from tests.helpers import FIXTURES, make_app, snapshot
-
-
-@pytest.fixture(scope="session")
-def gen_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("generated")
+from tests.helpers import FIXTURES, make_app, snapshot, write_tree
 
 
 def folders(root: Path) -> set[str]:
@@ -66,24 +59,6 @@ def test_remove_gives_back_every_byte_and_folder(
     assert set(removed.deleted) == set(added.created)  # type: ignore[attr-defined]
 
 
-def test_hand_edited_files_are_kept_and_named(tmp_path: Path, gen_cache: Path) -> None:
-    app = make_app("no-events", tmp_path / "app", gen_cache)
-    add_worker(app, "rebuild-index")
-    worker = app / "node/workers/rebuildIndex.ts"
-    worker.write_text(worker.read_text() + "// mine\n")
-    removed = remove_worker(app, "rebuild-index")
-    assert worker.exists()
-    assert removed.notes == [
-        "kept node/workers/rebuildIndex.ts: it differs from what scaffold wrote (edited by hand?)",
-        "kept node/publishers/rebuildIndexRequested.ts: node/workers/rebuildIndex.ts still "
-        "imports it",
-    ]
-    service = json.loads((app / "node/service.json").read_text())
-    assert "rebuildIndex" not in service.get("events", {})
-    # The kept worker still imports the ledger: the support files stay with it.
-    assert (app / "node/support/processing.ts").exists()
-
-
 def test_support_and_policies_stay_while_something_uses_them(
     tmp_path: Path, gen_cache: Path
 ) -> None:
@@ -127,33 +102,12 @@ def test_empty_events_map_the_app_wrote_stays(tmp_path: Path) -> None:
         "node/index.ts": "import { Service } from '@vtex/api'\n\nexport default new Service({\n"
         "  events: {},\n  routes: {},\n})\n",
     }
-    for rel, text in files.items():
-        (app / rel).parent.mkdir(parents=True, exist_ok=True)
-        (app / rel).write_text(text)
+    write_tree(app, files)
     before = snapshot(app)
     add_event(app, "order-paid", sender="vtex.orders-broadcast", topics=["order-paid"])
     assert "events: { orderPaid }" in (app / "node/index.ts").read_text()
     remove_event(app, "order-paid")
     assert snapshot(app) == before
-
-
-def test_cli_remove_worker_and_publisher(
-    runner: CliRunner, tmp_path: Path, gen_cache: Path
-) -> None:
-    app = make_app("generated-bare", tmp_path / "app", gen_cache)
-    before = snapshot(app)
-    for args in (["add-worker", "export-orders"], ["add-publisher", "item-changed"]):
-        assert runner.invoke(cli, [*args, "-C", str(app)]).exit_code == 0
-    dry = runner.invoke(cli, ["remove-worker", "export-orders", "-n", "-C", str(app)])
-    assert dry.exit_code == 0, dry.output
-    assert "would delete node/workers/exportOrders.ts" in dry.output
-    for args in (["remove-worker", "export-orders"], ["remove-publisher", "item-changed"]):
-        done = runner.invoke(cli, [*args, "-C", str(app)])
-        assert done.exit_code == 0, done.output
-    assert snapshot(app) == before
-    again = runner.invoke(cli, ["remove-publisher", "item-changed", "-C", str(app)])
-    assert again.exit_code == 0
-    assert "nothing to remove" in again.output
 
 
 def test_policies_git_holds_are_the_apps_and_stay(tmp_path: Path, gen_cache: Path) -> None:

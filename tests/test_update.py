@@ -253,3 +253,15 @@ def test_a_local_path_recorded_by_an_old_scaffold_becomes_the_url(
     update_app(app, template=str(versions))
     assert recorded(app)["_src_path"] == URL
     assert recorded(app)["_commit"] == "v1.2.0"
+
+
+def test_an_app_that_records_another_repository_follows_it(app: Path, versions: Path) -> None:
+    # Made by plain `copier copy` of a fork's clone: the bare update reads that repository
+    # (not the installed scaffold's history), and the app keeps naming it.
+    answers = app / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace(URL, str(versions)))
+    commit_all(app, "an app of a fork")
+    result = update_app(app)
+    assert (result.new, result.template) == ("v1.2.0", str(versions))
+    assert NEW_LINE in (app / "README.md").read_text()
+    assert (recorded(app)["_commit"], recorded(app)["_src_path"]) == ("v1.2.0", str(versions))

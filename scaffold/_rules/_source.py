@@ -3,36 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scaffold import _json_edit, _ts
+from scaffold import _ts
+from scaffold._app_files import ts_files
+from scaffold._json_scan import key_offsets
 from scaffold._rules._base import Finding, Severity
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree
 
 _SUPPRESS = re.compile(r"scaffold-check:\s*ignore\b([\sA-Za-z0-9,-]*)")
-_TEST_PARTS = {"__tests__", "__mocks__", "node_modules"}
-
-
-def is_test_file(path: Path) -> bool:
-    """Return whether ``path`` is a test, mock, declaration or dependency file.
-
-    Args:
-        path: A path relative to the app root (or absolute).
-
-    Returns:
-        True for files the rules never analyze.
-    """
-    name = path.name
-    return bool(_TEST_PARTS.intersection(path.parts)) or name.endswith(
-        (".test.ts", ".spec.ts", ".d.ts")
-    )
 
 
 @dataclass
@@ -95,7 +80,14 @@ class Module:
         prefix = self.source[line_start : node.start_byte].decode("utf-8", errors="replace")
         return row + 1, len(prefix) + 1
 
-    def finding(self, node: Node, rule: str, severity: Severity, message: str) -> Finding:
+    def finding(
+        self,
+        node: Node,
+        rule: str,
+        severity: Severity,
+        message: str,
+        data: tuple[tuple[str, str], ...] = (),
+    ) -> Finding:
         """Build a finding located at ``node``.
 
         Args:
@@ -103,12 +95,13 @@ class Module:
             rule: Rule id.
             severity: Severity of this finding.
             message: One-line message.
+            data: What it is about, for a fixer (:attr:`Finding.data`).
 
         Returns:
             The finding.
         """
         line, col = self.position(node)
-        return Finding(self.rel, line, col, rule, severity, message)
+        return Finding(self.rel, line, col, rule, severity, message, data)
 
     def suppressed(self, line: int, rule: str) -> bool:
         """Return whether a ``// scaffold-check: ignore [IDS]`` comment silences a finding.
@@ -226,15 +219,10 @@ class Project:
         """
         if folders in self._listed:
             return self._listed[folders]
-        bases = [self.node / name for name in folders] if folders else [self.node]
         found: set[Path] = set()
-        for base in bases:
-            for folder, dirs, files in os.walk(base, onerror=self._unlistable):
-                dirs[:] = sorted(d for d in dirs if d not in _TEST_PARTS and not d.startswith("."))
-                for name in files:
-                    path = Path(folder, name)
-                    if name.endswith(".ts") and not is_test_file(path.relative_to(self.node)):
-                        found.add(path)
+        for base in [f"node/{name}" for name in folders] or ["node"]:
+            listed = ts_files(self.root, base, tests=False, onerror=self._unlistable)
+            found.update(self.root / rel for rel in listed)
         self._listed[folders] = sorted(found)
         return self._listed[folders]
 
@@ -301,7 +289,7 @@ class JsonFile:
             Where that key is written; the nearest written ancestor, or 1:1.
         """
         if self._keys is None:
-            self._keys = _json_edit.key_offsets(self._data)
+            self._keys = key_offsets(self._data)
         while path and path not in self._keys:
             path = path[:-1]
         offset = self._keys.get(path, 0)
@@ -310,18 +298,16 @@ class JsonFile:
         return line, len(column) + 1
 
     def finding(
-        self, path: tuple[str, ...], rule: str, severity: Severity, message: str
+        self,
+        path: tuple[str, ...],
+        rule: str,
+        severity: Severity,
+        message: str,
+        data: tuple[tuple[str, str], ...] = (),
     ) -> Finding:
-        """Build a finding located at the key ``path``.
+        """Build a finding located at the key ``path`` (object keys from the top).
 
-        Args:
-            path: Object keys from the top.
-            rule: Rule id.
-            severity: Severity.
-            message: One-line message.
-
-        Returns:
-            The finding.
+        The other arguments are :meth:`Module.finding`'s.
         """
         line, col = self.position(*path)
-        return Finding(self.rel, line, col, rule, severity, message)
+        return Finding(self.rel, line, col, rule, severity, message, data)

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from scaffold import _ts
+from scaffold._app_files import ANY_MODULE, resolve_import
 from scaffold._rules._base import Finding
 from scaffold._service_map import Entry, Resolver
 from scaffold._ts import FUNCTION_TYPES, unwrap
+from scaffold._vtex import INDEX, SERVICE
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -77,17 +79,17 @@ def read_events_map(project: Project) -> EventsMap:
         The events map (``complete`` False with SC003 findings when not fully readable).
     """
     result = EventsMap()
-    index = project.module(project.node / "index.ts")
+    index = project.module(project.root / INDEX)
     if index is None:
         result.complete = False
         result.findings.append(
             Finding(
-                "node/service.json",
+                SERVICE,
                 1,
                 1,
                 "SC003",
                 "warning",
-                "node/index.ts is missing; cannot find the Service events object",
+                f"{INDEX} is missing; cannot find the Service events object",
             )
         )
         return result
@@ -139,6 +141,7 @@ def check_registration(service: JsonFile | None, events_map: EventsMap) -> list[
                 "error",
                 f"event `{event}` has no handler in the Service events object: the runtime "
                 f'would answer 404 "Event handler not found for {event}"',
+                (("event", event),),
             )
             for event in declared
             if event not in events_map.keys
@@ -239,7 +242,7 @@ def check_imports(project: Project, events_map: EventsMap) -> list[Finding]:
     Returns:
         One finding per import whose module is missing.
     """
-    index = project.module(project.node / "index.ts")
+    index = project.module(project.root / INDEX)
     modules = {module.rel: module for module, _ in events_map.keys.values()}
     if index is not None:
         modules[index.rel] = index
@@ -252,8 +255,7 @@ def check_imports(project: Project, events_map: EventsMap) -> list[Finding]:
             if statement.start_byte in seen or not imported.source.startswith("."):
                 continue
             seen.add(statement.start_byte)
-            base = module.path.parent / imported.source
-            if base.is_file() or any(Path(f"{base}{ext}").is_file() for ext in _EXTENSIONS):
+            if resolve_import(str(module.path), imported.source, _is_file, ANY_MODULE):
                 continue
             source = statement.child_by_field_name("source") or statement
             findings.append(
@@ -266,3 +268,7 @@ def check_imports(project: Project, events_map: EventsMap) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _is_file(path: str) -> bool:
+    return Path(path).is_file()

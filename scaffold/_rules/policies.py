@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scaffold import _ts
-from scaffold._ts import key_text
 from scaffold._vtex import CLIENT_POLICIES as NEEDS
+from scaffold._vtex import CLIENT_USES, used_client
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -38,9 +37,7 @@ def check_policies(project: Project, manifest: JsonFile) -> list[Finding]:
         module = project.module(path)
         if module is None:
             continue
-        for node in module.nodes(
-            "member_expression", "shorthand_property_identifier_pattern", "pair_pattern"
-        ):
+        for node in module.nodes(*CLIENT_USES):
             name = used_client(node)
             if name in missing:
                 first.setdefault(name, (module, node))
@@ -56,6 +53,7 @@ def check_policies(project: Project, manifest: JsonFile) -> list[Finding]:
                 "SC201",
                 "error",
                 f"{what} is used here{also} but manifest.json lacks the `{policy}` policy",
+                (("policy", policy),),
             )
         )
     return findings
@@ -67,16 +65,3 @@ def _declared_policies(manifest: JsonFile) -> set[str]:
     if not isinstance(policies, list):
         return set()
     return {str(item["name"]) for item in policies if isinstance(item, dict) and "name" in item}
-
-
-def used_client(node: Node) -> str | None:
-    """The client a node uses (`x.vbase`, `{ masterdata } = ...`, `x.sendEvent`), if any."""
-    if node.type == "member_expression":
-        prop = node.child_by_field_name("property")
-        return _ts.text(prop) if prop is not None else None
-    if node.type == "shorthand_property_identifier_pattern":
-        return _ts.text(node)
-    if node.type == "pair_pattern":
-        key = node.child_by_field_name("key")
-        return key_text(key) if key is not None else None
-    return None

@@ -117,6 +117,7 @@ def _section(
                     "SC301",
                     "info",
                     f"`events.{name}.keys` is deprecated; VTEX docs name it `topics`",
+                    (("event", name),),
                 )
             )
     return findings

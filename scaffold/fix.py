@@ -1,7 +1,13 @@
 """``scaffold check --fix``: the mechanical fixes whose result is certain, via the add-* editor.
 
+A fix is an edit, so it lives beside the editing commands, not in the rules package (the
+rules import nothing from the editing layer). :func:`fix_and_check` is the whole ``--fix``
+run: check, fix, check again what remains.
+
 Only findings with exactly one right answer are fixed, through :class:`scaffold._edit.Edit`
-(the same atomic change set and diff as ``add-event``):
+(the same atomic change set and diff as ``add-event``). The registry names each rule's fixer
+(``Rule.fixer`` in :mod:`scaffold._rules._base`); a fixer reads what the finding is about from
+its data, never from its message:
 
 - SC001 event-not-registered: a module under node/events or node/workers exports a function
   with the event's id as its name (exactly one does): register it in the Service events map.
@@ -15,21 +21,23 @@ topics, which only the author knows), and every other rule.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scaffold import _ts
+from scaffold._app_files import is_test
+from scaffold._rules._base import RULES
 from scaffold._ts import FUNCTION_TYPES, unwrap
-from scaffold.errors import UserError
+from scaffold._vtex import HANDLER_FOLDERS, MANIFEST, SERVICE
+from scaffold.errors import NotCertainError, UserError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from pathlib import Path
 
-    from scaffold._changes import Result
+    from scaffold._edit import Edit, Result
     from scaffold._rules._base import Finding
-
-FIXABLE = frozenset({"SC001", "SC201", "SC301"})
-SERVICE = "node/service.json"
 
 
 @dataclass
@@ -63,10 +71,11 @@ def fix_app(root: Path, findings: list[Finding], *, dry_run: bool) -> Fixes:
     edit = _edit.Edit(root, "check --fix", "fixes")
     out = Fixes(result=edit.result(dry_run=dry_run))
     for finding in findings:
-        if finding.rule not in FIXABLE:
+        fixer = FIXERS.get(finding.rule)
+        if fixer is None:
             continue
         try:
-            line = _FIXERS[finding.rule](edit, finding)
+            line = fixer(edit, finding)
         except UserError as error:
             line = None
             out.skipped.append(f"{finding.rule} {finding.path}: {error}")
@@ -79,17 +88,49 @@ def fix_app(root: Path, findings: list[Finding], *, dry_run: bool) -> Fixes:
     return out
 
 
-def _event_of(finding: Finding) -> str:
-    # The message names the event between the first pair of backticks.
-    return finding.message.split("`")[1]
+def fix_and_check(
+    root: Path,
+    select: Iterable[str] | None,
+    ignore: Iterable[str] | None,
+    *,
+    dry_run: bool,
+) -> tuple[Fixes, list[Finding]]:
+    """Check the app, apply (or plan) the certain fixes, and check again.
+
+    Args:
+        root: The app root.
+        select: Rule ids or names to run; None means all.
+        ignore: Rule ids or names to skip.
+        dry_run: Plan and diff only; write nothing.
+
+    Returns:
+        What was fixed or skipped, and the findings that remain (with ``dry_run``, or
+        when nothing was fixed: the findings of the first check).
+    """
+    from scaffold.check import check_app
+
+    findings = check_app(root, select=select, ignore=ignore)
+    done = fix_app(root, findings, dry_run=dry_run)
+    if dry_run or not done.fixed:
+        return done, findings
+    return done, check_app(root, select=select, ignore=ignore)
 
 
-def _register(edit: Any, finding: Finding) -> str | None:
-    event = _event_of(finding)
+def _about(finding: Finding, key: str) -> str:
+    """What the finding is about (its ``key`` in :attr:`Finding.data`)."""
+    value = finding.get(key)
+    if value is None:
+        raise NotCertainError(f"the finding names no {key}; fix it by hand")
+    return value
+
+
+def register_handler(edit: Edit, finding: Finding) -> str | None:
+    """SC001: register the one exported function named like the event in the events map."""
+    event = _about(finding, "event")
     modules = _exporting(edit, event)
     if len(modules) != 1:
         why = "no module" if not modules else f"{len(modules)} modules"
-        raise _NotCertain(
+        raise NotCertainError(
             f"event `{event}`: {why} under node/events or node/workers export a function "
             f"named {event}; register it by hand"
         )
@@ -99,12 +140,13 @@ def _register(edit: Any, finding: Finding) -> str | None:
     return f"registered `{event}` (from {modules[0]}) in the Service events map"
 
 
-def _policy(edit: Any, finding: Finding) -> str | None:
-    policy = finding.message.split("`")[1]
-    manifest = edit.require("manifest.json", "the app manifest")
+def add_policy(edit: Edit, finding: Finding) -> str | None:
+    """SC201: add the policy to manifest.json."""
+    policy = _about(finding, "policy")
+    manifest = edit.require(MANIFEST, "the app manifest")
     from scaffold import _json_edit
 
-    current = _json_edit.get(manifest, (), name="manifest.json")
+    current = _json_edit.get(manifest, (), name=MANIFEST)
     names = {
         item.get("name") for item in current.get("policies", []) or [] if isinstance(item, dict)
     }
@@ -114,15 +156,16 @@ def _policy(edit: Any, finding: Finding) -> str | None:
     return f"manifest.json: added the `{policy}` policy"
 
 
-def _topics(edit: Any, finding: Finding) -> str | None:
+def rename_keys(edit: Edit, finding: Finding) -> str | None:
+    """SC301: rename an event's deprecated ``keys`` to ``topics``."""
     from scaffold import _json_edit
 
-    event = finding.message.split("`")[1].split(".")[1]
+    event = _about(finding, "event")
     declaration = edit.declared("events").get(event)
     if not isinstance(declaration, dict) or "keys" not in declaration:
         return None
     if "topics" in declaration:
-        raise _NotCertain(f"event `{event}` has both `keys` and `topics`; merge them by hand")
+        raise NotCertainError(f"event `{event}` has both `keys` and `topics`; merge them by hand")
     data = edit.require(SERVICE, "the service declaration")
     data = _json_edit.set_key(data, ("events", event), "topics", declaration["keys"], name=SERVICE)
     data = _json_edit.remove_key(data, ("events", event), "keys", name=SERVICE)
@@ -130,20 +173,13 @@ def _topics(edit: Any, finding: Finding) -> str | None:
     return f"{SERVICE}: renamed `events.{event}.keys` to `topics`"
 
 
-class _NotCertain(UserError):
-    """The fix would need a guess."""
-
-
-_FIXERS = {"SC001": _register, "SC201": _policy, "SC301": _topics}
-
-
-def _exporting(edit: Any, name: str) -> list[str]:
+def _exporting(edit: Edit, name: str) -> list[str]:
     """Modules under node/events and node/workers that export a function called ``name``."""
     found: list[str] = []
     for rel, source in sorted(edit.node_sources().items()):
-        if not rel.startswith(("node/events/", "node/workers/")) or not rel.endswith(".ts"):
+        if not rel.startswith(HANDLER_FOLDERS) or not rel.endswith(".ts"):
             continue
-        if rel.endswith((".test.ts", ".spec.ts", ".d.ts")) or "__tests__" in rel:
+        if is_test(rel):
             continue
         if name.encode() in source and _exports_function(source, name):
             found.append(rel)
@@ -174,3 +210,9 @@ def _exports_function(source: bytes, name: str) -> bool:
                 ):
                     return True
     return False
+
+
+# Rule id -> its fixer, from the registry's names: a name that is not a fixer fails here.
+FIXERS: dict[str, Callable[[Edit, Finding], str | None]] = {
+    rule.id: globals()[rule.fixer] for rule in RULES if rule.fixer is not None
+}

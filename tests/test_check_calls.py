@@ -1,5 +1,4 @@
-"""The rules added for real code: floating promises, logged secrets, missing modules, helpers,
-errors turned into values, unreadable files, service.json cpu and memory."""
+"""SC105 and SC106 (``_rules/calls.py``): floating promises and logged secrets."""
 
 from __future__ import annotations
 
@@ -7,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from scaffold.check import check_app
 from tests.check_apps import make_app, rule_findings
 
 FLOATING = {
@@ -109,103 +107,3 @@ def test_secrets_logged_in_routes_are_found_too(tmp_path: Path) -> None:
     route = "export function r(ctx: any) { console.log(ctx.vtex.authToken) }\n"
     root = make_app(tmp_path, "export async function handler() {}\n", {"node/routes/r.ts": route})
     assert rule_findings(root, "SC106") == [("node/routes/r.ts", 1, "error")]
-
-
-def test_missing_handler_module_is_an_error(tmp_path: Path) -> None:
-    root = make_app(
-        tmp_path,
-        "export async function handler() {}\n",
-        imports="import { handler } from './events/handler'\n"
-        "import { other } from './events/other'\n"
-        "import { clients } from './clients'",
-        files={"node/clients/index.ts": "export const clients = {}\n"},
-    )
-    assert rule_findings(root, "SC004") == [("node/index.ts", 3, "error")]
-
-
-def test_payload_logged_and_swallowed_inside_a_same_file_helper(tmp_path: Path) -> None:
-    helper = """
-async function sync(ctx: any) {
-  ctx.vtex.logger.info({ message: 'sync', body: ctx.body })
-  try {
-    await ctx.clients.partner.syncOrder(ctx.body.id)
-  } catch (e) {
-    return
-  }
-}
-
-export async function handler(ctx: any, next: any) {
-  await sync(ctx)
-  await next()
-}
-"""
-    root = make_app(
-        tmp_path,
-        "export async function handler() {}\n",
-        {"node/middlewares/handler.ts": helper},
-        imports="import { handler } from './middlewares/handler'",
-    )
-    found = {(f.rule, f.line, f.severity) for f in check_app(root, select=["SC103", "SC104"])}
-    assert found == {("SC104", 3, "warning"), ("SC103", 6, "error")}
-
-
-def test_catch_turning_every_error_into_a_value_is_an_error(tmp_path: Path) -> None:
-    source = """
-export async function handler(ctx: any) {
-  const ok = await ctx.clients.vbase
-    .saveJSON('b', 'f', { at: 1 }, undefined, ctx.body.etag)
-    .catch((e: any) => e?.response?.status != 412)
-  if (ok) await ctx.clients.events.sendEvent('', 'next', {})
-}
-"""
-    (finding,) = check_app(make_app(tmp_path, source), select=["SC103"])
-    assert (finding.line, finding.severity) == (5, "error")
-    assert "turns every error into a value" in finding.message
-
-
-def test_calling_something_named_error_is_not_recording(tmp_path: Path) -> None:
-    source = """
-function handleError(e: unknown) {
-  return String(e)
-}
-
-export async function handler(ctx: any) {
-  try {
-    await ctx.clients.partner.syncOrder(ctx.body.id)
-  } catch (e) {
-    handleError(e)
-  }
-}
-"""
-    assert rule_findings(make_app(tmp_path, source), "SC103") == [
-        ("node/events/handler.ts", 9, "warning")
-    ]
-
-
-def test_unreadable_manifest_is_a_finding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = make_app(tmp_path, "export async function handler() {}\n")
-    real = Path.read_bytes
-
-    def deny(path: Path) -> bytes:
-        if path.name in {"handler.ts", "manifest.json"}:
-            raise PermissionError(13, "Permission denied")
-        return real(path)
-
-    monkeypatch.setattr(Path, "read_bytes", deny)
-    found = {(f.path, f.rule, f.severity) for f in check_app(root, select=["SC000"])}
-    assert found == {
-        ("manifest.json", "SC000", "error"),
-        ("node/events/handler.ts", "SC000", "error"),
-    }
-
-
-def test_a_read_falling_back_to_a_default_is_a_warning(tmp_path: Path) -> None:
-    source = """
-export async function handler(ctx: any) {
-  const tenant = await ctx.clients.tenant.info({ nullIfNotFound: true }).catch(() => null)
-  ctx.vtex.logger.info({ message: 'locale', locale: tenant?.defaultLocale })
-}
-"""
-    assert rule_findings(make_app(tmp_path, source), "SC103") == [
-        ("node/events/handler.ts", 3, "warning")
-    ]
