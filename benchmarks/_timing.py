@@ -36,6 +36,7 @@ def interleaved(
     runs: int,
     env: Mapping[str, str] | None = None,
     before: Callable[[str, int], None] | None = None,
+    cwd: Mapping[str, str] | None = None,
 ) -> dict[str, list[float]]:
     """Time ``runs`` rounds of every command as a fresh process, round-robin.
 
@@ -45,6 +46,7 @@ def interleaved(
         env: The environment (default: :func:`environment`).
         before: Called as ``before(label, round)`` before each run, untimed (e.g. to reset
             the app a command edits).
+        cwd: Label to the folder its command runs in (default: this process's).
 
     Returns:
         Label to the wall times in seconds. Exit codes 0 and 1 both count as done.
@@ -60,7 +62,8 @@ def interleaved(
             if before is not None:
                 before(label, index)
             start = time.perf_counter()
-            result = subprocess.run(argv, capture_output=True, check=False, env=env)
+            folder = (cwd or {}).get(label)
+            result = subprocess.run(argv, capture_output=True, check=False, env=env, cwd=folder)
             took = time.perf_counter() - start
             if result.returncode not in (0, 1):
                 raise SystemExit(f"{label} failed: {result.stderr.decode()}")

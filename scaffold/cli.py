@@ -5,6 +5,7 @@ What each command prints is :mod:`scaffold._console`'s; the work is the core's. 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import sys
@@ -13,7 +14,8 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from typer.core import TyperCommand
+from typer._coercion import RuntimeParam
+from typer.core import TyperCommand, TyperGroup
 
 from scaffold import _console
 from scaffold._console import echo
@@ -91,8 +93,84 @@ StoreOption = Annotated[
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+# --- a light value path: plain str / Path / bool / list[str] values skip pydantic ------------
+# Typer 0.29 coerces every parameter value, even an absent one, through a pydantic
+# TypeAdapter; building the first one imports pydantic (~70 ms, a quarter of a typer start).
+# scaffold's parameters are plain strings, paths, flags and lists of strings, which need no
+# validation library: _lighten gives them a coercion of their own before click processes
+# them and leaves any other type (an enum, a bounded number, a file) to typer. Help, usage
+# errors and completion stay typer's. This relies on _TyperParameter.get_runtime_param
+# caching ``_runtime_param`` (typer 0.29); tests/test_check_cli.py fails if a check imports
+# pydantic again, so an upgrade that changes it is noticed, not silently slower.
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plain(RuntimeParam):
+    """Coerce an already parsed value to ``str``, ``Path``, ``bool`` or a list of ``str``."""
+
+    def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:  # noqa: ARG002
+        if isinstance(value, (list, tuple)):
+            return [_plain_value(item, _item_type(self.annotation)) for item in value]
+        return _plain_value(value, self.annotation)
+
+
+def _item_type(annotation: Any) -> Any:
+    args = getattr(annotation, "__args__", ())
+    return args[0] if args else str
+
+
+def _plain_value(value: Any, target: Any) -> Any:
+    if target is Path:
+        return value if isinstance(value, Path) else Path(value)
+    if target is bool:
+        return bool(value)
+    return str(value)
+
+
+def _is_plain(annotation: Any) -> bool:
+    if annotation in (str, Path, bool):
+        return True
+    return getattr(annotation, "__origin__", None) is list and _item_type(annotation) is str
+
+
+def _lighten(params: list[Any]) -> None:
+    """Give each plain-typed typer parameter the light coercion (see above)."""
+    for param in params:
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is None or getattr(param, "_runtime_param", "absent") is not None:
+            continue
+        info = descriptor.parameter_info
+        checked = (
+            getattr(info, "parser", None) is not None
+            or getattr(info, "exists", False)
+            or getattr(info, "resolve_path", False)
+            or getattr(info, "file_okay", True) is False
+            or getattr(info, "dir_okay", True) is False
+        )
+        if descriptor.file_annotation is None and not checked and _is_plain(descriptor.annotation):
+            param._runtime_param = _Plain(  # noqa: SLF001 -- see the section comment
+                parameter_info=info, annotation=descriptor.annotation
+            )
+
+
+class _Group(TyperGroup):
+    """Typer's group, with plain values coerced without pydantic."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        _lighten(self.get_params(ctx))
+        return super().parse_args(ctx, args)
+
+
+app.info.cls = _Group
+
+
 class _Command(TyperCommand):
-    """Help that shows arguments by their metavar (``NAME``, ``[DIR]``), never a Python type."""
+    """Help that shows arguments by their metavar (``NAME``, ``[DIR]``), never a Python type;
+    plain values coerced without pydantic (see above)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        _lighten(self.get_params(ctx))
+        return super().parse_args(ctx, args)
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:  # noqa: ARG002
         pieces = ["[OPTIONS]"] if any(p.param_type_name == "option" for p in self.params) else []

@@ -6,16 +6,17 @@ import re
 from typing import TYPE_CHECKING
 
 from scaffold import _ts
-from scaffold._rules.idempotency import HTTP_LIBRARIES, callee_of, method_of
+from scaffold._rules.idempotency import callee_of, method_of
 from scaffold._ts import FUNCTION_TYPES, key_text, member_chain, unwrap
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from tree_sitter import Node
 
     from scaffold._rules._base import Finding
     from scaffold._rules._source import Module
+    from scaffold._rules.effects import Does
 
 # The last name of something that holds a credential (case-insensitive, at the end).
 SECRET = re.compile(
@@ -34,16 +35,23 @@ _VALUE_PARENTS = frozenset(
 def floating(
     module: Module,
     statement: Node,
-    clients: set[str],
+    clients: Mapping[str, str],
     is_async_function: Callable[[Module, Node], bool],
+    does: Callable[[Module, Node], Does | None],
 ) -> Finding | None:
     """SC105: an expression statement that starts async work nobody awaits.
+
+    Reported only when the callee is known to return a promise: an async function (or one
+    declared to return a Promise) of the app, a method of the app's own client class that
+    is async or hands back a request, a client of a package (every @vtex/api client method
+    makes a request), an HTTP library call, ``Promise.all``...
 
     Args:
         module: The module.
         statement: An ``expression_statement``.
         clients: Names destructured from ``ctx.clients`` in the module.
         is_async_function: Whether a callee names an async function (followed).
+        does: What a call does, when its target is known (app client method, HTTP library).
 
     Returns:
         The finding, or None.
@@ -66,7 +74,7 @@ def floating(
                 "platform; use `for ... of` with await, or `await Promise.all(items.map(...))`",
             )
         return None
-    if not _is_async_call(module, call, clients, is_async_function):
+    if not _is_async_call(module, call, clients, is_async_function, does):
         return None
     return module.finding(
         call,
@@ -80,12 +88,16 @@ def floating(
 def _is_async_call(
     module: Module,
     call: Node,
-    clients: set[str],
+    clients: Mapping[str, str],
     is_async_function: Callable[[Module, Node], bool],
+    does: Callable[[Module, Node], Does | None],
 ) -> bool:
     callee = callee_of(call)
     if callee is None:
         return False
+    known = does(module, call)
+    if known is not None:
+        return known.promise
     chain = member_chain(callee) if callee.type == "member_expression" else []
     name = method_of(call)
     if name in _CHAINS and callee.type == "member_expression":
@@ -96,15 +108,13 @@ def _is_async_call(
         return (
             inner is not None
             and inner.type == "call_expression"
-            and _is_async_call(module, inner, clients, is_async_function)
+            and _is_async_call(module, inner, clients, is_async_function, does)
         )
     if chain[:1] == ["Promise"] and name in _PROMISE_COMBINATORS:
         return True
     receiver = chain[:-1]
-    if receiver and (
-        "clients" in receiver or receiver[0] in clients or receiver[0] in HTTP_LIBRARIES
-    ):
-        return True
+    if receiver and ("clients" in receiver or receiver[0] in clients):
+        return True  # a client the app does not define: @vtex/api's and packages' all request
     return callee.type == "identifier" and is_async_function(module, callee)
 
 

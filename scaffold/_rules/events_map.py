@@ -10,7 +10,7 @@ from scaffold import _ts
 from scaffold._app_files import ANY_MODULE, resolve_import
 from scaffold._rules._base import Finding
 from scaffold._service_map import Entry, Resolver
-from scaffold._ts import FUNCTION_TYPES
+from scaffold._ts import FUNCTION_TYPES, unwrap
 from scaffold._vtex import INDEX, SERVICE
 
 if TYPE_CHECKING:
@@ -26,11 +26,14 @@ class Handler(NamedTuple):
         event: The event id it is registered under.
         module: The module that defines the function.
         node: The function node.
+        bindings: For a handler a factory returns (``createHandler(work)``), the factory's
+            parameters and the expressions the call passes them (module, node).
     """
 
     event: str
     module: Module
     node: Node
+    bindings: dict[str, tuple[Module, Node]] = {}  # noqa: RUF012 -- never mutated
 
 
 @dataclass
@@ -182,6 +185,48 @@ def _read_entries(
                 where, function = resolver.follow(module, value)
                 if function.type in FUNCTION_TYPES:
                     result.handlers.append(Handler(entry.key, where, function))
+                elif function.type == "call_expression":
+                    made = _factory_made(resolver, where, function)
+                    if made is not None:
+                        result.handlers.append(Handler(entry.key, *made))
+
+
+def _factory_made(
+    resolver: Resolver[Module], module: Module, call: Node
+) -> tuple[Module, Node, dict[str, tuple[Module, Node]]] | None:
+    """The function a factory call returns: ``createHandler(work)`` whose body is
+    ``return async function handler(ctx) {...}`` (or ``=> async (ctx) => ...``), with the
+    factory's parameters bound to the call's arguments."""
+    callee = call.child_by_field_name("function")
+    if callee is None:
+        return None
+    where, factory = resolver.follow(module, callee)
+    if factory.type not in FUNCTION_TYPES:
+        return None
+    body = factory.child_by_field_name("body")
+    made: Node | None = None
+    if body is not None and body.type != "statement_block":
+        made = unwrap(body)
+    elif body is not None:
+        for statement in body.named_children:
+            if statement.type == "return_statement" and statement.named_children:
+                made = unwrap(statement.named_children[0])
+    if made is None or made.type not in FUNCTION_TYPES:
+        return None
+    params = factory.child_by_field_name("parameters")
+    names = [
+        p.child_by_field_name("pattern")
+        for p in (params.named_children if params is not None else [])
+        if p.type.endswith("_parameter")
+    ]
+    args = call.child_by_field_name("arguments")
+    values = [a for a in args.named_children if a.type != "comment"] if args is not None else []
+    bindings = {
+        _ts.text(name): (module, value)
+        for name, value in zip(names, values, strict=False)
+        if name is not None and name.type == "identifier"
+    }
+    return where, made, bindings
 
 
 _EXTENSIONS = (".ts", ".tsx", ".d.ts", ".js", ".json", "/index.ts", "/index.tsx", "/index.js")

@@ -11,8 +11,8 @@ import re
 from typing import TYPE_CHECKING
 
 from scaffold import _ts
-from scaffold._rules import calls, idempotency
-from scaffold._rules.idempotency import Analyzer
+from scaffold._rules import calls, effects, idempotency
+from scaffold._rules.idempotency import Analyzer, Bindings
 from scaffold._service_map import Resolver
 from scaffold._ts import FUNCTION_TYPES, callee_name, key_text, member_chain, unwrap
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from scaffold._rules._base import Finding
     from scaffold._rules._source import Module, Project
+    from scaffold._rules.effects import Does
     from scaffold._rules.events_map import EventsMap
 
 REQUEST_ONLY = frozenset(
@@ -55,11 +56,13 @@ def check_handlers(project: Project, events_map: EventsMap) -> list[Finding]:
         if module is not None:
             whole[module.rel] = module
     registered: dict[str, tuple[Module, dict[tuple[int, int], Node]]] = {}
-    pipelines: dict[str, list[tuple[Module, Node]]] = {}
+    pipelines: dict[str, list[tuple[Module, Node, Bindings]]] = {}
     for handler in events_map.handlers:
         _, nodes = registered.setdefault(handler.module.rel, (handler.module, {}))
         nodes[(handler.node.start_byte, handler.node.end_byte)] = handler.node
-        pipelines.setdefault(handler.event, []).append((handler.module, handler.node))
+        pipelines.setdefault(handler.event, []).append(
+            (handler.module, handler.node, handler.bindings)
+        )
     analyzer = _analyzer(project)
     findings: list[Finding] = []
     for members in pipelines.values():
@@ -71,7 +74,7 @@ def check_handlers(project: Project, events_map: EventsMap) -> list[Finding]:
         )
         if rel not in registered:
             for function in _exported_functions(module):
-                findings.extend(_sc101(analyzer, [(module, function)]))
+                findings.extend(_sc101(analyzer, [(module, function, {})]))
         findings.extend(_check_module(module, scopes, analyzer))
     return findings
 
@@ -96,25 +99,78 @@ def _with_helpers(module: Module, functions: Iterable[Node]) -> list[Node]:
 
 
 def _analyzer(project: Project) -> Analyzer:
-    resolver: Resolver[Module] = Resolver(lambda rel: project.module(project.root / rel))
-    clients: dict[str, set[str]] = {}
-    # What a callee resolves to depends only on its module and its text (top-level bindings,
-    # imports, exports), so 200 handlers calling the same imported helper follow it once each.
-    resolved: dict[tuple[str, str, str], tuple[Module, Node] | None] = {}
+    facts = _Facts(project)
+    return Analyzer(facts.resolve, facts.client_names, facts.does, facts.written)
 
-    def resolve(module: Module, callee: Node) -> tuple[Module, Node] | None:
+
+class _Facts:
+    """What the analyzer asks about the app, each answer computed once per run."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.resolver: Resolver[Module] = Resolver(self.load)
+        self.clients: dict[str, dict[str, str]] = {}
+        self.libraries: dict[str, set[str]] = {}
+        # What a callee resolves to depends only on its module and its text (top-level
+        # bindings, imports, exports), so 200 handlers calling one helper follow it once.
+        self.resolved: dict[tuple[str, str, str], tuple[Module, Node] | None] = {}
+        self._app_clients: effects.AppClients | None = None
+        self._written: set[str] | None = None
+
+    def load(self, rel: str) -> Module | None:
+        return self.project.module(self.project.root / rel)
+
+    def resolve(self, module: Module, callee: Node) -> tuple[Module, Node] | None:
         callee = unwrap(callee)
         key = (module.rel, callee.type, _ts.text(callee))
-        if key not in resolved:
-            resolved[key] = _follow_callee(resolver, module, callee)
-        return resolved[key]
+        if key not in self.resolved:
+            self.resolved[key] = _follow_callee(self.resolver, module, callee)
+        return self.resolved[key]
 
-    def client_names(module: Module) -> set[str]:
-        if module.rel not in clients:
-            clients[module.rel] = _client_names(module)
-        return clients[module.rel]
+    def client_names(self, module: Module) -> dict[str, str]:
+        if module.rel not in self.clients:
+            self.clients[module.rel] = _client_names(module)
+        return self.clients[module.rel]
 
-    return Analyzer(resolve, client_names)
+    def app_clients(self) -> effects.AppClients:
+        if self._app_clients is None:
+            found = [self.project.module(path) for path in self.project.ts_files("clients")]
+            self._app_clients = effects.AppClients([m for m in found if m is not None], self.load)
+        return self._app_clients
+
+    def does(self, module: Module, call: Node) -> Does | None:
+        if module.rel not in self.libraries:
+            self.libraries[module.rel] = effects.http_names(module)
+        found = effects.library_call(call, self.libraries[module.rel])
+        if found is not None:
+            return found
+        getter, method = _client_method(call, self.client_names(module))
+        return self.app_clients().method(getter, method) if getter else None
+
+    def written(self) -> set[str]:
+        if self._written is None:
+            self._written = set()
+            for path in self.project.ts_files():
+                module = self.project.module(path)
+                if module is not None:
+                    self._written |= idempotency.written_stores(module)
+        return self._written
+
+
+def _client_method(call: Node, names: dict[str, str]) -> tuple[str, str]:
+    """``(client, method)`` of ``ctx.clients.client.method(...)`` or of a destructured
+    client's ``client.method(...)``; ``("", "")`` for anything else."""
+    callee = idempotency.callee_of(call)
+    if callee is None or callee.type != "member_expression":
+        return "", ""
+    chain = member_chain(callee)
+    if "clients" in chain[:-2] and chain.index("clients") == len(chain) - 3:
+        return chain[-2], chain[-1]
+    if len(chain) == 2 and names.get(chain[0]):
+        return names[chain[0]], chain[1]
+    if len(chain) == 3 and chain[0] in names and not names[chain[0]]:
+        return chain[1], chain[2]  # const clients = ctx.clients; clients.x.m()
+    return "", ""
 
 
 def _follow_callee(
@@ -153,7 +209,7 @@ def _method(obj: Node, name: str) -> Node | None:
     return None
 
 
-def _sc101(analyzer: Analyzer, members: list[tuple[Module, Node]]) -> list[Finding]:
+def _sc101(analyzer: Analyzer, members: list[tuple[Module, Node, Bindings]]) -> list[Finding]:
     return [
         idempotency.report(module, effect, _short(effect.node))
         for module, effect in analyzer.pipeline(members)
@@ -190,7 +246,7 @@ def _check_module(module: Module, scopes: list[Node], analyzer: Analyzer) -> lis
         if node.type == "call_expression" and _is_log_call(node):
             findings.extend(_payload_logged(module, node, ctx, bodies))
         elif node.type == "expression_statement" and _inside_function(node):
-            found = calls.floating(module, node, clients, is_async)
+            found = calls.floating(module, node, clients, is_async, analyzer.does)
             if found is not None:
                 findings.append(found)
     return findings
@@ -208,15 +264,17 @@ def _inside_function(node: Node) -> bool:
 # --- SC101 -----------------------------------------------------------------------------------
 
 
-def _client_names(module: Module) -> set[str]:
-    """Names destructured from clients: ``{ vbase } = ctx.clients``, ``{ clients: { x } }``."""
-    names: set[str] = set()
+def _client_names(module: Module) -> dict[str, str]:
+    """Names bound to clients -> the client's name: ``{ vbase } = ctx.clients``,
+    ``{ clients: { partner: p } }`` (``p`` -> ``partner``); ``const c = ctx.clients`` binds
+    ``c`` to all of them (``""``)."""
+    names: dict[str, str] = {}
     for node in module.nodes("pair_pattern", "variable_declarator"):
         if node.type == "pair_pattern":
             key = node.child_by_field_name("key")
             value = node.child_by_field_name("value")
             if key is not None and value is not None and key_text(key) == "clients":
-                names |= _bound(value)
+                names.update(_bound(value))
         elif node.type == "variable_declarator":
             pattern = node.child_by_field_name("name")
             value = node.child_by_field_name("value")
@@ -226,21 +284,22 @@ def _client_names(module: Module) -> set[str]:
                 and pattern.type == "object_pattern"
                 and member_chain(value)[-1:] == ["clients"]
             ):
-                names |= _bound(pattern)
+                names.update(_bound(pattern))
     return names
 
 
-def _bound(pattern: Node) -> set[str]:
-    names: set[str] = set()
+def _bound(pattern: Node) -> dict[str, str]:
+    names: dict[str, str] = {}
     for node in _ts.walk(pattern):
         if node.type == "shorthand_property_identifier_pattern":
-            names.add(_ts.text(node))
+            names[_ts.text(node)] = _ts.text(node)
         elif node.type == "pair_pattern":
+            key = node.child_by_field_name("key")
             value = node.child_by_field_name("value")
-            if value is not None and value.type == "identifier":
-                names.add(_ts.text(value))
+            if value is not None and value.type == "identifier" and key is not None:
+                names[_ts.text(value)] = key_text(key) or ""
         elif node.type == "identifier" and pattern.type == "identifier":
-            names.add(_ts.text(node))
+            names[_ts.text(node)] = ""
     return names
 
 

@@ -27,7 +27,7 @@ the same absolute value).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
@@ -41,6 +41,11 @@ if TYPE_CHECKING:
 
     from scaffold._rules._base import Finding, Severity
     from scaffold._rules._source import Module
+    from scaffold._rules.effects import Does
+
+# A handler made by a factory (``createHandler(work)``): the factory's parameters that name
+# functions, bound to what the call passes (``work`` -> ``processItem``).
+Bindings = Mapping[str, tuple["Module", "Node"]]
 
 # Methods that read durable state (VBase and Master Data), whatever the receiver is called.
 DURABLE_READS = frozenset(
@@ -117,37 +122,50 @@ class Analyzer:
     Args:
         resolve: Maps (module, callee expression) to the (module, function node) it names,
             or None when it cannot be followed (a package, a parameter...).
-        clients: Per module, names destructured from ``ctx.clients``.
+        clients: Per module, names destructured from ``ctx.clients`` (-> the client's name).
+        does: What a call does when that is known from its target (an HTTP library call, a
+            method of the app's own client class), else None.
+        written: The stores (see :func:`store_key`) the app writes anywhere; a read of a
+            store the app never writes (a user, a product) cannot tell whether this unit's
+            work was done, so it decides nothing. None: every store counts.
     """
 
     def __init__(
         self,
         resolve: Callable[[Module, Node], tuple[Module, Node] | None],
-        clients: Callable[[Module], set[str]],
+        clients: Callable[[Module], Mapping[str, str]],
+        does: Callable[[Module, Node], Does | None],
+        written: Callable[[], set[str]] | None = None,
     ) -> None:
         self._resolve = resolve
         self._clients = clients
+        self.does = does
+        self._written = written
         self._reads: dict[tuple[str, int], bool] = {}
         self._globals: dict[str, set[str]] = {}
         self._helper: dict[tuple[str, int, frozenset[str]], Effect | None] = {}
         self._runs_guarded: dict[tuple[str, int, int], bool] = {}
+        self._stores: dict[str, set[str]] = {}
 
     # --- public ---------------------------------------------------------------------------
 
-    def pipeline(self, members: list[tuple[Module, Node]]) -> list[tuple[Module, Effect]]:
+    def pipeline(self, members: list[tuple[Module, Node, Bindings]]) -> list[tuple[Module, Effect]]:
         """Analyze the members of one events entry in order (one member: a plain handler).
 
         Args:
-            members: The (module, function) of each middleware, in order.
+            members: The (module, function, bindings) of each middleware, in order; the
+                bindings of a handler a factory made name the functions it was given.
 
         Returns:
             The worst unguarded effect of each member that has one.
         """
         out: list[tuple[Module, Effect]] = []
         guarded = False
-        for module, function in members:
+        for module, function, bindings in members:
             run = _Run()
-            _Walk(self, module, run).function(function, guarded)
+            walk = _Walk(self, module, run)
+            walk.bound = bindings
+            walk.function(function, guarded)
             worst = _worst(run.effects)
             if worst is not None:
                 out.append((module, worst))
@@ -161,8 +179,8 @@ class Analyzer:
         """The function a callee names, if it can be followed."""
         return self._resolve(module, callee)
 
-    def clients(self, module: Module) -> set[str]:
-        """Names destructured from the clients in ``module``."""
+    def clients(self, module: Module) -> Mapping[str, str]:
+        """Names destructured from the clients in ``module`` (-> the client's name)."""
         return self._clients(module)
 
     def reads_durable(self, module: Module, function: Node, depth: int = 0) -> bool:
@@ -238,11 +256,30 @@ class Analyzer:
                     if parent is not None and parent.type == "member_expression":
                         chain = member_chain(parent.parent or parent)
                         if {"body", "state", "key"} & set(chain[1:3]):
-                            return True
+                            return self.maintained(module, call)
                     continue
                 if name not in constants:
-                    return True
+                    return self.maintained(module, call)
         return False
+
+    def maintained(self, module: Module, read: Node) -> bool:
+        """Whether the app writes the store ``read`` reads (or the store cannot be named)."""
+        if self._written is None:
+            return True
+        store = store_key(module, _values(read.child_by_field_name("arguments")))
+        return not store or store in self._written()
+
+    def marker_stores(self, module: Module) -> set[str]:
+        """The VBase buckets and Master Data entities ``module`` reads keyed by a delivery:
+        writing a status there records the decision (a ledger's marker), it is no effect."""
+        if module.rel not in self._stores:
+            self._stores[module.rel] = {
+                store
+                for call in module.nodes("call_expression")
+                if self.keyed_read(module, call)
+                and (store := _store_of(_values(call.child_by_field_name("arguments"))))
+            }
+        return self._stores[module.rel]
 
     def module_names(self, module: Module) -> set[str]:
         """Names bound at the top level of ``module`` (imports, constants, functions)."""
@@ -322,6 +359,7 @@ class _Walk:
         self.run = run
         self.clients = analyzer.clients(module)
         self.inlined: list[Node] = []
+        self.bound: Bindings = {}
         self.watched = ""  # a runner's callback parameter: the state at each call is noted
 
     def closure(self, function: Node, state: _State) -> None:
@@ -575,7 +613,7 @@ class _Walk:
         if callee is not None:
             self.expr(callee, state)
         self.mutation(call, callee, args, state)
-        target = self.a.resolve(self.module, callee) if callee is not None else None
+        target = self.target(callee)
         self.arguments(target, args, state)
         if self.watched and callee is not None and callee.type == "identifier":
             if _ts.text(callee) == self.watched:
@@ -589,13 +627,13 @@ class _Walk:
         if effect is not None:
             self.run.effects.append(effect)
             return
-        if (
-            target is not None
-            and target[0] is self.module
-            and callee is not None
-            and callee.type == "identifier"
-        ):
-            if _passes_next(args) and target[1] not in self.inlined:
+        if target is not None and callee is not None:
+            if (
+                target[0] is self.module
+                and callee.type == "identifier"
+                and _passes_next(args)
+                and target[1] not in self.inlined
+            ):
                 # A helper handed `next` is part of the middleware: walk it in place.
                 self.inlined.append(target[1])
                 self.function(target[1], state.guarded)
@@ -603,6 +641,18 @@ class _Walk:
             found = self.a.helper_effect(*target, self.read_params(target[1], args, state))
             if found is not None:
                 self.run.effects.append(Effect(call, found.severity, found.why))
+
+    def target(self, callee: Node | None) -> tuple[Module, Node] | None:
+        """The function a callee names: followed through imports, or (``work(ctx, body)``
+        in a handler a factory made) the function the factory was given."""
+        if callee is None:
+            return None
+        target = self.a.resolve(self.module, callee)
+        given = self.bound.get(_ts.text(callee)) if callee.type == "identifier" else None
+        if target is not None or given is None:
+            return target
+        function = unwrap(given[1])
+        return (given[0], function) if function.type in FUNCTION_TYPES else self.a.resolve(*given)
 
     def arguments(
         self, target: tuple[Module, Node] | None, args: Node | None, state: _State
@@ -636,33 +686,114 @@ class _Walk:
 
     def effect(self, call: Node, state: _State) -> Effect | None:
         callee = callee_of(call)
-        if callee is None or callee.type != "member_expression":
+        if callee is None:
             return None
-        chain = member_chain(callee)
-        receiver = chain[:-1]
-        if not chain or not (
-            "clients" in receiver
-            or (receiver and (receiver[0] in self.clients or receiver[0] in HTTP_LIBRARIES))
-        ):
-            return None
-        method = chain[-1].lower()
-        args = call.child_by_field_name("arguments")
-        values = [a for a in args.named_children if a.type != "comment"] if args else []
+        values = _values(call.child_by_field_name("arguments"))
+        known = self.a.does(self.module, call)
+        if known is not None:  # an HTTP library, a method of the app's own client class
+            if known.severity is None:
+                return None
+            if known.severity == "error":
+                return Effect(call, "error", known.why)
+            return self.write(call, values, state, known.why)
+        method = self.client_method(callee)
         etag = CONDITIONAL.get(method)
         if etag is not None and len(values) > etag and _ts.text(values[etag]) != "undefined":
             return None  # compare-and-set: a stale etag is refused (412)
         if method.startswith(ERROR_VERBS) and not method.startswith(UPSERTS):
             return Effect(call, "error", "repeats")
-        if method.startswith(WARNING_VERBS):
-            if any(
-                n.type == "identifier" and _ts.text(n) in state.read | state.tainted
-                for value in values
-                for n in _ts.walk(value)
-            ):
-                return Effect(call, "error", "derived")
+        if method and method.startswith(WARNING_VERBS):
             why = "delete" if method.startswith(("delete", "remove", "cancel")) else "write"
-            return Effect(call, "warning", why)
+            effect = self.write(call, values, state, why)
+            if effect.why != "derived" and _store_of(values) in self.a.marker_stores(self.module):
+                return None  # the state this module reads to decide: a marker, not an effect
+            return effect
         return None
+
+    def client_method(self, callee: Node) -> str:
+        """The method name (lower case) of a call on a client or HTTP library, else ``""``."""
+        chain = member_chain(callee) if callee.type == "member_expression" else []
+        receiver = chain[:-1]
+        if receiver and (
+            "clients" in receiver or receiver[0] in self.clients or receiver[0] in HTTP_LIBRARIES
+        ):
+            return chain[-1].lower()
+        return ""
+
+    def write(self, call: Node, values: list[Node], state: _State, why: str) -> Effect:
+        """A write that is harmless to repeat, unless what it writes was computed from a read."""
+        if any(
+            n.type == "identifier" and _ts.text(n) in state.read | state.tainted
+            for value in values
+            for n in _ts.walk(value)
+        ):
+            return Effect(call, "error", "derived")
+        return Effect(call, "warning", why)
+
+
+def _values(args: Node | None) -> list[Node]:
+    return [a for a in args.named_children if a.type != "comment"] if args is not None else []
+
+
+def _store_of(values: list[Node]) -> str:
+    """The bucket (VBase: the first argument) or entity (Master Data: ``dataEntity``) a
+    store call names, as written; ``""`` when it names none."""
+    if not values:
+        return ""
+    first = unwrap(values[0])
+    if first.type != "object":
+        return _ts.text(first)
+    for pair in first.named_children:
+        key = pair.child_by_field_name("key") if pair.type == "pair" else None
+        if key is not None and _ts.text(key) == "dataEntity":
+            value = pair.child_by_field_name("value")
+            return _ts.text(value) if value is not None else ""
+        if pair.type == "shorthand_property_identifier" and _ts.text(pair) == "dataEntity":
+            return "dataEntity"
+    return ""
+
+
+# Store calls that write a record (VBase, Master Data): the stores they name are maintained.
+_WRITES = ("save", "create", "update", "upsert", "put", "patch")
+
+
+def written_stores(module: Module) -> set[str]:
+    """The stores (see :func:`store_key`) ``module`` writes: ``saveJSON(bucket, ...)``,
+    ``createDocument({ dataEntity })``, ``updatePartialDocument({ dataEntity, ... })``..."""
+    out: set[str] = set()
+    for call in module.nodes("call_expression"):
+        callee = callee_of(call)
+        if callee is None or callee.type != "member_expression":
+            continue
+        if method_of(call).lower().startswith(_WRITES):
+            store = store_key(module, _values(call.child_by_field_name("arguments")))
+            if store:
+                out.add(store)
+    return out
+
+
+def store_key(module: Module, values: list[Node]) -> str:
+    """The bucket or data entity a store call names: a string's value, or the value of a
+    module constant bound to a string; otherwise the expression as written."""
+    store = _store_of(values)
+    if store.isidentifier():
+        for declarator in module.nodes("variable_declarator"):
+            name = declarator.child_by_field_name("name")
+            value = declarator.child_by_field_name("value")
+            if (
+                name is not None
+                and value is not None
+                and _ts.text(name) == store
+                and unwrap(value).type == "string"
+                and declarator.parent is not None
+                and declarator.parent.parent is not None
+                and declarator.parent.parent.type in {"program", "export_statement"}
+            ):
+                return _ts.string_text(unwrap(value))
+        return store
+    if store[:1] in {"'", '"'}:
+        return store[1:-1]
+    return store
 
 
 def _passes_next(args: Node | None) -> bool:

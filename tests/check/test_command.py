@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -115,6 +116,28 @@ def test_cli_outside_an_app_exits_1(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", str(tmp_path)])
     assert result.exit_code == 1
     assert "no manifest.json" in result.stderr
+
+
+def test_a_check_with_options_imports_no_pydantic(tmp_path: Path) -> None:
+    """Typer 0.29 coerces option values through pydantic (~70 ms); scaffold's plain options
+    do without it (cli._lighten), and the values still arrive typed."""
+    root = tmp_path / "app"
+    shutil.copytree(FIXTURES / "idempotency", root)
+    code = (
+        "import json, sys\n"
+        "from scaffold.cli import main\n"
+        f"sys.argv = ['scaffold', 'check', {str(root / 'node')!r}, '--format', 'json',"
+        " '--select', 'SC101', '--select', 'SC105', '--no-cache']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as done:\n"
+        "    assert done.code == 1, done.code\n"
+        "assert 'pydantic' not in sys.modules, 'pydantic was imported'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    rules = {item["rule"] for item in json.loads(result.stdout)}
+    assert rules == {"SC101"}
 
 
 def test_importing_the_cli_does_not_load_tree_sitter() -> None:

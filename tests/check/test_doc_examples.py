@@ -45,6 +45,16 @@ export async function markFailed(ctx: Context, scope: string, key: string, error
 }
 """
 EXAMPLES = [m.groupdict() for m in BLOCK.finditer(DOC.read_text())]
+# Inside an example, `// file: <path>` starts another file of the same app.
+MORE_FILES = re.compile(r"^// file: (\S+)\n", re.MULTILINE)
+
+
+def split_files(target: str, body: str) -> dict[str, str]:
+    """The example's files: its own text, then each `// file:` section."""
+    parts = MORE_FILES.split(body)
+    files = {target: parts[0]}
+    files.update(zip(parts[1::2], parts[2::2], strict=True))
+    return files
 
 
 def test_every_rule_has_a_wrong_and_a_right_example() -> None:
@@ -55,7 +65,7 @@ def test_every_rule_has_a_wrong_and_a_right_example() -> None:
 @pytest.mark.parametrize("example", EXAMPLES, ids=[f"{e['rule']}-{e['kind']}" for e in EXAMPLES])
 def test_doc_example_runs_through_check(tmp_path: Path, example: dict[str, str]) -> None:
     target = example["file"] or "node/events/handler.ts"
-    files = {"node/support/processing.ts": LEDGER, target: example["body"]}
+    files = {"node/support/processing.ts": LEDGER, **split_files(target, example["body"])}
     handler = files.pop("node/events/handler.ts", HANDLER)
     root = make_app(tmp_path, handler, files)
     rules = {f.rule for f in check_app(root)}

@@ -17,6 +17,7 @@ export async function {name}(ctx: any) {{
   const seen = await ctx.clients.vbase.getJSON('seen', ctx.body.id, true)
   if (seen) return
   await ctx.clients.events.sendEvent('', 'done', {{ id: ctx.body.id }})
+  await ctx.clients.vbase.saveJSON('seen', ctx.body.id, {{ at: Date.now() }})
 }}
 """
 

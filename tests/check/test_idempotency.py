@@ -39,6 +39,7 @@ export async function handler(ctx: any) {{
   const done = await ctx.clients.vbase.getJSON('orders', id, true)
   if (done?.status === 'done') return
   {SEND}
+  await ctx.clients.vbase.saveJSON('orders', id, {{ status: 'done' }})
 }}
 """,
     "destructured-vbase": """
@@ -51,6 +52,7 @@ export async function handler(ctx: any) {
     return
   }
   await events.sendEvent('', 'order.synced', { id })
+  await vbase.saveJSON('orders', id, { status: 'done' })
 }
 """,
     "raw-json-and-etag-conditional-save": """
@@ -68,6 +70,7 @@ export async function handler(ctx: any) {{
   const doc = await ctx.clients.masterdata.getDocument({{ dataEntity: 'OS', id, fields: ['id'] }})
   if (doc) throw new Error('already synced')
   {SEND}
+  await ctx.clients.masterdata.createDocument({{ dataEntity: 'OS', id, fields: {{}} }})
 }}
 """,
     "master-data-search-documents": """
@@ -101,6 +104,7 @@ export async function handler(ctx: any) {{
   const id = ctx.body.orderId
   if (await isSynced(ctx, id)) return
   {SEND}
+  await ctx.clients.vbase.saveJSON('synced', id, {{}})
 }}
 """,
     "imported-helper-returning-a-boolean": f"""
@@ -142,6 +146,8 @@ export async function handler(ctx: any) {{
     if (await ctx.clients.vbase.getJSON('b', id, true)) return
   }}
   {SEND}
+  if (ctx.body.kind === 'a') await ctx.clients.vbase.saveJSON('a', id, {{}})
+  else await ctx.clients.vbase.saveJSON('b', id, {{}})
 }}
 """,
     "short-circuit-on-a-read": """
@@ -149,6 +155,7 @@ export async function handler(ctx: any) {
   const id = ctx.body.orderId
   const seen = await ctx.clients.vbase.getJSON('seen', id, true)
   seen || (await ctx.clients.events.sendEvent('', 'x', { id }))
+  await ctx.clients.vbase.saveJSON('seen', id, {})
 }
 """,
     "fixed-key-read-compared-with-the-payload": """
@@ -166,6 +173,7 @@ export async function handler(ctx: any) {
     const done = await ctx.clients.vbase.getJSON('items', id, true)
     if (done) continue
     await ctx.clients.events.sendEvent('', 'item', { id })
+    await ctx.clients.vbase.saveJSON('items', id, {})
   }
 }
 """,
