@@ -304,3 +304,15 @@ def chain_by_tree(node: Node) -> list[str]:
         names.append(text(node))
         return names[::-1]
     return []
+
+
+def superclass(cls: Node) -> str | None:
+    """The name a class declaration extends (``X`` of ``class A extends X``), if a plain name."""
+    heritage = next((c for c in cls.children if c.type == "class_heritage"), None)
+    clause = (
+        next((c for c in heritage.named_children if c.type == "extends_clause"), None)
+        if heritage is not None
+        else None
+    )
+    value = clause.child_by_field_name("value") if clause is not None else None
+    return text(value) if value is not None and value.type == "identifier" else None

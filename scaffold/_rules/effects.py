@@ -293,7 +293,7 @@ class AppClients:
         if function is not None:
             found = self._body(module, cls, function, depth)
         elif depth < 4:
-            parent = _superclass(cls)
+            parent = _ts.superclass(cls)
             target = self.find_class(module, parent) if parent is not None else None
             if target is not None:
                 found = self._class_method(*target, name, depth + 1)
@@ -347,17 +347,6 @@ def _member(cls: Node, name: str) -> Node | None:
         if value is not None and unwrap(value).type in FUNCTION_TYPES:
             return unwrap(value)
     return None
-
-
-def _superclass(cls: Node) -> str | None:
-    heritage = next((c for c in cls.children if c.type == "class_heritage"), None)
-    clause = (
-        next((c for c in heritage.named_children if c.type == "extends_clause"), None)
-        if heritage is not None
-        else None
-    )
-    value = clause.child_by_field_name("value") if clause is not None else None
-    return _ts.text(value) if value is not None and value.type == "identifier" else None
 
 
 def _returns_promise(function: Node) -> bool:

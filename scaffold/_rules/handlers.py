@@ -100,7 +100,9 @@ def _with_helpers(module: Module, functions: Iterable[Node]) -> list[Node]:
 
 def _analyzer(project: Project) -> Analyzer:
     facts = _Facts(project)
-    return Analyzer(facts.resolve, facts.client_names, facts.does, facts.written)
+    return Analyzer(
+        facts.resolve, facts.client_names, facts.does, facts.written, facts.read_methods
+    )
 
 
 class _Facts:
@@ -116,6 +118,7 @@ class _Facts:
         self.resolved: dict[tuple[str, str, str], tuple[Module, Node] | None] = {}
         self._app_clients: effects.AppClients | None = None
         self._written: set[str] | None = None
+        self._read_methods: frozenset[str] | None = None
 
     def load(self, rel: str) -> Module | None:
         return self.project.module(self.project.root / rel)
@@ -155,6 +158,16 @@ class _Facts:
                 if module is not None:
                     self._written |= idempotency.written_stores(module)
         return self._written
+
+    def read_methods(self) -> frozenset[str]:
+        if self._read_methods is None:
+            found: set[str] = set()
+            for path in self.project.ts_files():
+                module = self.project.module(path)
+                if module is not None and b"extends" in module.source:
+                    found |= idempotency.store_read_methods(module)
+            self._read_methods = frozenset(found)
+        return self._read_methods
 
 
 def _client_method(call: Node, names: dict[str, str]) -> tuple[str, str]:

@@ -128,6 +128,9 @@ class Analyzer:
         written: The stores (see :func:`store_key`) the app writes anywhere; a read of a
             store the app never writes (a user, a product) cannot tell whether this unit's
             work was done, so it decides nothing. None: every store counts.
+        read_methods: The (lower-case) names of the reads the app adds in its own subclasses
+            of ``VBase`` / ``MasterData`` (e.g. a read past the SDK's single-flight map);
+            they count like ``getJSON``. None: none.
     """
 
     def __init__(
@@ -136,11 +139,13 @@ class Analyzer:
         clients: Callable[[Module], Mapping[str, str]],
         does: Callable[[Module, Node], Does | None],
         written: Callable[[], set[str]] | None = None,
+        read_methods: Callable[[], frozenset[str]] | None = None,
     ) -> None:
         self._resolve = resolve
         self._clients = clients
         self.does = does
         self._written = written
+        self._read_methods = read_methods
         self._reads: dict[tuple[str, int], bool] = {}
         self._globals: dict[str, set[str]] = {}
         self._helper: dict[tuple[str, int, frozenset[str]], Effect | None] = {}
@@ -242,7 +247,7 @@ class Analyzer:
         config file) says nothing about whether this event was already handled; a read is
         keyed when an argument uses a local name, a parameter or the payload.
         """
-        if not is_durable_read(call):
+        if not self.durable_read(call):
             return False
         args = call.child_by_field_name("arguments")
         if args is None:
@@ -261,6 +266,11 @@ class Analyzer:
                 if name not in constants:
                     return self.maintained(module, call)
         return False
+
+    def durable_read(self, call: Node) -> bool:
+        """A VBase / Master Data read: the SDK's, or one the app adds in a subclass."""
+        extra = self._read_methods() if self._read_methods is not None else frozenset()
+        return is_durable_read(call, extra)
 
     def maintained(self, module: Module, read: Node) -> bool:
         """Whether the app writes the store ``read`` reads (or the store cannot be named)."""
@@ -324,14 +334,42 @@ def method_of(call: Node) -> str:
     return _ts.text(prop) if prop is not None else ""
 
 
-def is_durable_read(call: Node) -> bool:
-    """``x.getJSON(...)``, ``x.getDocument(...)`` and the other VBase / Master Data reads."""
+def is_durable_read(call: Node, extra: frozenset[str] = frozenset()) -> bool:
+    """``x.getJSON(...)``, ``x.getDocument(...)`` and the other VBase / Master Data reads,
+    and the methods named in ``extra`` (see :func:`store_read_methods`)."""
     callee = callee_of(call)
-    return (
-        callee is not None
-        and callee.type == "member_expression"
-        and method_of(call).lower() in DURABLE_READS
-    )
+    if callee is None or callee.type != "member_expression":
+        return False
+    method = method_of(call).lower()
+    return method in DURABLE_READS or method in extra
+
+
+# The @vtex/api store clients an app subclasses to add reads of its own.
+_STORE_CLIENTS = frozenset({"VBase", "MasterData"})
+_HTTP_GETS = frozenset({"get", "getraw", "getbuffer", "getstream", "getwithbody"})
+
+
+def store_read_methods(module: Module) -> set[str]:
+    """Lower-case names of the methods that ``module``'s subclasses of ``VBase`` or
+    ``MasterData`` define and that GET through ``this.http``: reads of the same store."""
+    out: set[str] = set()
+    for cls in module.nodes("class_declaration"):
+        if _ts.superclass(cls) not in _STORE_CLIENTS:
+            continue
+        body = cls.child_by_field_name("body")
+        for method in body.named_children if body is not None else []:
+            name = method.child_by_field_name("name")
+            if method.type != "method_definition" or name is None:
+                continue
+            if any(
+                node.type == "call_expression"
+                and (callee := callee_of(node)) is not None
+                and member_chain(callee)[:2] == ["this", "http"]
+                and method_of(node).lower() in _HTTP_GETS
+                for node in _ts.walk(method)
+            ):
+                out.add(_ts.text(name).lower())
+    return out
 
 
 def _worst(effects: list[Effect]) -> Effect | None:
@@ -547,7 +585,7 @@ class _Walk:
             state.tainted |= _names(target)
         if any(
             (n.type == "identifier" and _ts.text(n) in state.read)
-            or (n.type == "call_expression" and is_durable_read(n))
+            or (n.type == "call_expression" and self.a.durable_read(n))
             for n in _ts.walk(value)
         ):
             state.read |= _names(target)

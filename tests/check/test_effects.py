@@ -183,6 +183,38 @@ export async function handler(ctx: any) {
     assert rule_findings(make_app(tmp_path / "b", marker), "SC101") == []
 
 
+def test_a_read_the_app_adds_in_a_store_client_subclass_is_a_guard(tmp_path: Path) -> None:
+    """A VBase subclass's own GET (e.g. a read past the SDK's single-flight map) decides
+    like ``getJSON``; the same class with no read of the marker decides nothing."""
+    store = """
+import { VBase } from '@vtex/api'
+
+export class FreshVBase extends VBase {
+  public readFresh(bucket: string, path: string) {
+    return this.http.getRaw(`/buckets/app/${bucket}/files/${path}`, { nullIfNotFound: true })
+  }
+}
+"""
+    source = """
+import { FreshVBase } from '../support/store'
+
+export async function handler(ctx: any) {
+  const { orderId } = ctx.body
+  const vbase = new FreshVBase(ctx.vtex)
+  const sent = await vbase.readFresh('sent', orderId)
+  if (sent.data) return
+  await ctx.clients.events.sendEvent('', 'order.confirmed', { orderId })
+  await vbase.saveJSON('sent', orderId, { at: Date.now() })
+}
+"""
+    guarded = make_app(tmp_path / "a", source, {"node/support/store.ts": store})
+    assert rule_findings(guarded, "SC101") == []
+    unread = source.replace("readFresh('sent', orderId)", "listFiles('sent')")
+    assert rule_findings(
+        make_app(tmp_path / "b", unread, {"node/support/store.ts": store}), "SC101"
+    ) == [("node/events/handler.ts", 9, "error")]
+
+
 def test_a_factory_made_handler_runs_the_work_it_was_given(tmp_path: Path) -> None:
     source = """
 import {{ runOnce }} from '../support/processing'
