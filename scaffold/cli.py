@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from typer._coercion import RuntimeParam
 from typer.core import TyperCommand, TyperGroup
 
 from scaffold import _console
@@ -100,18 +99,29 @@ F = TypeVar("F", bound=Callable[..., Any])
 # validation library: _lighten gives them a coercion of their own before click processes
 # them and leaves any other type (an enum, a bounded number, a file) to typer. Help, usage
 # errors and completion stay typer's. This relies on _TyperParameter.get_runtime_param
-# caching ``_runtime_param`` (typer 0.29); tests/test_check_cli.py fails if a check imports
+# caching ``_runtime_param`` (typer 0.29); tests/check/test_command.py fails if a check imports
 # pydantic again, so an upgrade that changes it is noticed, not silently slower.
 
 
-@dataclasses.dataclass(frozen=True)
-class _Plain(RuntimeParam):
-    """Coerce an already parsed value to ``str``, ``Path``, ``bool`` or a list of ``str``."""
+@functools.cache
+def _plain_param() -> type[Any] | None:
+    """The light coercion, or None with a typer that lacks 0.29's private coercion layer
+    (then typer's own coercion stays: slower, never wrong)."""
+    try:
+        from typer._coercion import RuntimeParam
+    except ImportError:
+        return None
 
-    def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:  # noqa: ARG002
-        if isinstance(value, (list, tuple)):
-            return [_plain_value(item, _item_type(self.annotation)) for item in value]
-        return _plain_value(value, self.annotation)
+    @dataclasses.dataclass(frozen=True)
+    class Plain(RuntimeParam):
+        """Coerce an already parsed value to ``str``, ``Path``, ``bool`` or a list of ``str``."""
+
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:  # noqa: ARG002
+            if isinstance(value, (list, tuple)):
+                return [_plain_value(item, _item_type(self.annotation)) for item in value]
+            return _plain_value(value, self.annotation)
+
+    return Plain
 
 
 def _item_type(annotation: Any) -> Any:
@@ -135,6 +145,9 @@ def _is_plain(annotation: Any) -> bool:
 
 def _lighten(params: list[Any]) -> None:
     """Give each plain-typed typer parameter the light coercion (see above)."""
+    plain = _plain_param()
+    if plain is None:
+        return
     for param in params:
         descriptor = getattr(param, "type_descriptor", None)
         if descriptor is None or getattr(param, "_runtime_param", "absent") is not None:
@@ -148,7 +161,7 @@ def _lighten(params: list[Any]) -> None:
             or getattr(info, "dir_okay", True) is False
         )
         if descriptor.file_annotation is None and not checked and _is_plain(descriptor.annotation):
-            param._runtime_param = _Plain(  # noqa: SLF001 -- see the section comment
+            param._runtime_param = plain(  # noqa: SLF001 -- see the section comment
                 parameter_info=info, annotation=descriptor.annotation
             )
 

@@ -140,6 +140,29 @@ def test_a_check_with_options_imports_no_pydantic(tmp_path: Path) -> None:
     assert rules == {"SC101"}
 
 
+def test_a_typer_without_its_private_coercion_layer_still_runs_check(tmp_path: Path) -> None:
+    """The light path leans on typer 0.29's private ``typer._coercion.RuntimeParam``; a typer
+    without it (older or newer) keeps typer's own coercion, and the command works the same."""
+    root = tmp_path / "app"
+    shutil.copytree(FIXTURES / "idempotency", root)
+    code = (
+        "import sys\n"
+        "import typer._coercion\n"
+        "del typer._coercion.RuntimeParam  # as in a typer whose private layer changed\n"
+        "from scaffold import cli\n"
+        f"sys.argv = ['scaffold', 'check', {str(root / 'node')!r}, '--format', 'json',"
+        " '--select', 'SC101', '--no-cache']\n"
+        "try:\n"
+        "    cli.main()\n"
+        "except SystemExit as done:\n"
+        "    assert done.code == 1, done.code\n"
+        "assert cli._plain_param() is None\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert {item["rule"] for item in json.loads(result.stdout)} == {"SC101"}
+
+
 def test_importing_the_cli_does_not_load_tree_sitter() -> None:
     code = "import sys, scaffold.cli, scaffold.check; assert 'tree_sitter' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
