@@ -110,7 +110,7 @@ class _Facts:
 
     def __init__(self, project: Project) -> None:
         self.project = project
-        self.resolver: Resolver[Module] = Resolver(self.load)
+        self.resolver: Resolver[Module] = project.resolver
         self.clients: dict[str, dict[str, str]] = {}
         self.libraries: dict[str, set[str]] = {}
         # What a callee resolves to depends only on its module and its text (top-level
