@@ -55,19 +55,23 @@ def query(source: str) -> Query:
     return tree_sitter.Query(language(), source)
 
 
-def captures(query_source: str, node: Node) -> dict[str, list[Node]]:
-    """Run a query (see :func:`query`) over ``node``'s subtree.
+def matching(query_source: str, node: Node) -> list[Node]:
+    """The nodes a one-capture query (see :func:`query`) finds in ``node``'s subtree.
 
     Args:
-        query_source: The query's source.
+        query_source: The query's source: alternatives of single-node patterns that all
+            capture under one name (``[(call_expression) (comment)] @node``).
         node: Where to search.
 
     Returns:
-        Capture name to the captured nodes, in document order (outer first).
+        The nodes in document order, outer before inner, as :func:`walk` lists them: a
+        pattern of one node matches when the query's cursor enters that node. (Captures
+        come grouped in another order.)
     """
     import tree_sitter
 
-    return tree_sitter.QueryCursor(query(query_source)).captures(node)
+    cursor = tree_sitter.QueryCursor(query(query_source))
+    return [found for _, match in cursor.matches(node) for found in match["node"]]
 
 
 def parse(source: bytes) -> Tree:

@@ -34,7 +34,7 @@ INDEXED = frozenset(
         "variable_declarator",
     }
 )
-_INDEX_QUERY = "\n".join(f"({kind}) @{kind}" for kind in sorted(INDEXED))
+_INDEX_QUERY = "[" + " ".join(f"({kind})" for kind in sorted(INDEXED)) + "] @node"
 _SUPPRESS = re.compile(r"scaffold-check:\s*ignore\b([\sA-Za-z0-9,-]*)")
 
 
@@ -87,7 +87,9 @@ class Module:
             The nodes, outer before inner when they start at the same byte.
         """
         if self._index is None:
-            self._index = _ts.captures(_INDEX_QUERY, self.root)
+            self._index = {}
+            for node in _ts.matching(_INDEX_QUERY, self.root):
+                self._index.setdefault(node.type, []).append(node)
         if any(kind not in INDEXED for kind in types) and "" not in self._index:
             for node in _ts.walk(self.root):
                 if node.type not in INDEXED:
