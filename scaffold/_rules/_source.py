@@ -181,13 +181,14 @@ class Project:
         self._folders: dict[Path, Path] = {}
         self._listed: dict[tuple[str, ...], list[Path]] = {}  # three rules list the same files
         self._resolver: Resolver[Module] | None = None
+        self._paths: dict[str, Path] = {}
 
     @property
     def resolver(self) -> Resolver[Module]:
         """The one resolver of names across the app's modules: the events map and the
         rules follow the same imports, each file's bindings and exports read once."""
         if self._resolver is None:
-            self._resolver = Resolver(lambda rel: self.module(self.root / rel))
+            self._resolver = Resolver(lambda rel: self.module(self.path(rel)))
         return self._resolver
 
     def rel(self, path: Path) -> str:
@@ -262,12 +263,20 @@ class Project:
         """
         if folders in self._listed:
             return self._listed[folders]
-        found: set[Path] = set()
+        found: set[str] = set()
         for base in [f"node/{name}" for name in folders] or ["node"]:
-            listed = ts_files(self.root, base, tests=False, onerror=self._unlistable)
-            found.update(self.root / rel for rel in listed)
-        self._listed[folders] = sorted(found)
+            found.update(ts_files(self.root, base, tests=False, onerror=self._unlistable))
+        # Sorted as paths sort (part by part), without making and comparing Path objects.
+        ordered = sorted(found, key=lambda rel: rel.split("/"))
+        self._listed[folders] = [self.path(rel) for rel in ordered]
         return self._listed[folders]
+
+    def path(self, rel: str) -> Path:
+        """``root / rel``, one object per path: every lookup of it reuses its hash."""
+        found = self._paths.get(rel)
+        if found is None:
+            found = self._paths[rel] = self.root / rel
+        return found
 
     def _unlistable(self, error: OSError) -> None:
         if error.filename and Path(error.filename).exists():

@@ -410,10 +410,7 @@ class _Walk:
         callee = callee_of(call) if call is not None and call.type == "call_expression" else None
         if callee is not None and callee.type == "member_expression":
             receiver = callee.child_by_field_name("object")
-            if receiver is not None and any(
-                n.type == "identifier" and _ts.text(n) in state.read | state.tainted
-                for n in _ts.walk(receiver)
-            ):
+            if receiver is not None and _mentions(receiver, state.read | state.tainted):
                 params = function.child_by_field_name("parameters") or function.child_by_field_name(
                     "parameter"
                 )
@@ -712,13 +709,13 @@ class _Walk:
         params = function.child_by_field_name("parameters")
         if args is None or params is None:
             return frozenset()
+        values = state.read | state.tainted
+        if not values:
+            return frozenset()
         names = [p.child_by_field_name("pattern") for p in params.named_children]
         out: set[str] = set()
         for name, arg in zip(names, args.named_children, strict=False):
-            if name is not None and any(
-                n.type == "identifier" and _ts.text(n) in state.read | state.tainted
-                for n in _ts.walk(arg)
-            ):
+            if name is not None and _mentions(arg, values):
                 out |= _names(name)
         return frozenset(out)
 
@@ -760,11 +757,8 @@ class _Walk:
 
     def write(self, call: Node, values: list[Node], state: _State, why: str) -> Effect:
         """A write that is harmless to repeat, unless what it writes was computed from a read."""
-        if any(
-            n.type == "identifier" and _ts.text(n) in state.read | state.tainted
-            for value in values
-            for n in _ts.walk(value)
-        ):
+        names = state.read | state.tainted
+        if any(_mentions(value, names) for value in values):
             return Effect(call, "error", "derived")
         return Effect(call, "warning", why)
 
@@ -832,6 +826,13 @@ def store_key(module: Module, values: list[Node]) -> str:
     if store[:1] in {"'", '"'}:
         return store[1:-1]
     return store
+
+
+def _mentions(node: Node, names: set[str]) -> bool:
+    """Whether an identifier in ``node`` (itself included) is one of ``names``."""
+    return bool(names) and any(
+        n.type == "identifier" and _ts.text(n) in names for n in _ts.walk(node)
+    )
 
 
 def _passes_next(args: Node | None) -> bool:
