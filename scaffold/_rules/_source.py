@@ -57,6 +57,8 @@ class Module:
     _index: dict[str, list[Node]] | None = field(default=None, repr=False)
     _root: Node | None = field(default=None, repr=False)
     _imports: list[_ts.Import] | None = field(default=None, repr=False)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    """What the rules derive from the module once and share (e.g. its log calls)."""
 
     @property
     def root(self) -> Node:
