@@ -95,7 +95,7 @@ def text(node: Node) -> str:
     Returns:
         The text, decoded as UTF-8.
     """
-    return (node.text or b"").decode("utf-8", errors="replace")
+    return (node.text or b"").decode("utf-8", "replace")  # positional: no keyword parsing
 
 
 def first_error(root: Node) -> Node:

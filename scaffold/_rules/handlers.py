@@ -193,6 +193,11 @@ def _follow_callee(
     if callee.type == "identifier":
         where, target = resolver.follow(module, callee)
     elif callee.type == "member_expression":
+        obj = callee.child_by_field_name("object")
+        if obj is not None and unwrap(obj).type != "identifier":
+            # `ctx.clients.x.send`, `this.http.post`, `f().g`: not `ns.f` of a namespace
+            # import, nor `obj.f` of a module's object, so nothing the resolver can follow.
+            return None
         where, target = resolver.follow(module, callee)
         if target.type not in FUNCTION_TYPES:
             obj = callee.child_by_field_name("object")
