@@ -343,6 +343,19 @@ def member_chain(node: Node) -> list[str]:
     return chain_by_tree(node)
 
 
+def is_plain_chain(node: Node) -> bool:
+    """Whether a member expression is written as a plain chain (``a.b?.c``): names and dots
+    only, so no call, function or assignment is inside it.
+
+    Args:
+        node: A ``member_expression``.
+
+    Returns:
+        True for a plain chain.
+    """
+    return _PLAIN_CHAIN.match(text(node)) is not None
+
+
 def chain_by_tree(node: Node) -> list[str]:
     """:func:`member_chain` read from the tree node by node (its general, slower path).
 

@@ -93,6 +93,10 @@ WARNING_VERBS = (
 HTTP_LIBRARIES = frozenset({"axios", "got", "superagent", "http", "https", "fetch"})
 # Conditional writes: method -> index of the etag (ifMatch) argument.
 CONDITIONAL = {"savejson": 4, "deletefile": 3, "savefile": 5}
+# Expressions with nothing inside that the walk acts on (a call, a function, an assignment).
+_INERT = frozenset(
+    {"identifier", "property_identifier", "this", "string", "number", "true", "false", "null"}
+)
 _EXITS = frozenset({"return_statement", "throw_statement", "break_statement", "continue_statement"})
 _LOOPS = frozenset(
     {"for_statement", "for_in_statement", "while_statement", "do_statement", "for_of_statement"}
@@ -595,6 +599,8 @@ class _Walk:
 
     def expr(self, node: Node, state: _State) -> None:
         kind = node.type
+        if kind in _INERT or (kind == "member_expression" and _ts.is_plain_chain(node)):
+            return  # nothing inside can call, make a function or assign
         if kind in FUNCTION_TYPES:
             self.closure(node, state)
             return
@@ -794,7 +800,8 @@ def written_stores(module: Module) -> set[str]:
         callee = callee_of(call)
         if callee is None or callee.type != "member_expression":
             continue
-        if method_of(call).lower().startswith(_WRITES):
+        method = callee.child_by_field_name("property")  # method_of, callee known
+        if method is not None and _ts.text(method).lower().startswith(_WRITES):
             store = store_key(module, _values(call.child_by_field_name("arguments")))
             if store:
                 out.add(store)
