@@ -64,6 +64,7 @@ class ChangeSet:
         # Paths already found inside the root: planning reads a file several times, and
         # each check resolves the path and the root (a system call per component).
         self._inside: set[Path] = set()
+        self._real_root: Path | None = None  # the root, symlinks resolved (once)
 
     def _key(self, path: Path) -> Path:
         path = path if path.is_absolute() else self.root / path
@@ -77,7 +78,9 @@ class ChangeSet:
         """Refuse a path that leaves the root, itself or through a symlink on its way."""
         try:
             real = path.resolve()
-            inside = real.is_relative_to(self.root.resolve())
+            if self._real_root is None:
+                self._real_root = self.root.resolve()
+            inside = real.is_relative_to(self._real_root)
         except (OSError, RuntimeError) as error:  # a symlink loop, a name too long
             raise ProjectError(
                 f"cannot follow {self._rel(path)}: {getattr(error, 'strerror', None) or error}"

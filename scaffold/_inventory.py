@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from scaffold import _app_files, _ts
 from scaffold import _read as _read_file
-from scaffold._app_files import is_test, resolve_import
+from scaffold._app_files import import_candidates, is_test, resolve_import
 from scaffold._service_json import section, topics_of
 from scaffold._service_map import Entry, Resolver, Source
 from scaffold._vtex import INDEX, MANIFEST, SERVICE
@@ -171,6 +171,7 @@ class _Files:
         self._data: dict[str, bytes | None] = {}
         self._needs: dict[str, list[str]] = {}
         self._imports: dict[str, list[str]] = {}
+        self._candidates: dict[tuple[str, str], list[str]] = {}
         self._resolver: Resolver[Source] | None = None
 
     def data(self, rel: str) -> bytes | None:
@@ -235,8 +236,12 @@ class _Files:
                 return source
 
             specs = self._specs.of(data, parse) if self._specs is not None else _specifiers(parse())
+            folder = posixpath.dirname(rel)
             for spec in specs:
-                found = resolve_import(rel, spec, self.exists)
+                # Handlers in one folder import the same modules: their candidates, once.
+                if (folder, spec) not in self._candidates:
+                    self._candidates[folder, spec] = import_candidates(rel, spec)
+                found = next((c for c in self._candidates[folder, spec] if self.exists(c)), None)
                 if found is not None:
                     out.append(found)
         self._imports[rel] = out
