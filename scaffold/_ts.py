@@ -207,6 +207,21 @@ def unwrap(node: Node) -> Node:
     return node
 
 
+def sides(node: Node) -> tuple[Node, Node] | None:
+    """The two sides of a binding: a declarator's name and value, or a pair's (or pair
+    pattern's) key and value.
+
+    Args:
+        node: A ``variable_declarator``, ``pair`` or ``pair_pattern``.
+
+    Returns:
+        ``(name or key, value)``, or None when either side is missing.
+    """
+    first = node.child_by_field_name("name" if node.type == "variable_declarator" else "key")
+    value = node.child_by_field_name("value")
+    return None if first is None or value is None else (first, value)
+
+
 def key_text(key: Node) -> str | None:
     """Return the name of an object key, or None for a computed key.
 

@@ -18,7 +18,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from scaffold import _console
 from scaffold._console import echo
-from scaffold.errors import UsageError, UserError
+from scaffold.errors import DestinationError, UsageError, UserError
 
 app = typer.Typer(
     name="scaffold",
@@ -295,8 +295,10 @@ def _root(
 @user_errors
 def new(
     dest: Annotated[
-        Path | None,
-        typer.Argument(help="Folder to create (default: ./NAME).", show_default=False),
+        str | None,  # text, not a Path: '' must not become '.'
+        typer.Argument(
+            metavar="DEST", help="Folder to create (default: ./NAME).", show_default=False
+        ),
     ] = None,
     vendor: Annotated[
         str | None,
@@ -358,15 +360,22 @@ def new(
     Every answer is validated before anything is written. Without a terminal, a missing
     required answer is an error that names its flag.
     """
-    from scaffold import _answers, _prompts
+    from scaffold import _answers, _prompts, _vtex
     from scaffold import new as new_
+
+    if dest is not None and not dest.strip():
+        raise DestinationError(
+            "empty destination folder: name the new app's folder (scaffold new order-sync), "
+            "or pass . for this folder"
+        )
+    folder = Path(dest) if dest is not None else None
 
     flags = {
         "vendor": vendor,
         "name": name,
         "title": title,
         "description": description,
-        "store": store,
+        "store": _vtex.parse_store(store),  # a bad option value: exit 2, as on add-*
         "example": example,
     }
     layers: list[tuple[str, dict[str, Any]]] = [("the flags", flags)]
@@ -374,10 +383,10 @@ def new(
     if data_file is not None:
         layers.append((f"--data-file {data_file}", _answers.read_data_file(data_file)))
     ask = _prompts.ask if _prompts.can_prompt() else None
-    if dest is not None:
-        new_.refuse_nested(dest.absolute())  # before any question
-    answers = _answers.resolve_answers(layers, dest=dest, use_defaults=defaults, ask=ask)
-    target = dest if dest is not None else Path(answers.name)
+    if folder is not None:
+        new_.refuse_nested(folder.absolute())  # before any question
+    answers = _answers.resolve_answers(layers, dest=folder, use_defaults=defaults, ask=ask)
+    target = folder if folder is not None else Path(answers.name)
     interactive = ask is not None and not defaults and not json_output
 
     def confirm(files: list[str]) -> bool:

@@ -200,13 +200,11 @@ def _exports_function(source: bytes, name: str) -> bool:
                 return True
         elif declaration.type in {"lexical_declaration", "variable_declaration"}:
             for declarator in declaration.named_children:
-                ident = declarator.child_by_field_name("name")
-                value = declarator.child_by_field_name("value")
+                found = _ts.sides(declarator)
                 if (
-                    ident is not None
-                    and value is not None
-                    and _ts.text(ident) == name
-                    and unwrap(value).type in FUNCTION_TYPES | {"call_expression"}
+                    found is not None
+                    and _ts.text(found[0]) == name
+                    and unwrap(found[1]).type in FUNCTION_TYPES | {"call_expression"}
                 ):
                     return True
     return False

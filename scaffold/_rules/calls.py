@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from scaffold import _ts
 from scaffold._rules.idempotency import callee_of, method_of
@@ -32,13 +32,18 @@ _VALUE_PARENTS = frozenset(
 )
 
 
-def floating(
-    module: Module,
-    statement: Node,
-    clients: Mapping[str, str],
-    is_async_function: Callable[[Module, Node], bool],
-    does: Callable[[Module, Node], Does | None],
-) -> Finding | None:
+class Callees(NamedTuple):
+    """What SC105 knows of the callees in a module."""
+
+    clients: Mapping[str, str]
+    """Names destructured from ``ctx.clients`` in the module."""
+    is_async_function: Callable[[Module, Node], bool]
+    """Whether a callee names an async function (followed)."""
+    does: Callable[[Module, Node], Does | None]
+    """What a call does, when its target is known (app client method, HTTP library)."""
+
+
+def floating(module: Module, statement: Node, callees: Callees) -> Finding | None:
     """SC105: an expression statement that starts async work nobody awaits.
 
     Reported only when the callee is known to return a promise: an async function (or one
@@ -49,9 +54,7 @@ def floating(
     Args:
         module: The module.
         statement: An ``expression_statement``.
-        clients: Names destructured from ``ctx.clients`` in the module.
-        is_async_function: Whether a callee names an async function (followed).
-        does: What a call does, when its target is known (app client method, HTTP library).
+        callees: What is known of the module's callees.
 
     Returns:
         The finding, or None.
@@ -74,7 +77,7 @@ def floating(
                 "platform; use `for ... of` with await, or `await Promise.all(items.map(...))`",
             )
         return None
-    if not _is_async_call(module, call, clients, is_async_function, does):
+    if not _is_async_call(module, call, callees):
         return None
     return module.finding(
         call,
@@ -85,17 +88,11 @@ def floating(
     )
 
 
-def _is_async_call(
-    module: Module,
-    call: Node,
-    clients: Mapping[str, str],
-    is_async_function: Callable[[Module, Node], bool],
-    does: Callable[[Module, Node], Does | None],
-) -> bool:
+def _is_async_call(module: Module, call: Node, callees: Callees) -> bool:
     callee = callee_of(call)
     if callee is None:
         return False
-    known = does(module, call)
+    known = callees.does(module, call)
     if known is not None:
         return known.promise
     chain = member_chain(callee) if callee.type == "member_expression" else []
@@ -108,14 +105,14 @@ def _is_async_call(
         return (
             inner is not None
             and inner.type == "call_expression"
-            and _is_async_call(module, inner, clients, is_async_function, does)
+            and _is_async_call(module, inner, callees)
         )
     if chain[:1] == ["Promise"] and name in _PROMISE_COMBINATORS:
         return True
     receiver = chain[:-1]
-    if receiver and ("clients" in receiver or receiver[0] in clients):
+    if receiver and ("clients" in receiver or receiver[0] in callees.clients):
         return True  # a client the app does not define: @vtex/api's and packages' all request
-    return callee.type == "identifier" and is_async_function(module, callee)
+    return callee.type == "identifier" and callees.is_async_function(module, callee)
 
 
 def _is_async_node(node: Node) -> bool:

@@ -247,11 +247,12 @@ def _check_module(module: Module, scopes: list[Node], analyzer: Analyzer) -> lis
     else:
         nodes = [node for scope in scopes for node in _ts.walk(scope) if node.type in kinds]
     bodies = _body_names(module, ctx)
-    clients = analyzer.clients(module)
 
     def is_async(where: Module, callee: Node) -> bool:
         target = analyzer.resolve(where, callee)
         return target is not None and calls.is_async_declaration(target[1])
+
+    callees = calls.Callees(analyzer.clients(module), is_async, analyzer.does)
 
     for node in nodes:
         findings.extend(_request_only(module, node, ctx))
@@ -259,7 +260,7 @@ def _check_module(module: Module, scopes: list[Node], analyzer: Analyzer) -> lis
         if node.type == "call_expression" and _is_log_call(node):
             findings.extend(_payload_logged(module, node, ctx, bodies))
         elif node.type == "expression_statement" and _inside_function(node):
-            found = calls.floating(module, node, clients, is_async, analyzer.does)
+            found = calls.floating(module, node, callees)
             if found is not None:
                 findings.append(found)
     return findings
@@ -283,21 +284,18 @@ def _client_names(module: Module) -> dict[str, str]:
     ``c`` to all of them (``""``)."""
     names: dict[str, str] = {}
     for node in module.nodes("pair_pattern", "variable_declarator"):
-        if node.type == "pair_pattern":
-            key = node.child_by_field_name("key")
-            value = node.child_by_field_name("value")
-            if key is not None and value is not None and key_text(key) == "clients":
-                names.update(_bound(value))
-        elif node.type == "variable_declarator":
-            pattern = node.child_by_field_name("name")
-            value = node.child_by_field_name("value")
-            if (
-                pattern is not None
-                and value is not None
-                and pattern.type == "object_pattern"
-                and member_chain(value)[-1:] == ["clients"]
-            ):
-                names.update(_bound(pattern))
+        found = _ts.sides(node)
+        if found is None:
+            continue
+        first, value = found
+        if node.type == "pair_pattern" and key_text(first) == "clients":
+            names.update(_bound(value))
+        elif (
+            node.type == "variable_declarator"
+            and first.type == "object_pattern"
+            and member_chain(value)[-1:] == ["clients"]
+        ):
+            names.update(_bound(first))
     return names
 
 
@@ -595,16 +593,9 @@ def _bound_key(pattern: Node, key: str) -> set[str]:
     for child in pattern.named_children:
         if child.type == "shorthand_property_identifier_pattern" and _ts.text(child) == key:
             return {key}
-        if child.type == "pair_pattern":
-            name = child.child_by_field_name("key")
-            value = child.child_by_field_name("value")
-            if (
-                name is not None
-                and value is not None
-                and key_text(name) == key
-                and (value.type == "identifier")
-            ):
-                return {_ts.text(value)}
+        found = _ts.sides(child) if child.type == "pair_pattern" else None
+        if found is not None and key_text(found[0]) == key and found[1].type == "identifier":
+            return {_ts.text(found[1])}
     return set()
 
 

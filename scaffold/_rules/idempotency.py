@@ -419,16 +419,13 @@ class _Walk:
                 )
                 if params is not None:
                     inner.read |= _names(params)
-        body = function.child_by_field_name("body")
-        if body is None:
-            return
-        if body.type == "statement_block":
-            self.block(body.named_children, inner)
-        else:
-            self.expr(body, inner)
+        self.body(function, inner)
 
     def function(self, function: Node, guarded: bool, read: set[str] | None = None) -> None:
-        state = _State(guarded, set(), read or set())
+        self.body(function, _State(guarded, set(), read or set()))
+
+    def body(self, function: Node, state: _State) -> None:
+        """Walk a function's body (a block, or an arrow's expression) in ``state``."""
         body = function.child_by_field_name("body")
         if body is None:
             return
@@ -816,12 +813,12 @@ def store_key(module: Module, values: list[Node]) -> str:
     store = _store_of(values)
     if store.isidentifier():
         for declarator in module.nodes("variable_declarator"):
-            name = declarator.child_by_field_name("name")
-            value = declarator.child_by_field_name("value")
+            found = _ts.sides(declarator)
+            if found is None:
+                continue
+            name, value = found
             if (
-                name is not None
-                and value is not None
-                and _ts.text(name) == store
+                _ts.text(name) == store
                 and unwrap(value).type == "string"
                 and declarator.parent is not None
                 and declarator.parent.parent is not None

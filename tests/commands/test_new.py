@@ -112,7 +112,7 @@ def test_missing_required_without_tty_names_the_flag(
         (["--name", "Order_Sync"], "invalid app name 'Order_Sync'"),
         (["--name", "order--sync"], "invalid app name 'order--sync'"),
         (["--name", "-order"], "invalid app name '-order'"),
-        (["--store", "redis"], "invalid store 'redis'"),
+        (["--data", "store=redis"], "invalid store 'redis' in --data"),  # --store: exit 2
         (["--data", "example=maybe"], "invalid example 'maybe'"),
         (["--data", "colour=blue"], "unknown answer 'colour'"),
         (["--data", "vendor"], "use KEY=VALUE"),

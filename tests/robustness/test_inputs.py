@@ -201,6 +201,17 @@ def test_a_bad_store_is_a_usage_error(tmp_path: Path, args: list[str]) -> None:
     assert regular_files(app) == before
 
 
+def test_a_bad_store_on_new_is_a_usage_error_too(tmp_path: Path) -> None:
+    done = scaffold(
+        "new", str(tmp_path / "app"), "--vendor", "acme", "--store", "redis", "--defaults"
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "error: invalid --store 'redis': choose one of vbase, masterdata"
+    ]
+    assert not (tmp_path / "app").exists()
+
+
 @pytest.mark.parametrize("command", ["check", "list", "graph"])
 def test_commands_without_dash_c_do_not_suggest_it(tmp_path: Path, command: str) -> None:
     done = scaffold(command, str(tmp_path))
@@ -247,6 +258,25 @@ def test_new_in_a_folder_whose_name_is_no_app_name_says_so(tmp_path: Path) -> No
         "--name (or --data name=...)"
     ]
     assert not any(folder.iterdir())
+
+
+def test_new_with_an_empty_destination_writes_nothing(tmp_path: Path) -> None:
+    # `scaffold new "$DIR"` with DIR unset: '' is a mistake, not "this folder".
+    done = subprocess.run(
+        [sys.executable, "-m", "scaffold", "new", "", "--vendor", "acme", "--defaults"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)},
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "error: empty destination folder: name the new app's folder (scaffold new order-sync), "
+        "or pass . for this folder"
+    ]
+    assert not any(tmp_path.iterdir())
 
 
 def test_an_import_of_a_json_file_is_no_folder_to_enter(tmp_path: Path) -> None:
