@@ -8,6 +8,7 @@ markers or without a CHANGELOG.md (a hand-written app) is left alone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -61,6 +62,80 @@ def replace_block(readme: str, inv: Inventory) -> str:
     if readme[end : end + 1] == "\n":
         end += 1
     return readme[:start] + readme_block(inv) + readme[end:]
+
+
+# A row of the generated README's table of pieces that names an item, and the sentence that
+# names the example handlers' side effects (templates/app/README.md.jinja).
+_ROW = re.compile(r"\| (event handler|worker|route|publisher) (?:`([^`]+)` )?\| `([^`]+)` \|")
+_ROW_KINDS = {"event handler": "event", "worker": "worker", "route": "route"}
+_SIDE_EFFECTS = ("Replace the two marked side effects: ", "Replace the marked side effect: ")
+_SIDE_EFFECT = re.compile(r"`([^`]+)` in `([^`]+)`")
+
+
+def forget_removed(
+    readme: str, before: Inventory, after: Inventory, exists: Callable[[str], bool]
+) -> str:
+    """Drop what the README's own text says about items an edit removed.
+
+    Only a README with the graph block (one ``scaffold new`` wrote) is changed, and only
+    above the block: a row of the table of pieces that names a removed event handler,
+    worker or route by id (a publisher: by its file) goes, and from the sentence naming
+    the marked side effects, each one whose file the edit deletes goes (the sentence too
+    with the last one). Text the person reworded is not recognised, so it stays.
+
+    Args:
+        readme: The README text.
+        before: The inventory before the edit.
+        after: The inventory after it.
+        exists: Whether a file (relative to the app root) exists once the edit is applied.
+
+    Returns:
+        The new text.
+    """
+    from scaffold.inventory import GRAPH_START
+
+    end = readme.find(GRAPH_START)
+    kept = {(item.kind, item.id) for item in after.items}
+    gone = {(i.kind, i.id) for i in before.items if (i.kind, i.id) not in kept}
+    if end < 0 or not gone:
+        return readme
+    files = {i.files[0].rsplit(":", 1)[0] for i in before.of("publisher") if i.files}
+    files -= {i.files[0].rsplit(":", 1)[0] for i in after.of("publisher") if i.files}
+    lines = readme[:end].splitlines(keepends=True)
+    out: list[str] = []
+    number = 0
+    while number < len(lines):
+        line = lines[number]
+        number += 1
+        row = _ROW.match(line)
+        if row is not None:
+            kind, ident, file = row.groups()
+            if ((_ROW_KINDS.get(kind), ident) in gone) or (kind == "publisher" and file in files):
+                continue
+        if line.startswith(_SIDE_EFFECTS) and (not out or not out[-1].strip()):
+            stop = next((i for i in range(number, len(lines)) if not lines[i].strip()), len(lines))
+            sentence = _side_effects(lines[number - 1 : stop], exists)
+            out += sentence
+            # Without the sentence, the blank line after it goes too.
+            number = stop + 1 if not sentence and stop < len(lines) else stop
+            continue
+        out.append(line)
+    return "".join(out) + readme[end:]
+
+
+def _side_effects(paragraph: list[str], exists: Callable[[str], bool]) -> list[str]:
+    """The side-effects sentence without those in deleted files (nothing: none left)."""
+    pairs = _SIDE_EFFECT.findall("".join(paragraph))
+    left = [(name, file) for name, file in pairs if exists(file)]
+    if len(left) == len(pairs):
+        return paragraph
+    if not left:
+        return []
+    newline = "\r\n" if paragraph[0].endswith("\r\n") else "\n"
+    named = [f"`{name}` in `{file}`" for name, file in left]
+    text = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    head = _SIDE_EFFECTS[1] if len(left) == 1 else "Replace the marked side effects: "
+    return [f"{head}{text}.{newline}"]
 
 
 def update_changelog(text: str, before: Inventory, after: Inventory) -> str:
@@ -200,7 +275,16 @@ def refresh(changes: ChangeSet, focus: Collection[str] = ()) -> Inventory | None
         ) from None
     if specs.changed:
         _import_cache.save(root, specs.used)
-    _rewrite(read, write, README, lambda text: replace_block(text, after))
+
+    def exists(rel: str) -> bool:
+        return read(rel) is not None
+
+    _rewrite(
+        read,
+        write,
+        README,
+        lambda text: replace_block(forget_removed(text, before, after, exists), after),
+    )
     _rewrite(read, write, CHANGELOG, lambda t: update_changelog(t, before, after))
     return after
 

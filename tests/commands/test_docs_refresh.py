@@ -12,13 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import make_app
 
 from scaffold import _app_docs, _service_map, inventory
 from scaffold.events import add_event, remove_event
 from scaffold.inventory import GRAPH_END, GRAPH_START
 from scaffold.publishers import add_publisher
 from scaffold.workers import add_worker, remove_worker
+from tests.helpers import make_app
 
 SENDER = "vtex.orders-broadcast"
 
@@ -108,7 +108,8 @@ def test_every_step_equals_a_full_redraw(
         if result is None:  # a hand edit: the next command's redraw shows it
             continue
         after = inventory.read_app(app)
-        expected_readme = _app_docs.replace_block(readme, after)
+        forgotten = _app_docs.forget_removed(readme, before, after, lambda r: (app / r).exists())
+        expected_readme = _app_docs.replace_block(forgotten, after)
         assert (app / "README.md").read_text(encoding="utf-8") == expected_readme, what
         expected_log = _app_docs.update_changelog(changelog, before, after)
         assert (app / "CHANGELOG.md").read_text(encoding="utf-8") == expected_log, what
@@ -146,3 +147,50 @@ def test_an_add_event_parses_neither_the_other_handlers_nor_their_imports(
     others = [rel for rel in parsed if rel.startswith("node/events/partner")]
     assert others == []  # each of them was read through its cached imports only
     assert "node/events/newest.ts" in parsed  # the one the edit is about, in full
+
+
+def _prose(app: Path) -> str:
+    """The README above the graph block (what `new` wrote as text)."""
+    text = (app / "README.md").read_text(encoding="utf-8")
+    return text[: text.index(GRAPH_START)]
+
+
+def test_removing_the_examples_takes_their_rows_and_side_effects_out_of_the_readme(
+    tmp_path: Path, gen_cache: Path
+) -> None:
+    app = make_app("generated", tmp_path / "app", gen_cache)
+    assert "Replace the two marked side effects: `processOrderStatusUpdated`" in _prose(app)
+    remove_event(app, "order-status-updated")
+    prose = _prose(app)
+    assert "orderStatusUpdated" not in prose
+    assert "| worker `syncItems` | `node/workers/syncItems.ts` |" in prose
+    assert (
+        "\n\nReplace the marked side effect: `processItem` in `node/workers/syncItems.ts`.\n\n"
+        in prose
+    )
+    remove_worker(app, "sync-items")
+    prose = _prose(app)
+    assert "syncItems" not in prose and "itemsSyncRequested" not in prose
+    assert "marked side effect" not in prose
+    assert "|---|---|---|\n| processing ledger | `node/support/processing.ts` |" in prose
+    assert "\n\n\n" not in (app / "README.md").read_text(encoding="utf-8")
+
+
+def test_text_the_person_reworded_stays(tmp_path: Path, gen_cache: Path) -> None:
+    app = make_app("generated", tmp_path / "app", gen_cache)
+    readme = app / "README.md"
+    mine = readme.read_text(encoding="utf-8").replace(
+        "Replace the two marked side effects:", "My own words about"
+    )
+    mine = mine.replace("| event handler `orderStatusUpdated` |", "| our order handler |")
+    readme.write_text(mine, encoding="utf-8")
+    remove_event(app, "order-status-updated")
+    prose = _prose(app)
+    assert "My own words about `processOrderStatusUpdated`" in prose
+    assert "| our order handler |" in prose
+    # A hand-written README without the graph block is never touched.
+    other = make_app("generated", tmp_path / "other", gen_cache)
+    _no_block(other)
+    before = (other / "README.md").read_bytes()
+    remove_worker(other, "sync-items")
+    assert (other / "README.md").read_bytes() == before
