@@ -65,6 +65,7 @@ class ChangeSet:
         # each check resolves the path and the root (a system call per component).
         self._inside: set[Path] = set()
         self._real_root: Path | None = None  # the root, symlinks resolved (once)
+        self._real_folders: dict[Path, Path] = {}
 
     def _key(self, path: Path) -> Path:
         path = path if path.is_absolute() else self.root / path
@@ -77,7 +78,7 @@ class ChangeSet:
     def _check_inside(self, path: Path) -> None:
         """Refuse a path that leaves the root, itself or through a symlink on its way."""
         try:
-            real = path.resolve()
+            real = self._real(path)
             if self._real_root is None:
                 self._real_root = self.root.resolve()
             inside = real.is_relative_to(self._real_root)
@@ -90,6 +91,20 @@ class ChangeSet:
                 f"{self._rel(path)} leads outside the app (to {real}, through a symlink); "
                 "scaffold only edits files inside the app: replace the link with the file"
             )
+
+    def _real(self, path: Path) -> Path:
+        """``path.resolve()``, with each folder resolved once (an edit reads many files
+        of one folder): the folder's real path, then the name, unless it is a symlink."""
+        if path.parent == path:
+            return path.resolve()
+        folder = self._real_folders.get(path.parent)
+        if folder is None:
+            folder = self._real_folders[path.parent] = self._real(path.parent)
+        try:
+            link = stat.S_ISLNK(os.lstat(folder / path.name).st_mode)
+        except OSError:
+            link = False  # nothing there (yet): resolve() keeps the name as it is
+        return (folder / path.name).resolve() if link else folder / path.name
 
     def _rel(self, path: Path) -> str:
         try:

@@ -18,6 +18,7 @@ from scaffold.errors import ProjectError, ScaffoldError
 BOM = b"\xef\xbb\xbf"
 _WS = b" \t\r\n"
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_CONTROL = re.compile(rb"[\x00-\x1f]")
 # NOTE: NaN and Infinity are not JSON, but Python's json module reads them, and so do we.
 _LITERAL = re.compile(
     rb"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null|NaN|-?Infinity"
@@ -66,7 +67,11 @@ class Scanner:
         if not match:
             raise ScaffoldError(f"JSON scanner: expected a string at byte {self.pos}")
         self.pos = match.end()
-        return json.loads(match.group().decode("utf-8")), match.start(), match.end()
+        raw = match.group()
+        if b"\\" not in raw and not _CONTROL.search(raw):
+            # No escape and nothing json.loads would refuse: the text is the value.
+            return raw[1:-1].decode("utf-8"), match.start(), match.end()
+        return json.loads(raw.decode("utf-8")), match.start(), match.end()
 
     def value(self) -> Node:
         self.skip()
