@@ -16,9 +16,9 @@ from typing import Any, Literal
 from scaffold.errors import ProjectError, ScaffoldError
 
 BOM = b"\xef\xbb\xbf"
-_WS = b" \t\r\n"
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _CONTROL = re.compile(rb"[\x00-\x1f]")
+_SPACE = re.compile(rb"[ \t\r\n]*")  # JSON's whitespace
 # NOTE: NaN and Infinity are not JSON, but Python's json module reads them, and so do we.
 _LITERAL = re.compile(
     rb"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null|NaN|-?Infinity"
@@ -51,10 +51,9 @@ class Scanner:
         self.pos = len(BOM) if data.startswith(BOM) else 0
 
     def skip(self) -> None:
-        data, pos = self.data, self.pos
-        while pos < len(data) and data[pos] in _WS:
-            pos += 1
-        self.pos = pos
+        match = _SPACE.match(self.data, self.pos)
+        assert match is not None  # it matches the empty string
+        self.pos = match.end()
 
     def expect(self, char: bytes) -> None:
         self.skip()
