@@ -66,6 +66,7 @@ class ChangeSet:
         self._inside: set[Path] = set()
         self._real_root: Path | None = None  # the root, symlinks resolved (once)
         self._real_folders: dict[Path, Path] = {}
+        self._entered: set[Path] = set()  # folders found enterable while planning
 
     def _key(self, path: Path) -> Path:
         path = path if path.is_absolute() else self.root / path
@@ -129,7 +130,7 @@ class ChangeSet:
         key = self._key(path)
         if key in self._after:
             return self._after[key]
-        return _read(key, self._rel(key))
+        return _read(key, self._rel(key), self._entered)
 
     def write(self, path: Path, data: bytes) -> None:
         """Plan to write ``data`` to ``path`` (creating it and its folders if needed).
@@ -254,11 +255,19 @@ def _mode(path: Path) -> int | None:
         return None
 
 
-def _check_folders(path: Path, rel: str) -> None:
-    """Refuse a file whose folders cannot be entered (no ``x`` bit), even for root."""
+def _check_folders(path: Path, rel: str, entered: set[Path] | None = None) -> None:
+    """Refuse a file whose folders cannot be entered (no ``x`` bit), even for root.
+
+    ``entered`` holds folders already found fine (with every folder above them): an edit
+    reads many files of one folder.
+    """
     parts = rel.split("/")[:-1]
     folder = path.parent
+    checked = []
     for depth in range(len(parts), 0, -1):
+        if entered is not None and folder in entered:
+            break
+        checked.append(folder)
         mode = _mode(folder)
         # NOTE: a "folder" that is a file (`x.json/index.ts`, tried for `import './x.json'`)
         # is no folder to enter: the read finds no file there.
@@ -269,18 +278,24 @@ def _check_folders(path: Path, rel: str) -> None:
                 f"fix it with `chmod u+x {shown}` and run again"
             )
         folder = folder.parent
+    if entered is not None:
+        entered.update(checked)
 
 
-def _read(path: Path, rel: str) -> bytes | None:
+def _read(path: Path, rel: str, entered: set[Path] | None = None) -> bytes | None:
     """Return a file's bytes (``None``: no file), refusing what the user cannot read.
 
     Permission bits are checked as written, not as the process could bypass them: scaffold
     running as root must not read (and then rewrite) a file its owner made unreadable.
+    ``entered``: as :func:`_check_folders`.
     """
     try:
-        _check_folders(path, rel)
-        mode = _mode(path)
-        if mode is not None and path.is_file() and not mode & 0o444:
+        _check_folders(path, rel, entered)
+        try:
+            info: os.stat_result | None = path.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            info = None
+        if info is not None and stat.S_ISREG(info.st_mode) and not info.st_mode & 0o444:
             raise ProjectError(
                 f"cannot read {rel}: it has no read permission; fix it with `chmod u+r {rel}` "
                 "and run again"
