@@ -328,9 +328,9 @@ def inventory(
         parses: Parsed files to share with other inventories, keyed on path and bytes.
         focus: With details, only the items with these ids (and publishers, which are
             parsed anyway) get their files, missing policies and marker; every item still
-            gets exactly the publishers it calls
-            (what the graph draws), so a handler whose imports reach no publisher's name
-            is not even parsed. None: every item in full.
+            gets exactly the publishers it calls (what the graph draws), and a handler
+            whose imports reach no publisher's name is not even parsed. None: every item
+            in full.
         specs: Import specifiers known by the bytes of files, so those are not parsed to
             follow their imports (and what this run finds is added).
 
