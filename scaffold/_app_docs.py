@@ -8,7 +8,8 @@ markers or without a CHANGELOG.md (a hand-written app) is left alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,6 +62,80 @@ def replace_block(readme: str, inv: Inventory) -> str:
     if readme[end : end + 1] == "\n":
         end += 1
     return readme[:start] + readme_block(inv) + readme[end:]
+
+
+# A row of the generated README's table of pieces that names an item, and the sentence that
+# names the example handlers' side effects (templates/app/README.md.jinja).
+_ROW = re.compile(r"\| (event handler|worker|route|publisher) (?:`([^`]+)` )?\| `([^`]+)` \|")
+_ROW_KINDS = {"event handler": "event", "worker": "worker", "route": "route"}
+_SIDE_EFFECTS = ("Replace the two marked side effects: ", "Replace the marked side effect: ")
+_SIDE_EFFECT = re.compile(r"`([^`]+)` in `([^`]+)`")
+
+
+def forget_removed(
+    readme: str, before: Inventory, after: Inventory, exists: Callable[[str], bool]
+) -> str:
+    """Drop what the README's own text says about items an edit removed.
+
+    Only a README with the graph block (one ``scaffold new`` wrote) is changed, and only
+    above the block: a row of the table of pieces that names a removed event handler,
+    worker or route by id (a publisher: by its file) goes, and from the sentence naming
+    the marked side effects, each one whose file the edit deletes goes (the sentence too
+    with the last one). Text the person reworded is not recognised, so it stays.
+
+    Args:
+        readme: The README text.
+        before: The inventory before the edit.
+        after: The inventory after it.
+        exists: Whether a file (relative to the app root) exists once the edit is applied.
+
+    Returns:
+        The new text.
+    """
+    from scaffold.inventory import GRAPH_START
+
+    end = readme.find(GRAPH_START)
+    kept = {(item.kind, item.id) for item in after.items}
+    gone = {(i.kind, i.id) for i in before.items if (i.kind, i.id) not in kept}
+    if end < 0 or not gone:
+        return readme
+    files = {i.files[0].rsplit(":", 1)[0] for i in before.of("publisher") if i.files}
+    files -= {i.files[0].rsplit(":", 1)[0] for i in after.of("publisher") if i.files}
+    lines = readme[:end].splitlines(keepends=True)
+    out: list[str] = []
+    number = 0
+    while number < len(lines):
+        line = lines[number]
+        number += 1
+        row = _ROW.match(line)
+        if row is not None:
+            kind, ident, file = row.groups()
+            if ((_ROW_KINDS.get(kind), ident) in gone) or (kind == "publisher" and file in files):
+                continue
+        if line.startswith(_SIDE_EFFECTS) and (not out or not out[-1].strip()):
+            stop = next((i for i in range(number, len(lines)) if not lines[i].strip()), len(lines))
+            sentence = _side_effects(lines[number - 1 : stop], exists)
+            out += sentence
+            # Without the sentence, the blank line after it goes too.
+            number = stop + 1 if not sentence and stop < len(lines) else stop
+            continue
+        out.append(line)
+    return "".join(out) + readme[end:]
+
+
+def _side_effects(paragraph: list[str], exists: Callable[[str], bool]) -> list[str]:
+    """The side-effects sentence without those in deleted files (nothing: none left)."""
+    pairs = _SIDE_EFFECT.findall("".join(paragraph))
+    left = [(name, file) for name, file in pairs if exists(file)]
+    if len(left) == len(pairs):
+        return paragraph
+    if not left:
+        return []
+    newline = "\r\n" if paragraph[0].endswith("\r\n") else "\n"
+    named = [f"`{name}` in `{file}`" for name, file in left]
+    text = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    head = _SIDE_EFFECTS[1] if len(left) == 1 else "Replace the marked side effects: "
+    return [f"{head}{text}.{newline}"]
 
 
 def update_changelog(text: str, before: Inventory, after: Inventory) -> str:
@@ -140,18 +215,27 @@ def _block_end(lines: list[str], heading: int, end: int) -> int:
     return next((i for i in range(heading + 1, end) if lines[i].startswith("#")), end)
 
 
-def refresh(changes: ChangeSet) -> Inventory | None:
+def refresh(changes: ChangeSet, focus: Collection[str] = ()) -> Inventory | None:
     """Plan the README graph block and CHANGELOG entries for what ``changes`` change.
+
+    Both are drawn in full from the two inventories (before and after the edit), never
+    patched. What makes that cheap in an app with hundreds of handlers: the import
+    specifiers of files already seen come from a cache keyed by their bytes
+    (:mod:`scaffold._import_cache`), and a handler is parsed only when its imports reach
+    a publisher's name or it is one the edit is about (``focus``).
 
     Args:
         changes: The edit session's change set, before it is applied.
+        focus: Ids of the items the edit is about: they alone get their files, missing
+            policies and marker in the inventory returned (what next steps show).
 
     Returns:
         The app's inventory as the edit leaves it (what ``read_app`` will read once the
-        edit is applied), or ``None`` when there was nothing to refresh or the app could
-        not be read.
+        edit is applied, in full for the ``focus`` items), or ``None`` when there was
+        nothing to refresh or the app could not be read.
     """
-    from scaffold import inventory
+    from scaffold import _import_cache, inventory
+    from scaffold._inventory import Specs
     from scaffold.errors import UserError
     from scaffold.inventory import GRAPH_START
 
@@ -176,24 +260,44 @@ def refresh(changes: ChangeSet) -> Inventory | None:
             return None
 
     listed = inventory.ts_files(root)
-    planned = set(listed)
-    for change in changes.changes:
-        if inventory.listed(change.rel):
-            (planned.discard if change.kind == "delete" else planned.add)(change.rel)
+    planned = _planned(changes, listed)
     parses: inventory.Parses = {}  # a file the edit leaves alone is parsed once
+    specs = Specs(_import_cache.load(root))
     try:
-        after = inventory.inventory(read, sorted(planned), parses=parses)
+        after = inventory.inventory(read, planned, parses=parses, focus=set(focus), specs=specs)
         # Only what a CHANGELOG line says is compared, so the state before needs no details.
-        before = inventory.inventory(on_disk, listed, details=False, parses=parses)
+        before = inventory.inventory(on_disk, listed, details=False, parses=parses, specs=specs)
     except UserError as error:
         # All or nothing: the docs cannot follow the code, so the code does not change.
         raise type(error)(
             f"{error}; the README graph and CHANGELOG cannot be brought up to date, so nothing "
             "was changed"
         ) from None
-    _rewrite(read, write, README, lambda text: replace_block(text, after))
+    if specs.changed:
+        _import_cache.save(root, specs.used)
+
+    def exists(rel: str) -> bool:
+        return read(rel) is not None
+
+    _rewrite(
+        read,
+        write,
+        README,
+        lambda text: replace_block(forget_removed(text, before, after, exists), after),
+    )
     _rewrite(read, write, CHANGELOG, lambda t: update_changelog(t, before, after))
     return after
+
+
+def _planned(changes: ChangeSet, listed: list[str]) -> list[str]:
+    """The app's .ts files (tests aside) once ``changes`` are applied, sorted."""
+    from scaffold import inventory
+
+    planned = set(listed)
+    for change in changes.changes:
+        if inventory.listed(change.rel):
+            (planned.discard if change.kind == "delete" else planned.add)(change.rel)
+    return sorted(planned)
 
 
 def fill(root: Path) -> None:

@@ -64,6 +64,9 @@ class ChangeSet:
         # Paths already found inside the root: planning reads a file several times, and
         # each check resolves the path and the root (a system call per component).
         self._inside: set[Path] = set()
+        self._real_root: Path | None = None  # the root, symlinks resolved (once)
+        self._real_folders: dict[Path, Path] = {}
+        self._entered: set[Path] = set()  # folders found enterable while planning
 
     def _key(self, path: Path) -> Path:
         path = path if path.is_absolute() else self.root / path
@@ -76,8 +79,10 @@ class ChangeSet:
     def _check_inside(self, path: Path) -> None:
         """Refuse a path that leaves the root, itself or through a symlink on its way."""
         try:
-            real = path.resolve()
-            inside = real.is_relative_to(self.root.resolve())
+            real = self._real(path)
+            if self._real_root is None:
+                self._real_root = self.root.resolve()
+            inside = real.is_relative_to(self._real_root)
         except (OSError, RuntimeError) as error:  # a symlink loop, a name too long
             raise ProjectError(
                 f"cannot follow {self._rel(path)}: {getattr(error, 'strerror', None) or error}"
@@ -87,6 +92,20 @@ class ChangeSet:
                 f"{self._rel(path)} leads outside the app (to {real}, through a symlink); "
                 "scaffold only edits files inside the app: replace the link with the file"
             )
+
+    def _real(self, path: Path) -> Path:
+        """``path.resolve()``, with each folder resolved once (an edit reads many files
+        of one folder): the folder's real path, then the name, unless it is a symlink."""
+        if path.parent == path:
+            return path.resolve()
+        folder = self._real_folders.get(path.parent)
+        if folder is None:
+            folder = self._real_folders[path.parent] = self._real(path.parent)
+        try:
+            link = stat.S_ISLNK(os.lstat(folder / path.name).st_mode)
+        except OSError:
+            link = False  # nothing there (yet): resolve() keeps the name as it is
+        return (folder / path.name).resolve() if link else folder / path.name
 
     def _rel(self, path: Path) -> str:
         try:
@@ -111,7 +130,7 @@ class ChangeSet:
         key = self._key(path)
         if key in self._after:
             return self._after[key]
-        return _read(key, self._rel(key))
+        return _read(key, self._rel(key), self._entered)
 
     def write(self, path: Path, data: bytes) -> None:
         """Plan to write ``data`` to ``path`` (creating it and its folders if needed).
@@ -236,11 +255,19 @@ def _mode(path: Path) -> int | None:
         return None
 
 
-def _check_folders(path: Path, rel: str) -> None:
-    """Refuse a file whose folders cannot be entered (no ``x`` bit), even for root."""
+def _check_folders(path: Path, rel: str, entered: set[Path] | None = None) -> None:
+    """Refuse a file whose folders cannot be entered (no ``x`` bit), even for root.
+
+    ``entered`` holds folders already found fine (with every folder above them): an edit
+    reads many files of one folder.
+    """
     parts = rel.split("/")[:-1]
     folder = path.parent
+    checked = []
     for depth in range(len(parts), 0, -1):
+        if entered is not None and folder in entered:
+            break
+        checked.append(folder)
         mode = _mode(folder)
         # NOTE: a "folder" that is a file (`x.json/index.ts`, tried for `import './x.json'`)
         # is no folder to enter: the read finds no file there.
@@ -251,18 +278,24 @@ def _check_folders(path: Path, rel: str) -> None:
                 f"fix it with `chmod u+x {shown}` and run again"
             )
         folder = folder.parent
+    if entered is not None:
+        entered.update(checked)
 
 
-def _read(path: Path, rel: str) -> bytes | None:
+def _read(path: Path, rel: str, entered: set[Path] | None = None) -> bytes | None:
     """Return a file's bytes (``None``: no file), refusing what the user cannot read.
 
     Permission bits are checked as written, not as the process could bypass them: scaffold
     running as root must not read (and then rewrite) a file its owner made unreadable.
+    ``entered``: as :func:`_check_folders`.
     """
     try:
-        _check_folders(path, rel)
-        mode = _mode(path)
-        if mode is not None and path.is_file() and not mode & 0o444:
+        _check_folders(path, rel, entered)
+        try:
+            info: os.stat_result | None = path.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            info = None
+        if info is not None and stat.S_ISREG(info.st_mode) and not info.st_mode & 0o444:
             raise ProjectError(
                 f"cannot read {rel}: it has no read permission; fix it with `chmod u+r {rel}` "
                 "and run again"

@@ -484,9 +484,8 @@ class Edit:
         """
         from scaffold import _app_docs, _provenance
 
-        after = _app_docs.refresh(
-            self.changes
-        )  # the app's README graph and CHANGELOG follow the code
+        # The app's README graph and CHANGELOG follow the code.
+        after = _app_docs.refresh(self.changes, focus={self.name})
         # NOTE: the provenance record may be git-ignored: remove-* then keeps every policy.
         created = [
             change.rel

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import json
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from scaffold import _app_files, _ts
 from scaffold import _read as _read_file
-from scaffold._app_files import is_test, resolve_import
+from scaffold._app_files import import_candidates, is_test, resolve_import
 from scaffold._service_json import section, topics_of
-from scaffold._service_map import Resolver, Source
+from scaffold._service_map import Entry, Resolver, Source
 from scaffold._vtex import INDEX, MANIFEST, SERVICE
 from scaffold.errors import ProjectError
 
@@ -112,26 +112,81 @@ class Inventory:
 Parses = dict[tuple[str, bytes], Source]
 
 
+class Specs:
+    """Import specifiers of files by the digest of their bytes (see :mod:`scaffold._import_cache`).
+
+    Attributes:
+        known: What an earlier run found (loaded from the cache).
+        used: What this run read or found, to save for the next one.
+    """
+
+    def __init__(self, known: dict[str, list[str]] | None = None) -> None:
+        self.known: dict[str, list[str]] = dict(known or {})
+        self.used: dict[str, list[str]] = {}
+        self._loaded = set(self.known)
+
+    @property
+    def changed(self) -> bool:
+        """Whether what this run used differs from what was loaded (worth saving)."""
+        return set(self.used) != self._loaded
+
+    def of(self, data: bytes, parse: Callable[[], Source]) -> list[str]:
+        """The specifiers of a file with these bytes; ``parse`` is called only on a miss."""
+        from scaffold._import_cache import digest
+
+        key = digest(data)
+        found = self.known.get(key)
+        if found is None:
+            found = _specifiers(parse())
+            self.known[key] = found
+        self.used[key] = found
+        return found
+
+
+def _specifiers(source: Source) -> list[str]:
+    """What the import and export-from statements of a file name, in order."""
+    out = []
+    for statement in source.root.named_children:
+        if statement.type not in {"import_statement", "export_statement"}:
+            continue
+        spec_node = statement.child_by_field_name("source")
+        if spec_node is not None:
+            out.append("".join(_ts.text(p) for p in spec_node.named_children))
+    return out
+
+
 class _Files:
     """Parsed .ts files of the app, each read once, through a reader.
 
     ``parses`` may be shared by several inventories (before and after an edit): keyed on
-    a file's path and bytes, so a file the edit does not change is parsed once.
+    a file's path and bytes, so a file the edit does not change is parsed once. With
+    ``specs``, a file whose imports are known from its bytes is not parsed to follow them.
     """
 
-    def __init__(self, read: Reader, parses: Parses | None = None) -> None:
+    def __init__(self, read: Reader, parses: Parses | None = None, specs: Specs | None = None):
         self.read = read
         self._parses: Parses = parses if parses is not None else {}
+        self._specs = specs
         self._cache: dict[str, Source | None] = {}
         self._data: dict[str, bytes | None] = {}
         self._needs: dict[str, list[str]] = {}
         self._imports: dict[str, list[str]] = {}
+        self._candidates: dict[tuple[str, str], list[str]] = {}
         self._resolver: Resolver[Source] | None = None
+
+    def data(self, rel: str) -> bytes | None:
+        """A file's bytes, read once (``None``: missing)."""
+        if rel not in self._data:
+            self._data[rel] = self.read(rel) if not rel.startswith("..") else None
+        return self._data[rel]
+
+    def exists(self, rel: str) -> bool:
+        """Whether the file exists (as read through the reader)."""
+        return self.data(rel) is not None
 
     def load(self, rel: str) -> Source | None:
         if rel not in self._cache:
-            data = self.read(rel) if not rel.startswith("..") else None
-            self._data[rel] = data
+            data = self.data(rel)
             if data is None:
                 self._cache[rel] = None
             else:
@@ -140,11 +195,6 @@ class _Files:
                     self._parses[key] = Source.parse(rel, data)
                 self._cache[rel] = self._parses[key]
         return self._cache[rel]
-
-    def data(self, rel: str) -> bytes | None:
-        """A file's bytes, read once (``None``: missing)."""
-        self.load(rel)
-        return self._data[rel]
 
     def resolver(self) -> Resolver[Source]:
         """One resolver for following calls and strings, sharing what it has read."""
@@ -172,22 +222,29 @@ class _Files:
             self._needs[rel] = found
         return self._needs[rel]
 
-    def imports(self, source: Source) -> list[str]:
+    def imports(self, rel: str) -> list[str]:
         """The app modules a file imports or re-exports (relative specifiers only)."""
-        if source.rel in self._imports:
-            return self._imports[source.rel]
+        if rel in self._imports:
+            return self._imports[rel]
+        data = self.data(rel)
         out: list[str] = []
-        for statement in source.root.named_children:
-            if statement.type not in {"import_statement", "export_statement"}:
-                continue
-            spec_node = statement.child_by_field_name("source")
-            if spec_node is None:
-                continue
-            spec = "".join(_ts.text(p) for p in spec_node.named_children)
-            found = resolve_import(source.rel, spec, lambda rel: self.load(rel) is not None)
-            if found is not None:
-                out.append(found)
-        self._imports[source.rel] = out
+        if data is not None:
+
+            def parse() -> Source:
+                source = self.load(rel)
+                assert source is not None  # its bytes were read
+                return source
+
+            specs = self._specs.of(data, parse) if self._specs is not None else _specifiers(parse())
+            folder = posixpath.dirname(rel)
+            for spec in specs:
+                # Handlers in one folder import the same modules: their candidates, once.
+                if (folder, spec) not in self._candidates:
+                    self._candidates[folder, spec] = import_candidates(rel, spec)
+                found = next((c for c in self._candidates[folder, spec] if self.exists(c)), None)
+                if found is not None:
+                    out.append(found)
+        self._imports[rel] = out
         return out
 
     def reach(self, starts: list[str]) -> list[str]:
@@ -198,11 +255,10 @@ class _Files:
             rel = stack.pop()
             if rel in seen:
                 continue
-            source = self.load(rel)
-            if source is None:
+            if not self.exists(rel):
                 continue
             seen.append(rel)
-            stack.extend(reversed(self.imports(source)))
+            stack.extend(reversed(self.imports(rel)))
         return seen
 
 
@@ -258,6 +314,8 @@ def inventory(
     *,
     details: bool = True,
     parses: Parses | None = None,
+    focus: Collection[str] | None = None,
+    specs: Specs | None = None,
 ) -> Inventory:
     """Read an app's events, workers, publishers and routes through ``read``.
 
@@ -268,6 +326,13 @@ def inventory(
             ``// >>>`` marker; without, those stay empty (what a CHANGELOG line needs is
             all there: ids, kinds, senders, topics, route paths and methods).
         parses: Parsed files to share with other inventories, keyed on path and bytes.
+        focus: With details, only the items with these ids (and publishers, which are
+            parsed anyway) get their files, missing policies and marker; every item still
+            gets exactly the publishers it calls (what the graph draws), and a handler
+            whose imports reach no publisher's name is not even parsed. None: every item
+            in full.
+        specs: Import specifiers known by the bytes of files, so those are not parsed to
+            follow their imports (and what this run finds is added).
 
     Returns:
         The inventory.
@@ -283,7 +348,7 @@ def inventory(
         for p in manifest.get("policies") or []
         if isinstance(p, dict) and "name" in p
     }
-    files = _Files(read, parses)
+    files = _Files(read, parses, specs)
     out = Inventory(app_id)
     index = files.load(INDEX)
     reachable = files.reach([INDEX]) if index is not None else []
@@ -291,10 +356,19 @@ def inventory(
     publishers = _publishers(files, [*reachable, *others])
     names = {pub.id for pub in publishers}
     calls = _Calls(files, names)
+
+    def wanted(key: str) -> bool:
+        return focus is None or key in focus
+
+    def follow(resolver: Resolver[Source], where: Source, entry: Entry) -> bool:
+        if not details or focus is None or entry.key in focus:
+            return details
+        return not _calls_none(files, resolver, where, entry, names)
+
     for prop in ("events", "routes"):
         declared = section(service, prop)
         # A handler's functions serve only the details; a route's give its methods too.
-        found = _read_map(files, index, prop, out.problems, details or prop == "routes")
+        found = _read_map(files, index, prop, out.problems, True if prop == "routes" else follow)
         registered, complete = found if found is not None else ({}, False)
         for key in [*declared, *(k for k in registered if k not in declared)]:
             fns, verbs = registered.get(key, ([], []))
@@ -306,6 +380,7 @@ def inventory(
             sender = decl.get("sender") if isinstance(decl.get("sender"), str) else None
             path = decl.get("path") if isinstance(decl.get("path"), str) else None
             kind: Kind = "route" if prop == "routes" else "event"
+            full = details and wanted(key)
             out.items.append(
                 Item(
                     key,
@@ -314,16 +389,16 @@ def inventory(
                     topics=tuple(topics_of(decl)) if kind == "event" else (),
                     path=path if kind == "route" else None,
                     methods=tuple(verbs),
-                    files=tuple(fn.ref for fn in fns),
+                    files=tuple(fn.ref for fn in fns) if wanted(key) else (),
                     declared=key in declared,
                     registered=True if key in registered else (False if complete else None),
                     missing_policies=_missing_policies(
                         files, files.reach([fn.source.rel for fn in fns]), policies
                     )
-                    if details
+                    if full
                     else (),
                     publishes=tuple(pubs),
-                    marker=_marker(files, [fn.ref for fn in fns]) if details else None,
+                    marker=_marker(files, [fn.ref for fn in fns]) if full else None,
                 )
             )
     for pub in publishers:
@@ -336,12 +411,49 @@ def inventory(
     return out
 
 
+def _calls_none(
+    files: _Files, resolver: Resolver[Source], where: Source, entry: Entry, names: set[str]
+) -> bool:
+    """Whether what ``entry`` registers is sure to call none of the publishers ``names``.
+
+    True when no publisher exists, or when each value is a name imported from an app
+    module and no module those imports reach names a publisher in its bytes: following the
+    value and the calls it makes never leaves those modules, so no call can name one.
+    Anything else (a local binding, an array, a call, a package...) is followed in full.
+    """
+    if not names:
+        return True
+    for value in entry.values:
+        if value.type not in {"identifier", "shorthand_property_identifier"}:
+            return False
+        name = _ts.text(value)
+        imported = None if resolver.binds(where, name) else resolver.imported(where, name)
+        if imported is None:
+            return False
+        module = resolve_import(where.rel, imported[1], files.exists)
+        if module is None:
+            return False
+        reached = files.reach([module])
+        if len(reached) >= _MAX_FILES:
+            return False
+        for rel in reached:
+            data = files.data(rel) or b""
+            if any(publisher.encode() in data for publisher in names):
+                return False
+    return True
+
+
 def _read_map(
-    files: _Files, index: Source | None, prop: str, problems: list[str], functions: bool = True
+    files: _Files,
+    index: Source | None,
+    prop: str,
+    problems: list[str],
+    functions: bool | Callable[[Resolver[Source], Source, Entry], bool] = True,
 ) -> tuple[dict[str, tuple[list[_Fn], list[str]]], bool] | None:
     """Key -> (functions, HTTP verbs) of the Service's ``prop`` map, and whether it is complete.
 
-    Without ``functions`` the values are not followed: every key maps to ``([], [])``.
+    Without ``functions`` (or for an entry it returns False for) the values are not
+    followed: the key maps to ``([], [])``.
     """
     if index is None:
         return None
@@ -353,7 +465,8 @@ def _read_map(
     for entry in found.entries:
         if entry.key is not None:
             verbs: list[str] = []
-            values = entry.values if functions else ()
+            wanted = functions(resolver, where, entry) if callable(functions) else functions
+            values = entry.values if wanted else ()
             fns = [fn for value in values for fn in _functions(resolver, where, value, verbs)]
             registered[entry.key] = (fns, verbs)
     return registered, complete
@@ -488,10 +601,9 @@ def _publishers(files: _Files, modules: list[str]) -> list[_Publisher]:
     for rel in modules:
         if is_test(rel):
             continue
-        source = files.load(rel)
+        # Only a file that names sendEvent is parsed.
+        source = files.load(rel) if b"sendEvent" in (files.data(rel) or b"") else None
         if source is None:
-            continue
-        if b"sendEvent" not in (files.data(rel) or b""):
             continue
         resolver = files.resolver()
         for node in _ts.walk(source.root):

@@ -52,11 +52,12 @@ class Style(NamedTuple):
     inline_scalar_arrays: bool = True
 
 
-def detect_style(data: bytes) -> Style:
+def detect_style(data: bytes, root: Node | None = None) -> Style:
     """Work out how a JSON file is written.
 
     Args:
         data: The file's bytes (must be valid JSON for the container checks).
+        root: ``data`` already scanned (it is scanned here otherwise).
 
     Returns:
         The file's style; defaults (2 spaces, ``\\n``) for what the file does not show.
@@ -73,7 +74,7 @@ def detect_style(data: bytes) -> Style:
     colon = ": "
     inline_arrays = True
     try:
-        root = Scanner(data).value()
+        root = root if root is not None else Scanner(data).value()
     except (ScaffoldError, IndexError):
         root = None
     if root is not None:
@@ -281,7 +282,7 @@ def set_key(data: bytes, path: JsonPath, key: str, value: Any, *, name: str = "J
             "fix it by hand and run again"
         )
     target = _value_at(parsed, path[:depth])
-    style = detect_style(data)
+    style = detect_style(data, root)
     if depth < len(path):
         target[path[depth]] = _nest(path[depth + 1 :], {key: value})
         out = _insert(data, node, style, path[depth], _nest(path[depth + 1 :], {key: value}))

@@ -16,8 +16,9 @@ from typing import Any, Literal
 from scaffold.errors import ProjectError, ScaffoldError
 
 BOM = b"\xef\xbb\xbf"
-_WS = b" \t\r\n"
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_CONTROL = re.compile(rb"[\x00-\x1f]")
+_SPACE = re.compile(rb"[ \t\r\n]*")  # JSON's whitespace
 # NOTE: NaN and Infinity are not JSON, but Python's json module reads them, and so do we.
 _LITERAL = re.compile(
     rb"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null|NaN|-?Infinity"
@@ -50,10 +51,9 @@ class Scanner:
         self.pos = len(BOM) if data.startswith(BOM) else 0
 
     def skip(self) -> None:
-        data, pos = self.data, self.pos
-        while pos < len(data) and data[pos] in _WS:
-            pos += 1
-        self.pos = pos
+        match = _SPACE.match(self.data, self.pos)
+        assert match is not None  # it matches the empty string
+        self.pos = match.end()
 
     def expect(self, char: bytes) -> None:
         self.skip()
@@ -66,7 +66,11 @@ class Scanner:
         if not match:
             raise ScaffoldError(f"JSON scanner: expected a string at byte {self.pos}")
         self.pos = match.end()
-        return json.loads(match.group().decode("utf-8")), match.start(), match.end()
+        raw = match.group()
+        if b"\\" not in raw and not _CONTROL.search(raw):
+            # No escape and nothing json.loads would refuse: the text is the value.
+            return raw[1:-1].decode("utf-8"), match.start(), match.end()
+        return json.loads(raw.decode("utf-8")), match.start(), match.end()
 
     def value(self) -> Node:
         self.skip()

@@ -262,6 +262,30 @@ class Resolver(Generic[F]):
         """
         return self._follow(file, node, None, 0)
 
+    def binds(self, file: F, name: str) -> bool:
+        """Whether a top-level declaration of ``file`` binds ``name`` (followed before imports).
+
+        Args:
+            file: The file.
+            name: The name.
+
+        Returns:
+            True for a function, class or variable declared at the top level.
+        """
+        return self._binding(file, name) is not None
+
+    def imported(self, file: F, name: str) -> tuple[Node, str, str] | None:
+        """``(statement, specifier, imported name)`` of a name ``file`` imports, if it does.
+
+        Args:
+            file: The file.
+            name: The local name.
+
+        Returns:
+            The import, or None.
+        """
+        return self._import(file, name)
+
     def _entry(self, file: F, member: Node, problems: _Problems[F]) -> Entry:
         if member.type == "spread_element":
             _note(problems, file, member, f"{self.label} uses a spread (...)", "partial")

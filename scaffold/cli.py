@@ -383,6 +383,8 @@ def new(
     if data_file is not None:
         layers.append((f"--data-file {data_file}", _answers.read_data_file(data_file)))
     ask = _prompts.ask if _prompts.can_prompt() else None
+    if folder is not None:
+        new_.refuse_nested(folder.absolute())  # before any question
     answers = _answers.resolve_answers(layers, dest=folder, use_defaults=defaults, ask=ask)
     target = folder if folder is not None else Path(answers.name)
     interactive = ask is not None and not defaults and not json_output

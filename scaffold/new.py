@@ -147,6 +147,60 @@ def check_destination(dest: Path, *, force: bool) -> None:
         )
 
 
+def enclosing_app(dest: Path) -> Path | None:
+    """The VTEX IO app folder ``dest`` would be created inside, if any.
+
+    Walks up from ``dest``'s parent (symlinks resolved: where the files would really go)
+    looking for a ``manifest.json`` that is a JSON object with ``vendor``, ``name`` and
+    ``builders`` (an app's, not any manifest). The walk stops after the first folder that
+    holds ``.git`` (an app is one repository: above its root is not the app) and at the
+    filesystem root. ``dest`` itself is not looked at: ``new . --force`` in an app renders
+    over it, which is not nesting.
+
+    Args:
+        dest: The destination folder.
+
+    Returns:
+        The enclosing app's root, or None.
+    """
+    from scaffold import _read
+
+    folder = dest.resolve().parent
+    for candidate in (folder, *folder.parents):
+        try:
+            manifest = json.loads(_read.read_bytes(candidate / "manifest.json"))
+        except (OSError, ValueError):
+            manifest = None
+        if (
+            isinstance(manifest, dict)
+            and isinstance(manifest.get("vendor"), str)
+            and isinstance(manifest.get("name"), str)
+            and isinstance(manifest.get("builders"), dict)
+        ):
+            return candidate
+        if (candidate / ".git").exists():
+            return None
+    return None
+
+
+def refuse_nested(dest: Path) -> None:
+    """Refuse to create an app inside another app.
+
+    Args:
+        dest: The destination folder.
+
+    Raises:
+        DestinationError: If ``dest`` is inside an app (see :func:`enclosing_app`).
+    """
+    app = enclosing_app(dest)
+    if app is not None:
+        raise DestinationError(
+            f"{dest} is inside the VTEX IO app at {app} (it has manifest.json): the new app "
+            f"would be nested in it; run `scaffold new` from outside that app (e.g. in "
+            f"{app.parent}) or give a destination outside it"
+        )
+
+
 def create_app(
     dest: Path,
     answers: AppAnswers,
@@ -177,9 +231,11 @@ def create_app(
 
     Raises:
         Cancelled: If ``confirm`` says no.
+        DestinationError: If ``dest`` cannot be used, or is inside another app.
     """
     dest = dest.absolute()
     check_destination(dest, force=force)
+    refuse_nested(dest)
     changes = ChangeSet(dest)
     with tempfile.TemporaryDirectory(prefix="scaffold-new-") as tmp:
         staging = Path(tmp)

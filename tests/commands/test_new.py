@@ -434,3 +434,50 @@ def test_force_into_existing_folder_is_all_or_nothing(
     assert sorted(p.name for p in dest.rglob("*")) == sorted(
         ["node", "index.ts", "manifest.json", "keep.txt"]
     )
+
+
+@pytest.mark.parametrize("where", ["cwd-in-app-subfolder", "explicit-dest-in-app", "default-dest"])
+def test_new_inside_an_app_is_refused_nothing_written(
+    where: str, runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outer = tmp_path / "outer"
+    assert runner.invoke(app, ["new", str(outer), *FULL, "--defaults"]).exit_code == 0
+    before = snapshot(tmp_path)
+    if where == "cwd-in-app-subfolder":
+        monkeypatch.chdir(outer / "node")
+        args = ["new", "inner", "--vendor", "acme", "--defaults"]
+    elif where == "explicit-dest-in-app":
+        args = ["new", str(outer / "apps" / "inner"), "--vendor", "acme", "--defaults"]
+    else:
+        monkeypatch.chdir(outer)
+        args = ["new", "--vendor", "acme", "--name", "inner", "--defaults"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert f"inside the VTEX IO app at {outer}" in lines[0]
+    assert f"run `scaffold new` from outside that app (e.g. in {tmp_path})" in lines[0]
+    assert snapshot(tmp_path) == before
+
+
+def test_new_beside_an_app_or_above_a_git_root_is_fine(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outer = tmp_path / "outer"
+    assert runner.invoke(app, ["new", str(outer), *FULL, "--defaults"]).exit_code == 0
+    beside = runner.invoke(app, ["new", str(tmp_path / "beside"), *FULL, "--defaults"])
+    assert beside.exit_code == 0, beside.output
+    # A manifest.json that is not an app's (no builders) is not an app.
+    (tmp_path / "tool").mkdir()
+    (tmp_path / "tool" / "manifest.json").write_text('{"name": "x", "vendor": "y"}')
+    inside_tool = runner.invoke(app, ["new", str(tmp_path / "tool" / "a"), *FULL, "--defaults"])
+    assert inside_tool.exit_code == 0, inside_tool.output
+    # The walk stops at a git root: a repository under an app's folder is its own project.
+    repo = outer / "vendored" / "repo"
+    (repo / ".git").mkdir(parents=True)
+    in_repo = runner.invoke(app, ["new", str(repo / "app"), *FULL, "--defaults"])
+    assert in_repo.exit_code == 0, in_repo.output
+    # And `new . --force` at an app's own root renders over it: not nesting.
+    monkeypatch.chdir(outer)
+    again = runner.invoke(app, ["new", ".", *FULL, "--defaults", "--force"])
+    assert again.exit_code == 0, again.output

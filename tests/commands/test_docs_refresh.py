@@ -1,0 +1,196 @@
+"""The README graph and CHANGELOG an edit writes equal a full redraw from the app on disk.
+
+add-*/remove-* draw the README graph from an inventory that reads the imports of files seen
+before from a cache keyed by their bytes, and parses a handler only when its imports reach a
+publisher's name (issue 20, item 8: an add-event in an app with hundreds of handlers must not
+parse them all). These tests hold the result to what a full read of the app gives after every
+step of a sequence of edits, hand edits in between.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scaffold import _app_docs, _service_map, inventory
+from scaffold.events import add_event, remove_event
+from scaffold.inventory import GRAPH_END, GRAPH_START
+from scaffold.publishers import add_publisher
+from scaffold.workers import add_worker, remove_worker
+from tests.helpers import make_app
+
+SENDER = "vtex.orders-broadcast"
+
+
+def _full(app: Path) -> tuple[inventory.Inventory, str, str]:
+    return (
+        inventory.read_app(app),
+        (app / "README.md").read_text(encoding="utf-8"),
+        (app / "CHANGELOG.md").read_text(encoding="utf-8"),
+    )
+
+
+def _call_publisher(app: Path, handler: str) -> None:
+    """Hand edit: the handler calls the app's publisher (its imports now reach it)."""
+    path = app / "node/events" / f"{handler}.ts"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        "import { publishItemsSyncRequested } from '../publishers/itemsSyncRequested'\n"
+        + text
+        + "\nexport const again = (ctx: any) => publishItemsSyncRequested(ctx, 'j', ['a'])\n",
+        encoding="utf-8",
+    )
+    events_index = app / "node/events/index.ts"
+    map_text = events_index.read_text(encoding="utf-8")
+    # The registered function is the one that publishes.
+    events_index.write_text(
+        map_text.replace(
+            f"import {{ {handler} }} from './{handler}'",
+            f"import {{ again as {handler} }} from './{handler}'",
+        ),
+        encoding="utf-8",
+    )
+
+
+STEPS = [
+    ("add-event", lambda app: add_event(app, "first-one", sender=SENDER, topics=["order-created"])),
+    ("add-worker", lambda app: add_worker(app, "reindex", batch=False, route=False)),
+    ("add-publisher", lambda app: add_publisher(app, "stock-changed")),
+    (
+        "add-event",
+        lambda app: add_event(app, "second-one", sender="acme.partner", topics=["a.b", "a-b"]),
+    ),
+    ("hand edit", lambda app: _call_publisher(app, "firstOne")),
+    ("add-event", lambda app: add_event(app, "third-one", sender=SENDER, topics=["order-created"])),
+    ("add-worker", lambda app: add_worker(app, "bulk-sync")),
+    ("remove-event", lambda app: remove_event(app, "second-one")),
+    ("remove-worker", lambda app: remove_worker(app, "reindex")),
+    ("remove-event", lambda app: remove_event(app, "first-one")),
+    ("remove-worker", lambda app: remove_worker(app, "bulk-sync")),
+    ("remove-event", lambda app: remove_event(app, "third-one")),
+]
+
+
+def _hand_edit_readme(app: Path) -> None:
+    readme = app / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.index(GRAPH_START), text.index(GRAPH_END)
+    # Text of the person's own around the block, and the block itself tampered with.
+    text = "Intro of my own.\r\n\n" + text[:start] + GRAPH_START + "\nstale\n" + text[end:]
+    readme.write_text(text + "\nNotes after.\n", encoding="utf-8")
+
+
+def _no_block(app: Path) -> None:
+    readme = app / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.index(GRAPH_START), text.index(GRAPH_END) + len(GRAPH_END)
+    readme.write_text(text[:start] + text[end:], encoding="utf-8")
+
+
+@pytest.mark.parametrize("shape", ["generated", "hand-edited-readme", "no-graph-block"])
+@pytest.mark.parametrize("cache", ["warm", "none"])
+def test_every_step_equals_a_full_redraw(
+    shape: str, cache: str, tmp_path: Path, gen_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app("generated", tmp_path / "app", gen_cache)
+    if shape == "hand-edited-readme":
+        _hand_edit_readme(app)
+    elif shape == "no-graph-block":
+        _no_block(app)
+    if cache == "none":  # a cache folder that cannot be made: every file is parsed
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
+        (tmp_path / "file").write_text("not a folder", encoding="utf-8")
+    drawn: list[str] = []
+    for what, step in STEPS:
+        before, readme, changelog = _full(app)
+        result = step(app)
+        if result is None:  # a hand edit: the next command's redraw shows it
+            continue
+        after = inventory.read_app(app)
+        forgotten = _app_docs.forget_removed(readme, before, after, lambda r: (app / r).exists())
+        expected_readme = _app_docs.replace_block(forgotten, after)
+        assert (app / "README.md").read_text(encoding="utf-8") == expected_readme, what
+        expected_log = _app_docs.update_changelog(changelog, before, after)
+        assert (app / "CHANGELOG.md").read_text(encoding="utf-8") == expected_log, what
+        # What next steps read about the item the command is about is all there.
+        focused = [item for item in after.items if item.id == result.name]
+        assert result.inventory is not None
+        assert [i for i in result.inventory.items if i.id == result.name] == focused, what
+        assert [i.publishes for i in result.inventory.items] == [
+            i.publishes for i in after.items
+        ], what
+        drawn.append((app / "README.md").read_text(encoding="utf-8"))
+    # The hand edit's publisher call was drawn by the commands after it.
+    assert any("handler_thirdOne" in t and "handler_firstOne --> pub_" in t for t in drawn) == (
+        shape != "no-graph-block"
+    )
+
+
+def test_an_add_event_parses_neither_the_other_handlers_nor_their_imports(
+    tmp_path: Path, gen_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app("generated", tmp_path / "app", gen_cache)
+    for n in range(6):  # each edit leaves what it read in the cache, as a person's edits do
+        add_event(app, f"partner-{n}", sender="acme.partner", topics=[f"topic-{n}"])
+    parsed: list[str] = []
+    original = _service_map.Source.parse.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[_service_map.Source], rel: str, data: bytes) -> _service_map.Source:
+        parsed.append(rel)
+        return original(cls, rel, data)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(_service_map.Source, "parse", classmethod(counting))
+    result = add_event(app, "newest", sender="acme.partner", topics=["t"])
+    assert "README.md" in result.modified
+    assert "handler_newest" in (app / "README.md").read_text(encoding="utf-8")
+    others = [rel for rel in parsed if rel.startswith("node/events/partner")]
+    assert others == []  # each of them was read through its cached imports only
+    assert "node/events/newest.ts" in parsed  # the one the edit is about, in full
+
+
+def _prose(app: Path) -> str:
+    """The README above the graph block (what `new` wrote as text)."""
+    text = (app / "README.md").read_text(encoding="utf-8")
+    return text[: text.index(GRAPH_START)]
+
+
+def test_removing_the_examples_takes_their_rows_and_side_effects_out_of_the_readme(
+    tmp_path: Path, gen_cache: Path
+) -> None:
+    app = make_app("generated", tmp_path / "app", gen_cache)
+    assert "Replace the two marked side effects: `processOrderStatusUpdated`" in _prose(app)
+    remove_event(app, "order-status-updated")
+    prose = _prose(app)
+    assert "orderStatusUpdated" not in prose
+    assert "| worker `syncItems` | `node/workers/syncItems.ts` |" in prose
+    assert (
+        "\n\nReplace the marked side effect: `processItem` in `node/workers/syncItems.ts`.\n\n"
+        in prose
+    )
+    remove_worker(app, "sync-items")
+    prose = _prose(app)
+    assert "syncItems" not in prose and "itemsSyncRequested" not in prose
+    assert "marked side effect" not in prose
+    assert "|---|---|---|\n| processing ledger | `node/support/processing.ts` |" in prose
+    assert "\n\n\n" not in (app / "README.md").read_text(encoding="utf-8")
+
+
+def test_text_the_person_reworded_stays(tmp_path: Path, gen_cache: Path) -> None:
+    app = make_app("generated", tmp_path / "app", gen_cache)
+    readme = app / "README.md"
+    mine = readme.read_text(encoding="utf-8").replace(
+        "Replace the two marked side effects:", "My own words about"
+    )
+    mine = mine.replace("| event handler `orderStatusUpdated` |", "| our order handler |")
+    readme.write_text(mine, encoding="utf-8")
+    remove_event(app, "order-status-updated")
+    prose = _prose(app)
+    assert "My own words about `processOrderStatusUpdated`" in prose
+    assert "| our order handler |" in prose
+    # A hand-written README without the graph block is never touched.
+    other = make_app("generated", tmp_path / "other", gen_cache)
+    _no_block(other)
+    before = (other / "README.md").read_bytes()
+    remove_worker(other, "sync-items")
+    assert (other / "README.md").read_bytes() == before
