@@ -15,7 +15,8 @@ Prints, side by side from one run (wall time of fresh processes, interleaved; se
   are installed from npm once into a cache folder (``$SCAFFOLD_BENCH_CACHE`` or
   ``~/.cache/scaffold-bench``), never into the project;
 - in process: ``check_app`` cold and warm, the parse of every file alone, one Python walk
-  over every node.
+  over every node, and where a run's time goes step by step (reading and parsing, the node
+  index, then each check of the rule registry): what to profile next.
 
 Every command runs with the app as its current folder and no path argument, as a user
 types it. Figures only; nothing is asserted.
@@ -202,6 +203,7 @@ def main() -> None:
             generate(root, size)
         root = apps[200]
         parse = parse_only(root)
+        phases = breakdown(root)
         timings = []
         findings = []
         for _ in range(4):
@@ -242,6 +244,10 @@ def main() -> None:
         f"best of 3 warm {min(timings[1:]) * 1000:.0f} ms; parsing every file alone "
         f"{parse[1] * 1000:.0f} ms, one walk over their {parse[2]} nodes {parse[3] * 1000:.0f} ms"
     )
+    print(
+        "where the in-process time goes (best of 5, each step after the ones before it): "
+        + ", ".join(f"{name} {took * 1000:.0f} ms" for name, took in phases)
+    )
     print("wall time of a fresh process, interleaved runs (median, fastest):")
     for label, values in {**times, **peer}.items():
         print(f"  {label:<34}  {median[label] * 1000:6.0f} ms  {min(values) * 1000:6.0f} ms")
@@ -276,6 +282,36 @@ def main() -> None:
                 0.2,
             )
         )
+
+
+def breakdown(root: Path) -> list[tuple[str, float]]:
+    """Time the steps of ``check_app`` on ``root`` in process, each after the ones before.
+
+    Reading and parsing every file (and finding the events map), indexing the nodes the
+    rules look up (one tree-sitter query per file), then each check of the registry.
+    """
+    from scaffold._rules import _checks
+
+    def index(ctx: _checks.Context) -> None:
+        for path in ctx.project.ts_files():
+            module = ctx.project.module(path)
+            if module is not None:
+                module.nodes("call_expression")
+
+    names = [
+        name for name in dict.fromkeys(r.check for r in _checks.RULES) if name != "parse_errors"
+    ]
+    best: dict[str, float] = {}
+    for _ in range(5):
+        ctx = _checks.Context(root)
+        steps = [("read + parse + events map", _checks.parse_errors), ("node index", index)]
+        steps += [(name, getattr(_checks, name)) for name in names]
+        for label, step in steps:
+            start = time.perf_counter()
+            step(ctx)
+            took = time.perf_counter() - start
+            best[label] = min(best.get(label, took), took)
+    return list(best.items())
 
 
 def parse_only(root: Path) -> tuple[int, float, int, float]:

@@ -45,6 +45,11 @@ class Parsed(Protocol):
         """The ``program`` node."""
         ...
 
+    @property
+    def imports(self) -> list[_ts.Import]:
+        """The names its top-level imports bind (:func:`scaffold._ts.imports`)."""
+        ...
+
 
 F = TypeVar("F", bound=Parsed)
 
@@ -64,6 +69,11 @@ class Source(NamedTuple):
     def root(self) -> Node:
         """The ``program`` node."""
         return self.tree.root_node
+
+    @property
+    def imports(self) -> list[_ts.Import]:
+        """The names its top-level imports bind (:func:`scaffold._ts.imports`)."""
+        return _ts.imports(self.root)
 
     @classmethod
     def parse(cls, rel: str, data: bytes) -> Source:
@@ -513,7 +523,7 @@ class Resolver(Generic[F]):
         """
         if file.rel not in self._imports:
             imports: dict[str, tuple[Node, str, str]] = {}
-            for item in _ts.imports(file.root):
+            for item in file.imports:
                 imports.setdefault(item.local, (item.statement, item.source, item.imported))
             self._imports[file.rel] = imports
         return self._imports[file.rel].get(name)

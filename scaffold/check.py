@@ -132,20 +132,21 @@ def check_cached(
     Returns:
         The findings, as :func:`check_app` returns them.
     """
+    if not use_cache:  # nor the cache's modules (hashlib loads OpenSSL: ~4 ms)
+        return check_app(root, select=select or None, ignore=ignore)
     from scaffold import _check_cache
     from scaffold._release import version
 
     rules = resolve_rules(select, ignore)
-    key = _check_cache.key(root, rules, version()) if use_cache else ""
-    cached = _check_cache.load(root, key) if use_cache else None
+    key = _check_cache.key(root, rules, version())
+    cached = _check_cache.load(root, key)
     if cached is not None:
         try:
             return [_replayed(item) for item in cached]
         except (TypeError, ValueError):
             pass  # written by another version of Finding: check again
     findings = check_app(root, select=select or None, ignore=ignore)
-    if use_cache:
-        _check_cache.save(root, key, [f._asdict() for f in findings])
+    _check_cache.save(root, key, [f._asdict() for f in findings])
     return findings
 
 

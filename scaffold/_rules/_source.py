@@ -14,10 +14,27 @@ from scaffold import _ts
 from scaffold._app_files import ts_files
 from scaffold._json_scan import key_offsets
 from scaffold._rules._base import Finding, Severity
+from scaffold._service_map import Resolver
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree
 
+# The node types the rules look up with Module.nodes: one query finds them all.
+INDEXED = frozenset(
+    {
+        "call_expression",
+        "catch_clause",
+        "class_declaration",
+        "comment",
+        "expression_statement",
+        "formal_parameters",
+        "member_expression",
+        "pair_pattern",
+        "shorthand_property_identifier_pattern",
+        "variable_declarator",
+    }
+)
+_INDEX_QUERY = "[" + " ".join(f"({kind})" for kind in sorted(INDEXED)) + "] @node"
 _SUPPRESS = re.compile(r"scaffold-check:\s*ignore\b([\sA-Za-z0-9,-]*)")
 
 
@@ -38,18 +55,32 @@ class Module:
     tree: Tree
     _suppressed: dict[int, frozenset[str]] | None = field(default=None, repr=False)
     _index: dict[str, list[Node]] | None = field(default=None, repr=False)
+    _root: Node | None = field(default=None, repr=False)
+    _imports: list[_ts.Import] | None = field(default=None, repr=False)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    """What the rules derive from the module once and share (e.g. its log calls)."""
 
     @property
     def root(self) -> Node:
-        """The ``program`` node."""
-        return self.tree.root_node
+        """The ``program`` node (one object: the children it has listed stay listed)."""
+        if self._root is None:
+            self._root = self.tree.root_node
+        return self._root
+
+    @property
+    def imports(self) -> list[_ts.Import]:
+        """The names its top-level imports bind (:func:`scaffold._ts.imports`), read once."""
+        if self._imports is None:
+            self._imports = _ts.imports(self.root)
+        return self._imports
 
     def nodes(self, *types: str) -> list[Node]:
         """Every node of these types in the file, in document order (indexed on first use).
 
-        Each rule used to walk every tree again; one walk per file serves them all. (A
-        tree-sitter query finds them about twice as fast per file, but compiling one against
-        the TypeScript grammar costs ~12 ms per process: more than it saves below ~150 files.)
+        The types the rules ask for (:data:`INDEXED`) are found by one tree-sitter query per
+        file, which matches in C: about a third of the cost of a Python walk over every
+        node, and the nodes of other types are never made into Python objects. Any other
+        type is found by walking the tree once.
 
         Args:
             types: tree-sitter node types, e.g. ``"call_expression"``.
@@ -58,10 +89,14 @@ class Module:
             The nodes, outer before inner when they start at the same byte.
         """
         if self._index is None:
-            index: dict[str, list[Node]] = {}
+            self._index = {}
+            for node in _ts.matching(_INDEX_QUERY, self.root):
+                self._index.setdefault(node.type, []).append(node)
+        if any(kind not in INDEXED for kind in types) and "" not in self._index:
             for node in _ts.walk(self.root):
-                index.setdefault(node.type, []).append(node)
-            self._index = index
+                if node.type not in INDEXED:
+                    self._index.setdefault(node.type, []).append(node)
+            self._index[""] = []  # the rest is indexed too
         if len(types) == 1:
             return self._index.get(types[0], [])
         found = [node for kind in types for node in self._index.get(kind, [])]
@@ -147,6 +182,16 @@ class Project:
         self._modules: dict[Path, Module | None] = {}
         self._folders: dict[Path, Path] = {}
         self._listed: dict[tuple[str, ...], list[Path]] = {}  # three rules list the same files
+        self._resolver: Resolver[Module] | None = None
+        self._paths: dict[str, Path] = {}
+
+    @property
+    def resolver(self) -> Resolver[Module]:
+        """The one resolver of names across the app's modules: the events map and the
+        rules follow the same imports, each file's bindings and exports read once."""
+        if self._resolver is None:
+            self._resolver = Resolver(lambda rel: self.module(self.path(rel)))
+        return self._resolver
 
     def rel(self, path: Path) -> str:
         """Return ``path`` relative to the app root, ``/``-separated."""
@@ -220,12 +265,20 @@ class Project:
         """
         if folders in self._listed:
             return self._listed[folders]
-        found: set[Path] = set()
+        found: set[str] = set()
         for base in [f"node/{name}" for name in folders] or ["node"]:
-            listed = ts_files(self.root, base, tests=False, onerror=self._unlistable)
-            found.update(self.root / rel for rel in listed)
-        self._listed[folders] = sorted(found)
+            found.update(ts_files(self.root, base, tests=False, onerror=self._unlistable))
+        # Sorted as paths sort (part by part), without making and comparing Path objects.
+        ordered = sorted(found, key=lambda rel: rel.split("/"))
+        self._listed[folders] = [self.path(rel) for rel in ordered]
         return self._listed[folders]
+
+    def path(self, rel: str) -> Path:
+        """``root / rel``, one object per path: every lookup of it reuses its hash."""
+        found = self._paths.get(rel)
+        if found is None:
+            found = self._paths[rel] = self.root / rel
+        return found
 
     def _unlistable(self, error: OSError) -> None:
         if error.filename and Path(error.filename).exists():

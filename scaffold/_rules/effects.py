@@ -144,7 +144,7 @@ def _method_option(args: Node | None) -> str | None:
 def http_names(module: Module) -> set[str]:
     """Local names of HTTP libraries in ``module``: their imports, and the global ``fetch``."""
     names = {"fetch"}
-    for imported in _ts.imports(module.root):
+    for imported in module.imports:
         package = imported.source.split("/")[0]
         if package in HTTP_PACKAGES or imported.source.startswith("node-fetch"):
             names.add(imported.local)
@@ -224,7 +224,7 @@ class AppClients:
                 ident = declaration.child_by_field_name("name")
                 if ident is not None and _ts.text(ident) == name:
                     return module, declaration
-        for imported in _ts.imports(module.root):
+        for imported in module.imports:
             if imported.local != name or not imported.source.startswith("."):
                 continue
             target = self._open(module, imported.source)

@@ -93,7 +93,7 @@ def read_events_map(project: Project) -> EventsMap:
             )
         )
         return result
-    resolver = Resolver(lambda rel: project.module(project.root / rel))
+    resolver = project.resolver
     found = resolver.service_map(index)
     if found.service is None:
         result.unresolved(index, index.root, "no `new Service(...)` in node/index.ts")
@@ -250,7 +250,7 @@ def check_imports(project: Project, events_map: EventsMap) -> list[Finding]:
     for rel in sorted(modules):
         module = modules[rel]
         seen: set[int] = set()
-        for imported in _ts.imports(module.root):
+        for imported in module.imports:
             statement = imported.statement
             if statement.start_byte in seen or not imported.source.startswith("."):
                 continue

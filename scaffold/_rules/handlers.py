@@ -110,7 +110,7 @@ class _Facts:
 
     def __init__(self, project: Project) -> None:
         self.project = project
-        self.resolver: Resolver[Module] = Resolver(self.load)
+        self.resolver: Resolver[Module] = project.resolver
         self.clients: dict[str, dict[str, str]] = {}
         self.libraries: dict[str, set[str]] = {}
         # What a callee resolves to depends only on its module and its text (top-level
@@ -193,6 +193,11 @@ def _follow_callee(
     if callee.type == "identifier":
         where, target = resolver.follow(module, callee)
     elif callee.type == "member_expression":
+        obj = callee.child_by_field_name("object")
+        if obj is not None and unwrap(obj).type != "identifier":
+            # `ctx.clients.x.send`, `this.http.post`, `f().g`: not `ns.f` of a namespace
+            # import, nor `obj.f` of a module's object, so nothing the resolver can follow.
+            return None
         where, target = resolver.follow(module, callee)
         if target.type not in FUNCTION_TYPES:
             obj = callee.child_by_field_name("object")
@@ -241,11 +246,7 @@ _CHECKED_NODES = (
 def _check_module(module: Module, scopes: list[Node], analyzer: Analyzer) -> list[Finding]:
     ctx = _ctx_names(module)
     findings: list[Finding] = []
-    kinds = _CHECKED_NODES
-    if scopes == [module.root]:
-        nodes = module.nodes(*kinds)
-    else:
-        nodes = [node for scope in scopes for node in _ts.walk(scope) if node.type in kinds]
+    found_kinds = _nodes_by_kind(module, scopes)
     bodies = _body_names(module, ctx)
 
     def is_async(where: Module, callee: Node) -> bool:
@@ -254,16 +255,50 @@ def _check_module(module: Module, scopes: list[Node], analyzer: Analyzer) -> lis
 
     callees = calls.Callees(analyzer.clients(module), is_async, analyzer.does)
 
-    for node in nodes:
-        findings.extend(_request_only(module, node, ctx))
+    for kind in ("member_expression", "variable_declarator"):
+        for node in found_kinds[kind]:
+            findings.extend(_request_only(module, node, ctx))
+    for node in found_kinds["catch_clause"]:
         findings.extend(_swallowed(module, node))
-        if node.type == "call_expression" and _is_log_call(node):
+    logs = _log_calls(module)
+    for node in found_kinds["call_expression"]:
+        findings.extend(_swallowed(module, node))
+        if (node.start_byte, node.end_byte) in logs:
             findings.extend(_payload_logged(module, node, ctx, bodies))
-        elif node.type == "expression_statement" and _inside_function(node):
+    for node in found_kinds["expression_statement"]:
+        if _inside_function(node):
             found = calls.floating(module, node, callees)
             if found is not None:
                 findings.append(found)
     return findings
+
+
+def _nodes_by_kind(module: Module, scopes: list[Node]) -> dict[str, list[Node]]:
+    """The nodes of the checked kinds in ``scopes``, kind by kind.
+
+    Each node is judged on its own and the caller sorts the findings, so the kinds are not
+    merged into document order; each goes to the checks it feeds.
+    """
+    if scopes == [module.root]:
+        return {kind: module.nodes(kind) for kind in _CHECKED_NODES}
+    found: dict[str, list[Node]] = {kind: [] for kind in _CHECKED_NODES}
+    for scope in scopes:
+        for node in _ts.walk(scope):
+            if node.type in found:
+                found[node.type].append(node)
+    return found
+
+
+def _log_calls(module: Module) -> dict[tuple[int, int], Node]:
+    """The module's log calls by span (SC104 and SC106 both look at them), found once."""
+    logs: dict[tuple[int, int], Node] | None = module.memo.get("log_calls")
+    if logs is None:
+        logs = module.memo["log_calls"] = {
+            (node.start_byte, node.end_byte): node
+            for node in module.nodes("call_expression")
+            if _is_log_call(node)
+        }
+    return logs
 
 
 def _inside_function(node: Node) -> bool:
@@ -657,9 +692,8 @@ def check_secrets(project: Project) -> list[Finding]:
         module = project.module(path)
         if module is None:
             continue
-        for node in module.nodes("call_expression"):
-            if _is_log_call(node):
-                found = calls.secret_logged(module, node)
-                if found is not None:
-                    findings.append(found)
+        for node in _log_calls(module).values():
+            found = calls.secret_logged(module, node)
+            if found is not None:
+                findings.append(found)
     return findings

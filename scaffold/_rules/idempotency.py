@@ -93,6 +93,10 @@ WARNING_VERBS = (
 HTTP_LIBRARIES = frozenset({"axios", "got", "superagent", "http", "https", "fetch"})
 # Conditional writes: method -> index of the etag (ifMatch) argument.
 CONDITIONAL = {"savejson": 4, "deletefile": 3, "savefile": 5}
+# Expressions with nothing inside that the walk acts on (a call, a function, an assignment).
+_INERT = frozenset(
+    {"identifier", "property_identifier", "this", "string", "number", "true", "false", "null"}
+)
 _EXITS = frozenset({"return_statement", "throw_statement", "break_statement", "continue_statement"})
 _LOOPS = frozenset(
     {"for_statement", "for_in_statement", "while_statement", "do_statement", "for_of_statement"}
@@ -410,10 +414,7 @@ class _Walk:
         callee = callee_of(call) if call is not None and call.type == "call_expression" else None
         if callee is not None and callee.type == "member_expression":
             receiver = callee.child_by_field_name("object")
-            if receiver is not None and any(
-                n.type == "identifier" and _ts.text(n) in state.read | state.tainted
-                for n in _ts.walk(receiver)
-            ):
+            if receiver is not None and _mentions(receiver, state.read | state.tainted):
                 params = function.child_by_field_name("parameters") or function.child_by_field_name(
                     "parameter"
                 )
@@ -598,6 +599,8 @@ class _Walk:
 
     def expr(self, node: Node, state: _State) -> None:
         kind = node.type
+        if kind in _INERT or (kind == "member_expression" and _ts.is_plain_chain(node)):
+            return  # nothing inside can call, make a function or assign
         if kind in FUNCTION_TYPES:
             self.closure(node, state)
             return
@@ -709,13 +712,13 @@ class _Walk:
         params = function.child_by_field_name("parameters")
         if args is None or params is None:
             return frozenset()
+        values = state.read | state.tainted
+        if not values:
+            return frozenset()
         names = [p.child_by_field_name("pattern") for p in params.named_children]
         out: set[str] = set()
         for name, arg in zip(names, args.named_children, strict=False):
-            if name is not None and any(
-                n.type == "identifier" and _ts.text(n) in state.read | state.tainted
-                for n in _ts.walk(arg)
-            ):
+            if name is not None and _mentions(arg, values):
                 out |= _names(name)
         return frozenset(out)
 
@@ -757,11 +760,8 @@ class _Walk:
 
     def write(self, call: Node, values: list[Node], state: _State, why: str) -> Effect:
         """A write that is harmless to repeat, unless what it writes was computed from a read."""
-        if any(
-            n.type == "identifier" and _ts.text(n) in state.read | state.tainted
-            for value in values
-            for n in _ts.walk(value)
-        ):
+        names = state.read | state.tainted
+        if any(_mentions(value, names) for value in values):
             return Effect(call, "error", "derived")
         return Effect(call, "warning", why)
 
@@ -800,7 +800,8 @@ def written_stores(module: Module) -> set[str]:
         callee = callee_of(call)
         if callee is None or callee.type != "member_expression":
             continue
-        if method_of(call).lower().startswith(_WRITES):
+        method = callee.child_by_field_name("property")  # method_of, callee known
+        if method is not None and _ts.text(method).lower().startswith(_WRITES):
             store = store_key(module, _values(call.child_by_field_name("arguments")))
             if store:
                 out.add(store)
@@ -829,6 +830,13 @@ def store_key(module: Module, values: list[Node]) -> str:
     if store[:1] in {"'", '"'}:
         return store[1:-1]
     return store
+
+
+def _mentions(node: Node, names: set[str]) -> bool:
+    """Whether an identifier in ``node`` (itself included) is one of ``names``."""
+    return bool(names) and any(
+        n.type == "identifier" and _ts.text(n) in names for n in _ts.walk(node)
+    )
 
 
 def _passes_next(args: Node | None) -> bool:
