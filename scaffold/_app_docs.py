@@ -70,6 +70,10 @@ _ROW = re.compile(r"\| (event handler|worker|route|publisher) (?:`([^`]+)` )?\| 
 _ROW_KINDS = {"event handler": "event", "worker": "worker", "route": "route"}
 _SIDE_EFFECTS = ("Replace the two marked side effects: ", "Replace the marked side effect: ")
 _SIDE_EFFECT = re.compile(r"`([^`]+)` in `([^`]+)`")
+# Text about example items, between these comment lines (indented inside a list item):
+# it goes once none of the ids the opening line names is left in the app.
+_EXAMPLE = re.compile(r"[ \t]*<!-- scaffold:example ([\w ]+) -->[ \t]*\r?\n?")
+_EXAMPLE_END = re.compile(r"[ \t]*<!-- scaffold:example:end -->[ \t]*\r?\n?")
 
 
 def forget_removed(
@@ -77,11 +81,13 @@ def forget_removed(
 ) -> str:
     """Drop what the README's own text says about items an edit removed.
 
-    Only a README with the graph block (one ``scaffold new`` wrote) is changed, and only
-    above the block: a row of the table of pieces that names a removed event handler,
-    worker or route by id (a publisher: by its file) goes, and from the sentence naming
-    the marked side effects, each one whose file the edit deletes goes (the sentence too
-    with the last one). Text the person reworded is not recognised, so it stays.
+    Only a README with the graph block (one ``scaffold new`` wrote) is changed. A section
+    between ``<!-- scaffold:example IDS -->`` and ``<!-- scaffold:example:end -->`` goes
+    once the edit removed one of its ids and none is left. Above the block, a row of the
+    table of pieces that names a removed event handler, worker or route by id (a
+    publisher: by its file) goes, and from the sentence naming the marked side effects,
+    each one whose file the edit deletes goes (the sentence too with the last one). Text
+    the person reworded is not recognised, so it stays.
 
     Args:
         readme: The README text.
@@ -99,6 +105,8 @@ def forget_removed(
     gone = {(i.kind, i.id) for i in before.items if (i.kind, i.id) not in kept}
     if end < 0 or not gone:
         return readme
+    readme = _drop_examples(readme, {ident for _, ident in gone}, {i.id for i in after.items})
+    end = readme.find(GRAPH_START)
     files = {i.files[0].rsplit(":", 1)[0] for i in before.of("publisher") if i.files}
     files -= {i.files[0].rsplit(":", 1)[0] for i in after.of("publisher") if i.files}
     lines = readme[:end].splitlines(keepends=True)
@@ -121,6 +129,30 @@ def forget_removed(
             continue
         out.append(line)
     return "".join(out) + readme[end:]
+
+
+def _drop_examples(readme: str, gone: set[str], left: set[str]) -> str:
+    """Drop each ``scaffold:example`` section about items that are all gone (none left).
+
+    A section with no end line, or one about an id the edit did not remove, stays as it is.
+    """
+    lines = readme.splitlines(keepends=True)
+    out: list[str] = []
+    number = 0
+    while number < len(lines):
+        opening = _EXAMPLE.fullmatch(lines[number])
+        if opening is not None:
+            ids = set(opening.group(1).split())
+            stop = next(
+                (i for i in range(number + 1, len(lines)) if _EXAMPLE_END.fullmatch(lines[i])),
+                None,
+            )
+            if stop is not None and ids & gone and not ids & left:
+                number = stop + 1
+                continue
+        out.append(lines[number])
+        number += 1
+    return "".join(out)
 
 
 def _side_effects(paragraph: list[str], exists: Callable[[str], bool]) -> list[str]:

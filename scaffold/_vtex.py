@@ -66,6 +66,19 @@ def component_test(kind: Component, name: str) -> str:
     return f"node/__tests__/{COMPONENT_FOLDERS[kind]}/{name}.test.ts"
 
 
+# The example app's end-to-end tests: one file per example handler, beside the harness
+# (node/__tests__/e2e/harness.ts, which the app keeps like its other test support), and the
+# component template each is rendered from. remove-* deletes one with its handler when its
+# bytes are still the template's.
+EXAMPLE_E2E: dict[str, tuple[str, str]] = {
+    ident: (
+        f"node/__tests__/e2e/{ident}.test.ts",
+        f"templates/components/e2e/{ident}.test.ts.jinja",
+    )
+    for ident in ("orderStatusUpdated", "syncItems")
+}
+
+
 # Manifest policies (objects as they appear in manifest.json `policies`).
 LOGS_POLICY: dict[str, Any] = {"name": "colossus-write-logs"}
 FIRE_POLICY: dict[str, Any] = {"name": "colossus-fire-event"}

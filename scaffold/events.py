@@ -156,6 +156,9 @@ def remove_event(start: Path, name: str, *, dry_run: bool = False) -> Result:
         )
         edit.delete_if_ours(module, [edit.render(HANDLER_TEMPLATE, variables)])
         edit.delete_if_ours(test, [edit.render(TEST_TEMPLATE, variables)])
+        if ident in _vtex.EXAMPLE_E2E:  # the example handler's end-to-end tests
+            e2e, template = _vtex.EXAMPLE_E2E[ident]
+            edit.delete_if_ours(e2e, [edit.render(template, {})])
     else:
         for rel in (module, test):
             if edit.read(rel) is not None:

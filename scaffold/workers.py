@@ -209,6 +209,9 @@ def remove_worker(start: Path, name: str, *, dry_run: bool = False) -> Result:
     edit.delete_if_ours(
         _vtex.component_test("routes", f"{ident}Jobs"), [edit.render(ROUTES[1], kinds[0])]
     )
+    if ident in _vtex.EXAMPLE_E2E:  # the example worker's end-to-end tests
+        e2e, template = _vtex.EXAMPLE_E2E[ident]
+        edit.delete_if_ours(e2e, [edit.render(template, {})])
     publisher = _vtex.component_file("publisher", str(base["topic_camel"]))
     publisher_test = _vtex.component_test("publisher", str(base["topic_camel"]))
     users = [u for u in importers(publisher, edit.node_sources()) if u != publisher_test]

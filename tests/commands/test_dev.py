@@ -291,7 +291,8 @@ def test_readme_run_it_locally_and_the_e2e_suite(
     assert e2e.returncode == 0, e2e.stdout + e2e.stderr
     assert "Tests:       5 passed, 5 total" in e2e.stderr
 
-    start, commands = _run_it_locally((app / "README.md").read_text())
+    start, *rest = _run_it_locally((app / "README.md").read_text())
+    commands = [command for block in rest for command in block]  # one block per example
     assert start == ["cd node && npm install && cd ..", "scaffold dev"]  # installed by _app
     port = free_port()
     dev = Dev(app, port)

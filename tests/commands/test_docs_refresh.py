@@ -176,6 +176,38 @@ def test_removing_the_examples_takes_their_rows_and_side_effects_out_of_the_read
     assert "\n\n\n" not in (app / "README.md").read_text(encoding="utf-8")
 
 
+def test_removing_the_examples_takes_the_sections_about_them_out_too(
+    tmp_path: Path, gen_cache: Path
+) -> None:
+    app = make_app("generated", tmp_path / "app", gen_cache)
+    readme = app / "README.md"
+    remove_event(app, "order-status-updated")
+    text = readme.read_text(encoding="utf-8")
+    assert "order-status-updated" not in text and "Order events: the unit" not in text
+    # What is about the worker stays while the worker does.
+    for kept in ("- Jobs: the route records", "### Call the routes", "sync-items/jobs/JOB_ID"):
+        assert kept in text
+    remove_worker(app, "sync-items")
+    text = readme.read_text(encoding="utf-8")
+    for gone in ("syncItems", "sync-items", "Call the routes", "scaffold:example"):
+        assert gone not in text
+    assert "```sh\nscaffold records " in text  # the generic part of "Run it locally"
+    assert "\n\n\n" not in text
+
+
+def test_an_example_section_without_its_end_line_stays(tmp_path: Path, gen_cache: Path) -> None:
+    app = make_app("generated", tmp_path / "app", gen_cache)
+    readme = app / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    broken = text.replace("### Call the routes", "### Calling them", 1)
+    cut = broken.index("### Calling them")
+    end = broken.index("<!-- scaffold:example:end -->", cut)
+    broken = broken[:end] + broken[end + len("<!-- scaffold:example:end -->\n") :]
+    readme.write_text(broken, encoding="utf-8")
+    remove_worker(app, "sync-items")
+    assert "### Calling them" in readme.read_text(encoding="utf-8")
+
+
 def test_text_the_person_reworded_stays(tmp_path: Path, gen_cache: Path) -> None:
     app = make_app("generated", tmp_path / "app", gen_cache)
     readme = app / "README.md"

@@ -17,6 +17,7 @@ def test_remove_the_example_consumer(tmp_path: Path, gen_cache: Path) -> None:
     assert set(result.deleted) == {
         "node/events/orderStatusUpdated.ts",
         "node/__tests__/events/orderStatusUpdated.test.ts",
+        "node/__tests__/e2e/orderStatusUpdated.test.ts",  # its end-to-end tests too
     }
     assert "orderStatusUpdated" not in (app / "node/events/index.ts").read_text()
     assert "orderStatusUpdated" not in (app / "node/service.json").read_text()
@@ -54,3 +55,12 @@ def test_cli_dry_run_then_remove(runner: CliRunner, tmp_path: Path, gen_cache: P
     assert ((app / "node/index.ts").read_bytes(), (app / "node/service.json").read_bytes()) == (
         original
     )
+
+
+def test_an_edited_example_e2e_test_is_kept_and_said(tmp_path: Path, gen_cache: Path) -> None:
+    app = make_app("generated", tmp_path / "app", gen_cache)
+    e2e = app / "node/__tests__/e2e/orderStatusUpdated.test.ts"
+    e2e.write_text(e2e.read_text() + "// my own case\n")
+    result = remove_event(app, "order-status-updated")
+    assert e2e.is_file() and "node/__tests__/e2e/orderStatusUpdated.test.ts" not in result.deleted
+    assert any("kept node/__tests__/e2e/orderStatusUpdated.test.ts" in n for n in result.notes)

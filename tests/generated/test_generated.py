@@ -226,6 +226,41 @@ def test_generated_app_typechecks_and_its_tests_pass(tmp_path: Path, variant: st
     assert int(summary.group(2)) >= (30 if VARIANTS[variant].example else 7)
 
 
+def _summary(output: str) -> tuple[int, int] | None:
+    found = re.search(r"Tests:\s+(\d+) passed, (\d+) total", output)
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
+@pytest.mark.node
+def test_removing_the_examples_leaves_an_app_whose_own_tests_pass(tmp_path: Path) -> None:
+    # Each example handler's end-to-end tests go with it: removing one keeps the other's
+    # running on the real runtime; removing both leaves suites that pass (none to run).
+    from scaffold.events import remove_event
+    from scaffold.workers import remove_worker
+
+    app = render(tmp_path, "vbase-example")
+    node_dir = app / "node"
+    e2e = ["npm", "run", "--silent", "test:e2e"]
+    remove_event(app, "orderStatusUpdated")
+    assert not (node_dir / "__tests__/e2e/orderStatusUpdated.test.ts").exists()
+    assert (node_dir / "__tests__/e2e/syncItems.test.ts").is_file()
+    tsc = nodeapp.typecheck(node_dir)
+    assert tsc.returncode == 0, tsc.stdout + tsc.stderr
+    done = nodeapp.run(node_dir, *e2e)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _summary(done.stderr) == (1, 1), done.stderr  # the job's, on the runtime
+
+    remove_worker(app, "syncItems")
+    assert sorted(p.name for p in (node_dir / "__tests__/e2e").iterdir()) == ["harness.ts"]
+    tsc = nodeapp.typecheck(node_dir)
+    assert tsc.returncode == 0, tsc.stdout + tsc.stderr
+    jest = nodeapp.jest(node_dir)
+    assert jest.returncode == 0, jest.stdout + jest.stderr
+    assert _summary(jest.stderr) is not None, jest.stderr  # the ledger's own tests remain
+    done = nodeapp.run(node_dir, *e2e)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 LEDGER = "support/processing.ts"
 WORKER = "workers/syncItems.ts"
 ROUTES = "routes/syncItemsJobs.ts"
