@@ -55,12 +55,13 @@ def huge(app: Path) -> str:
 SPECIALS = {"fifo": fifo, "dev-zero": dev_zero, "huge": huge}
 
 
-def scaffold(*args: str) -> subprocess.CompletedProcess[str]:
+def scaffold(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     # A subprocess with a timeout: a hang fails the test instead of stopping the run.
     return subprocess.run(
         [sys.executable, "-m", "scaffold", *args],
         capture_output=True,
         text=True,
+        cwd=cwd,
         env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)},
         timeout=120,
         check=False,
@@ -243,15 +244,7 @@ def test_the_longest_worker_name_needs_its_topic_named(tmp_path: Path) -> None:
 def test_new_in_a_folder_whose_name_is_no_app_name_says_so(tmp_path: Path) -> None:
     folder = tmp_path / "My App"
     folder.mkdir()
-    done = subprocess.run(
-        [sys.executable, "-m", "scaffold", "new", ".", "--vendor", "acme", "--defaults"],
-        capture_output=True,
-        text=True,
-        cwd=folder,
-        env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)},
-        timeout=120,
-        check=False,
-    )
+    done = scaffold("new", ".", "--vendor", "acme", "--defaults", cwd=folder)
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         "error: missing name (the folder name 'My App' is not a valid app name): pass it with "
@@ -262,15 +255,7 @@ def test_new_in_a_folder_whose_name_is_no_app_name_says_so(tmp_path: Path) -> No
 
 def test_new_with_an_empty_destination_writes_nothing(tmp_path: Path) -> None:
     # `scaffold new "$DIR"` with DIR unset: '' is a mistake, not "this folder".
-    done = subprocess.run(
-        [sys.executable, "-m", "scaffold", "new", "", "--vendor", "acme", "--defaults"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)},
-        timeout=120,
-        check=False,
-    )
+    done = scaffold("new", "", "--vendor", "acme", "--defaults", cwd=tmp_path)
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         "error: empty destination folder: name the new app's folder (scaffold new order-sync), "
