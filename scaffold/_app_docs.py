@@ -8,6 +8,7 @@ markers or without a CHANGELOG.md (a hand-written app) is left alone.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable, Collection
 from pathlib import Path
@@ -274,8 +275,13 @@ def refresh(changes: ChangeSet, focus: Collection[str] = ()) -> Inventory | None
     if not changes.changes:
         return None
 
+    # What the state after the edit read, by path: the state before reads the same bytes
+    # for each file the edit leaves alone (checked once, read once).
+    seen: dict[str, bytes | None] = {}
+
     def read(rel: str) -> bytes | None:
-        return changes.read(Path(rel))
+        data = seen[rel] = changes.read(Path(rel))
+        return data
 
     def write(rel: str, data: bytes) -> None:
         changes.write(Path(rel), data)
@@ -285,7 +291,11 @@ def refresh(changes: ChangeSet, focus: Collection[str] = ()) -> Inventory | None
         return None  # nothing of ours to keep current (a hand-written app)
     root = changes.root
 
+    changed = {change.rel for change in changes.changes}
+
     def on_disk(rel: str) -> bytes | None:
+        if rel in seen and posixpath.normpath(rel) not in changed:
+            return seen[rel]
         try:
             return _read_file.read_bytes(root / rel)
         except OSError:

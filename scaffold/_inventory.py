@@ -124,6 +124,8 @@ class Specs:
         self.known: dict[str, list[str]] = dict(known or {})
         self.used: dict[str, list[str]] = {}
         self._loaded = set(self.known)
+        # The same bytes (a file both inventories of an edit read): digested once.
+        self._seen: dict[bytes, list[str]] = {}
 
     @property
     def changed(self) -> bool:
@@ -132,6 +134,8 @@ class Specs:
 
     def of(self, data: bytes, parse: Callable[[], Source]) -> list[str]:
         """The specifiers of a file with these bytes; ``parse`` is called only on a miss."""
+        if data in self._seen:
+            return self._seen[data]
         from scaffold._import_cache import digest
 
         key = digest(data)
@@ -140,6 +144,7 @@ class Specs:
             found = _specifiers(parse())
             self.known[key] = found
         self.used[key] = found
+        self._seen[data] = found
         return found
 
 
