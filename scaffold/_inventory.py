@@ -178,6 +178,7 @@ class _Files:
         self._imports: dict[str, list[str]] = {}
         self._candidates: dict[tuple[str, str], list[str]] = {}
         self._resolver: Resolver[Source] | None = None
+        self.named: dict[tuple[str, frozenset[str]], bool] = {}  # see _names_one
 
     def data(self, rel: str) -> bytes | None:
         """A file's bytes, read once (``None``: missing)."""
@@ -441,11 +442,20 @@ def _calls_none(
         reached = files.reach([module])
         if len(reached) >= _MAX_FILES:
             return False
-        for rel in reached:
-            data = files.data(rel) or b""
-            if any(publisher.encode() in data for publisher in names):
-                return False
+        if any(_names_one(files, rel, names) for rel in reached):
+            return False
     return True
+
+
+def _names_one(files: _Files, rel: str, names: set[str]) -> bool:
+    """Whether the bytes of ``rel`` name one of ``names`` (answered once per file: every
+    handler reaches the same support modules)."""
+    key = (rel, frozenset(names))
+    found = files.named.get(key)
+    if found is None:
+        data = files.data(rel) or b""
+        found = files.named[key] = any(name.encode() in data for name in names)
+    return found
 
 
 def _read_map(
