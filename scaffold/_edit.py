@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from scaffold import _app_files, _clashes, _json_edit, _names, _project, _service_json, _vtex
-from scaffold._changes import ChangeSet, Written
+from scaffold._changes import ChangeSet, Diffs, Written
 from scaffold._vtex import (
     DEFAULT_STORE,
     HTTP_HELPERS,
@@ -500,7 +500,7 @@ class Edit:
                 "clone; narrow that rule (or re-include the folder with a `!` rule) and run again"
             )
         result = self.result(dry_run=dry_run)
-        result.diff = self.changes.diff()
+        result.diff = Diffs(self.changes.changes)
         result.inventory = after
         if not dry_run and not result.unchanged:
             self.changes.apply()
