@@ -97,6 +97,7 @@ class Edit:
         self.message: str | None = None
         self.command = command
         self.name = name
+        self._located: dict[str, tuple[Any, dict[str, bytes | None]]] = {}  # see _locate
         # `scaffold new` made this app: it owns the support files, both service.json
         # sections and its (possibly empty) folders, so undo leaves those alone.
         self.generated = (self.root / ".copier-answers.yml").is_file()
@@ -348,7 +349,20 @@ class Edit:
         from scaffold import _ts_edit
 
         index = self.require(INDEX, "the entry point that calls new Service")
-        return _ts_edit.locate_events(index, self.read, index_file=INDEX, hint=hint, prop=prop)
+        # The bytes of every file the search read: while none has changed, the map is
+        # where it was found (an add-* asks twice: is the key there, then add it).
+        cached = self._located.get(prop)
+        if cached is not None and all(self.read(rel) == data for rel, data in cached[1].items()):
+            return cached[0]
+        seen: dict[str, bytes | None] = {INDEX: index}
+
+        def read(rel: str) -> bytes | None:
+            data = seen[rel] = self.read(rel)
+            return data
+
+        location = _ts_edit.locate_events(index, read, index_file=INDEX, hint=hint, prop=prop)
+        self._located[prop] = (location, seen)
+        return location
 
     def registered(self, prop: Literal["events", "routes"], key: str, module_file: str) -> bool:
         """Tell whether ``key`` is already in the Service's ``events``/``routes`` map.
