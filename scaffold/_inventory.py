@@ -256,14 +256,16 @@ class _Files:
     def reach(self, starts: list[str]) -> list[str]:
         """Every module reachable from ``starts`` through relative imports, in order met."""
         seen: list[str] = []
+        met: set[str] = set()  # what seen holds (a 200-handler app reaches 200+ modules)
         stack = list(reversed(starts))
         while stack and len(seen) < _MAX_FILES:
             rel = stack.pop()
-            if rel in seen:
+            if rel in met:
                 continue
             if not self.exists(rel):
                 continue
             seen.append(rel)
+            met.add(rel)
             stack.extend(reversed(self.imports(rel)))
         return seen
 
@@ -358,7 +360,8 @@ def inventory(
     out = Inventory(app_id)
     index = files.load(INDEX)
     reachable = files.reach([INDEX]) if index is not None else []
-    others = [rel for rel in listing or [] if rel not in reachable]
+    reached = set(reachable)
+    others = [rel for rel in listing or [] if rel not in reached]
     publishers = _publishers(files, [*reachable, *others])
     names = {pub.id for pub in publishers}
     calls = _Calls(files, names)
