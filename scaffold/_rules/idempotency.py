@@ -548,15 +548,17 @@ class _Walk:
 
     # --- expressions ----------------------------------------------------------------------
 
-    def decides(self, node: Node, state: _State) -> bool:
+    def decides(self, node: Node, state: _State, nodes: list[Node] | None = None) -> bool:
         """Whether an expression's value depends on durable state about this delivery.
 
         That is a read keyed by the delivery (or a value derived from one), or a value read
         with a fixed key compared with something local (``stored.cursor < from``).
+        ``nodes``: ``_ts.walk(node)`` when the caller has it already.
         """
         read = local = False
-        for child in _ts.walk(node):
-            if child.type == "identifier":
+        for child in _ts.walk(node) if nodes is None else nodes:
+            kind = child.type  # one str per node: the accessor makes a new one each call
+            if kind == "identifier":
                 name = _ts.text(child)
                 if name in state.tainted:
                     return True
@@ -564,7 +566,7 @@ class _Walk:
                     read = True
                 elif self.is_local(child):
                     local = True
-            if child.type == "call_expression" and self.reads(child):
+            elif kind == "call_expression" and self.reads(child):
                 return True
         return read and local
 
@@ -579,14 +581,16 @@ class _Walk:
 
     def bind(self, target: Node, value: Node, state: _State) -> None:
         """Record the names ``target`` binds when ``value`` depends on a read."""
-        if self.decides(value, state):
+        nodes = _ts.walk(value)  # one walk for both questions
+        if self.decides(value, state, nodes):
             state.tainted |= _names(target)
-        if any(
-            (n.type == "identifier" and _ts.text(n) in state.read)
-            or (n.type == "call_expression" and self.a.durable_read(n))
-            for n in _ts.walk(value)
-        ):
-            state.read |= _names(target)
+        for n in nodes:
+            kind = n.type
+            if (kind == "identifier" and _ts.text(n) in state.read) or (
+                kind == "call_expression" and self.a.durable_read(n)
+            ):
+                state.read |= _names(target)
+                break
 
     def reads(self, call: Node) -> bool:
         if self.a.keyed_read(self.module, call):
