@@ -255,9 +255,12 @@ def _check_module(module: Module, scopes: list[Node], analyzer: Analyzer) -> lis
 
     callees = calls.Callees(analyzer.clients(module), is_async, analyzer.does)
 
-    for kind in ("member_expression", "variable_declarator"):
-        for node in found_kinds[kind]:
+    for node in found_kinds["member_expression"]:
+        prop = node.child_by_field_name("property")
+        if prop is not None and _ts.text(prop) in _REQUEST_PROPS:  # as _request_only would
             findings.extend(_request_only(module, node, ctx))
+    for node in found_kinds["variable_declarator"]:
+        findings.extend(_request_only(module, node, ctx))
     for node in found_kinds["catch_clause"]:
         findings.extend(_swallowed(module, node))
     logs = _log_calls(module)

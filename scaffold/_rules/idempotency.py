@@ -322,9 +322,13 @@ class Analyzer:
 def callee_of(call: Node) -> Node | None:
     """A call's callee, unwrapped; tree-sitter puts ``await`` of ``await a.f<T>()`` there."""
     callee = call.child_by_field_name("function")
-    if callee is not None and callee.type == "await_expression" and callee.named_children:
-        callee = callee.named_children[0]
-    return unwrap(callee) if callee is not None else None
+    if callee is None:
+        return None
+    if callee.type == "await_expression":
+        inner = callee.named_children
+        if inner:
+            callee = inner[0]
+    return unwrap(callee)
 
 
 def method_of(call: Node) -> str:
