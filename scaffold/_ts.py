@@ -336,9 +336,10 @@ def member_chain(node: Node) -> list[str]:
         The names, root first; ``this`` counts as a name.
     """
     node = unwrap(node)
-    if node.type == "identifier":
+    kind = node.type
+    if kind == "identifier":
         return [text(node)]
-    if node.type == "member_expression":
+    if kind == "member_expression":
         # Fast path (the linter calls this on every member expression): a chain written
         # without spaces, comments, calls or wrappers is exactly its text split at the dots.
         whole = text(node)

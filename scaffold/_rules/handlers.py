@@ -560,16 +560,17 @@ def _records_own_failure(node: Node) -> bool:
 def _catch_verdict(body: Node) -> str:
     logged = False
     for node in _ts.walk(body):
-        if node.type == "throw_statement":
+        kind = node.type  # once: each read of .type makes a new str
+        if kind == "throw_statement":
             return "ok"
-        if node.type == "call_expression":
+        if kind == "call_expression":
             if _is_log_call(node):
                 logged = True
             elif _records_failure(node):
                 return "ok"
             elif _reports_error(node):
                 logged = True
-        elif node.type in {"assignment_expression", "augmented_assignment_expression"}:
+        elif kind in {"assignment_expression", "augmented_assignment_expression"}:
             left = node.child_by_field_name("left")
             if left is not None and RECORDS_FAILURE.search(_ts.text(left)):
                 return "ok"
@@ -647,9 +648,9 @@ def _payload_logged(module: Module, call: Node, ctx: set[str], bodies: set[str])
     if args is None:
         return []
     for node in _ts.walk(args):
-        whole = (node.type == "member_expression" and _is_ctx_body(node, ctx)) or (
-            node.type in {"identifier", "shorthand_property_identifier"}
-            and _ts.text(node) in bodies
+        kind = node.type  # once: each read of .type makes a new str
+        whole = (kind == "member_expression" and _is_ctx_body(node, ctx)) or (
+            kind in {"identifier", "shorthand_property_identifier"} and _ts.text(node) in bodies
         )
         if whole and not _is_accessed(node):
             return [
