@@ -255,12 +255,7 @@ def _check_module(module: Module, scopes: list[Node], analyzer: Analyzer) -> lis
 
     callees = calls.Callees(analyzer.clients(module), is_async, analyzer.does)
 
-    for node in found_kinds["member_expression"]:
-        prop = node.child_by_field_name("property")
-        if prop is not None and _ts.text(prop) in _REQUEST_PROPS:  # as _request_only would
-            findings.extend(_request_only(module, node, ctx))
-    for node in found_kinds["variable_declarator"]:
-        findings.extend(_request_only(module, node, ctx))
+    findings.extend(_sc102(module, found_kinds, ctx))
     for node in found_kinds["catch_clause"]:
         findings.extend(_swallowed(module, node))
     logs = _log_calls(module)
@@ -419,6 +414,17 @@ def _ctx_names(module: Module) -> set[str]:
         ):
             names.add(_ts.text(pattern))
     return names
+
+
+def _sc102(module: Module, found_kinds: dict[str, list[Node]], ctx: set[str]) -> list[Finding]:
+    findings: list[Finding] = []
+    for node in found_kinds["member_expression"]:
+        prop = node.child_by_field_name("property")
+        if prop is not None and _ts.text(prop) in _REQUEST_PROPS:  # as _request_only would
+            findings.extend(_request_only(module, node, ctx))
+    for node in found_kinds["variable_declarator"]:
+        findings.extend(_request_only(module, node, ctx))
+    return findings
 
 
 def _request_only(module: Module, node: Node, ctx: set[str]) -> list[Finding]:
