@@ -119,6 +119,8 @@ class _Facts:
         self._app_clients: effects.AppClients | None = None
         self._written: set[str] | None = None
         self._read_methods: frozenset[str] | None = None
+        # SC101 and SC105 ask about the same calls; a node is its own key (hash: its id).
+        self._does: dict[Node, Does | None] = {}
 
     def load(self, rel: str) -> Module | None:
         return self.project.module(self.project.root / rel)
@@ -142,6 +144,12 @@ class _Facts:
         return self._app_clients
 
     def does(self, module: Module, call: Node) -> Does | None:
+        if call in self._does:
+            return self._does[call]
+        found = self._does[call] = self._does_uncached(module, call)
+        return found
+
+    def _does_uncached(self, module: Module, call: Node) -> Does | None:
         if module.rel not in self.libraries:
             self.libraries[module.rel] = effects.http_names(module)
         found = effects.library_call(call, self.libraries[module.rel])
