@@ -248,8 +248,13 @@ def unwrap(node: Node) -> Node:
     Returns:
         The expression inside.
     """
-    while node.type in _WRAPPERS and node.named_children:
-        node = node.named_children[0] if node.type != "type_assertion" else node.named_children[-1]
+    kind = node.type  # read once per node: each read makes a new str
+    while kind in _WRAPPERS:
+        inner = node.named_children
+        if not inner:
+            break
+        node = inner[0] if kind != "type_assertion" else inner[-1]
+        kind = node.type
     return node
 
 
@@ -331,9 +336,10 @@ def member_chain(node: Node) -> list[str]:
         The names, root first; ``this`` counts as a name.
     """
     node = unwrap(node)
-    if node.type == "identifier":
+    kind = node.type
+    if kind == "identifier":
         return [text(node)]
-    if node.type == "member_expression":
+    if kind == "member_expression":
         # Fast path (the linter calls this on every member expression): a chain written
         # without spaces, comments, calls or wrappers is exactly its text split at the dots.
         whole = text(node)

@@ -92,7 +92,7 @@ class Module:
             self._index = {}
             for node in _ts.matching(_INDEX_QUERY, self.root):
                 self._index.setdefault(node.type, []).append(node)
-        if any(kind not in INDEXED for kind in types) and "" not in self._index:
+        if not INDEXED.issuperset(types) and "" not in self._index:
             for node in _ts.walk(self.root):
                 if node.type not in INDEXED:
                     self._index.setdefault(node.type, []).append(node)

@@ -119,6 +119,8 @@ class _Facts:
         self._app_clients: effects.AppClients | None = None
         self._written: set[str] | None = None
         self._read_methods: frozenset[str] | None = None
+        # SC101 and SC105 ask about the same calls; a node is its own key (hash: its id).
+        self._does: dict[Node, Does | None] = {}
 
     def load(self, rel: str) -> Module | None:
         return self.project.module(self.project.root / rel)
@@ -142,6 +144,12 @@ class _Facts:
         return self._app_clients
 
     def does(self, module: Module, call: Node) -> Does | None:
+        if call in self._does:
+            return self._does[call]
+        found = self._does[call] = self._does_uncached(module, call)
+        return found
+
+    def _does_uncached(self, module: Module, call: Node) -> Does | None:
         if module.rel not in self.libraries:
             self.libraries[module.rel] = effects.http_names(module)
         found = effects.library_call(call, self.libraries[module.rel])
@@ -255,9 +263,7 @@ def _check_module(module: Module, scopes: list[Node], analyzer: Analyzer) -> lis
 
     callees = calls.Callees(analyzer.clients(module), is_async, analyzer.does)
 
-    for kind in ("member_expression", "variable_declarator"):
-        for node in found_kinds[kind]:
-            findings.extend(_request_only(module, node, ctx))
+    findings.extend(_sc102(module, found_kinds, ctx))
     for node in found_kinds["catch_clause"]:
         findings.extend(_swallowed(module, node))
     logs = _log_calls(module)
@@ -418,6 +424,17 @@ def _ctx_names(module: Module) -> set[str]:
     return names
 
 
+def _sc102(module: Module, found_kinds: dict[str, list[Node]], ctx: set[str]) -> list[Finding]:
+    findings: list[Finding] = []
+    for node in found_kinds["member_expression"]:
+        prop = node.child_by_field_name("property")
+        if prop is not None and _ts.text(prop) in _REQUEST_PROPS:  # as _request_only would
+            findings.extend(_request_only(module, node, ctx))
+    for node in found_kinds["variable_declarator"]:
+        findings.extend(_request_only(module, node, ctx))
+    return findings
+
+
 def _request_only(module: Module, node: Node, ctx: set[str]) -> list[Finding]:
     flagged: Node | None = None
     if node.type == "member_expression":
@@ -557,16 +574,17 @@ def _records_own_failure(node: Node) -> bool:
 def _catch_verdict(body: Node) -> str:
     logged = False
     for node in _ts.walk(body):
-        if node.type == "throw_statement":
+        kind = node.type  # once: each read of .type makes a new str
+        if kind == "throw_statement":
             return "ok"
-        if node.type == "call_expression":
+        if kind == "call_expression":
             if _is_log_call(node):
                 logged = True
             elif _records_failure(node):
                 return "ok"
             elif _reports_error(node):
                 logged = True
-        elif node.type in {"assignment_expression", "augmented_assignment_expression"}:
+        elif kind in {"assignment_expression", "augmented_assignment_expression"}:
             left = node.child_by_field_name("left")
             if left is not None and RECORDS_FAILURE.search(_ts.text(left)):
                 return "ok"
@@ -644,9 +662,9 @@ def _payload_logged(module: Module, call: Node, ctx: set[str], bodies: set[str])
     if args is None:
         return []
     for node in _ts.walk(args):
-        whole = (node.type == "member_expression" and _is_ctx_body(node, ctx)) or (
-            node.type in {"identifier", "shorthand_property_identifier"}
-            and _ts.text(node) in bodies
+        kind = node.type  # once: each read of .type makes a new str
+        whole = (kind == "member_expression" and _is_ctx_body(node, ctx)) or (
+            kind in {"identifier", "shorthand_property_identifier"} and _ts.text(node) in bodies
         )
         if whole and not _is_accessed(node):
             return [

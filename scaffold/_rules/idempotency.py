@@ -322,9 +322,13 @@ class Analyzer:
 def callee_of(call: Node) -> Node | None:
     """A call's callee, unwrapped; tree-sitter puts ``await`` of ``await a.f<T>()`` there."""
     callee = call.child_by_field_name("function")
-    if callee is not None and callee.type == "await_expression" and callee.named_children:
-        callee = callee.named_children[0]
-    return unwrap(callee) if callee is not None else None
+    if callee is None:
+        return None
+    if callee.type == "await_expression":
+        inner = callee.named_children
+        if inner:
+            callee = inner[0]
+    return unwrap(callee)
 
 
 def method_of(call: Node) -> str:
@@ -548,15 +552,17 @@ class _Walk:
 
     # --- expressions ----------------------------------------------------------------------
 
-    def decides(self, node: Node, state: _State) -> bool:
+    def decides(self, node: Node, state: _State, nodes: list[Node] | None = None) -> bool:
         """Whether an expression's value depends on durable state about this delivery.
 
         That is a read keyed by the delivery (or a value derived from one), or a value read
         with a fixed key compared with something local (``stored.cursor < from``).
+        ``nodes``: ``_ts.walk(node)`` when the caller has it already.
         """
         read = local = False
-        for child in _ts.walk(node):
-            if child.type == "identifier":
+        for child in _ts.walk(node) if nodes is None else nodes:
+            kind = child.type  # one str per node: the accessor makes a new one each call
+            if kind == "identifier":
                 name = _ts.text(child)
                 if name in state.tainted:
                     return True
@@ -564,7 +570,7 @@ class _Walk:
                     read = True
                 elif self.is_local(child):
                     local = True
-            if child.type == "call_expression" and self.reads(child):
+            elif kind == "call_expression" and self.reads(child):
                 return True
         return read and local
 
@@ -579,14 +585,16 @@ class _Walk:
 
     def bind(self, target: Node, value: Node, state: _State) -> None:
         """Record the names ``target`` binds when ``value`` depends on a read."""
-        if self.decides(value, state):
+        nodes = _ts.walk(value)  # one walk for both questions
+        if self.decides(value, state, nodes):
             state.tainted |= _names(target)
-        if any(
-            (n.type == "identifier" and _ts.text(n) in state.read)
-            or (n.type == "call_expression" and self.a.durable_read(n))
-            for n in _ts.walk(value)
-        ):
-            state.read |= _names(target)
+        for n in nodes:
+            kind = n.type
+            if (kind == "identifier" and _ts.text(n) in state.read) or (
+                kind == "call_expression" and self.a.durable_read(n)
+            ):
+                state.read |= _names(target)
+                break
 
     def reads(self, call: Node) -> bool:
         if self.a.keyed_read(self.module, call):
