@@ -8,6 +8,7 @@ markers or without a CHANGELOG.md (a hand-written app) is left alone.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable, Collection
 from pathlib import Path
@@ -274,8 +275,7 @@ def refresh(changes: ChangeSet, focus: Collection[str] = ()) -> Inventory | None
     if not changes.changes:
         return None
 
-    def read(rel: str) -> bytes | None:
-        return changes.read(Path(rel))
+    read, on_disk = _readers(changes)
 
     def write(rel: str, data: bytes) -> None:
         changes.write(Path(rel), data)
@@ -284,13 +284,6 @@ def refresh(changes: ChangeSet, focus: Collection[str] = ()) -> Inventory | None
     if GRAPH_START.encode() not in readme and UNRELEASED.encode() not in changelog:
         return None  # nothing of ours to keep current (a hand-written app)
     root = changes.root
-
-    def on_disk(rel: str) -> bytes | None:
-        try:
-            return _read_file.read_bytes(root / rel)
-        except OSError:
-            return None
-
     listed = inventory.ts_files(root)
     planned = _planned(changes, listed)
     parses: inventory.Parses = {}  # a file the edit leaves alone is parsed once
@@ -319,6 +312,34 @@ def refresh(changes: ChangeSet, focus: Collection[str] = ()) -> Inventory | None
     )
     _rewrite(read, write, CHANGELOG, lambda t: update_changelog(t, before, after))
     return after
+
+
+def _readers(
+    changes: ChangeSet,
+) -> tuple[Callable[[str], bytes | None], Callable[[str], bytes | None]]:
+    """How the inventories after and before the edit read a file (by path from the root).
+
+    The state after reads through ``changes`` (checked, planned bytes first); the state
+    before takes the bytes that read found for each file the edit leaves alone (one read
+    and one check per file), and reads the disk for the others.
+    """
+    seen: dict[str, bytes | None] = {}
+    changed = {change.rel for change in changes.changes}
+    root = changes.root
+
+    def read(rel: str) -> bytes | None:
+        data = seen[rel] = changes.read(Path(rel))
+        return data
+
+    def on_disk(rel: str) -> bytes | None:
+        if rel in seen and posixpath.normpath(rel) not in changed:
+            return seen[rel]
+        try:
+            return _read_file.read_bytes(root / rel)
+        except OSError:
+            return None
+
+    return read, on_disk
 
 
 def _planned(changes: ChangeSet, listed: list[str]) -> list[str]:

@@ -15,7 +15,7 @@ import signal
 import stat
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -464,6 +464,36 @@ def _lines(data: bytes | None) -> list[str]:
     return [line for line in re.split(r"(?<=\n)", text) if line]
 
 
+class Diffs(Mapping[str, str]):
+    """What :meth:`ChangeSet.diff` returns, worked out on first use: only a dry run prints
+    it, and diffing a 200-line README or events map costs more than the rest of an edit.
+
+    Args:
+        changes: The planned changes (:attr:`ChangeSet.changes`; their bytes never change).
+    """
+
+    def __init__(self, changes: list[Change]) -> None:
+        self._changes = changes
+        self._texts: dict[str, str] | None = None
+
+    def _all(self) -> dict[str, str]:
+        if self._texts is None:
+            self._texts = {change.rel: _unified(change) for change in self._changes}
+        return self._texts
+
+    def __getitem__(self, rel: str) -> str:
+        return self._all()[rel]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+
 def _unified(change: Change) -> str:
     a = "/dev/null" if change.before is None else f"a/{change.rel}"
     b = "/dev/null" if change.after is None else f"b/{change.rel}"
@@ -496,7 +526,7 @@ class Written:
     modified: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
     dry_run: bool = False
-    diff: dict[str, str] = field(default_factory=dict)
+    diff: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def unchanged(self) -> bool:

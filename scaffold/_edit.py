@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from scaffold import _app_files, _clashes, _json_edit, _names, _project, _service_json, _vtex
-from scaffold._changes import ChangeSet, Written
+from scaffold._changes import ChangeSet, Diffs, Written
 from scaffold._vtex import (
     DEFAULT_STORE,
     HTTP_HELPERS,
@@ -97,6 +97,7 @@ class Edit:
         self.message: str | None = None
         self.command = command
         self.name = name
+        self._located: dict[str, tuple[Any, dict[str, bytes | None]]] = {}  # see _locate
         # `scaffold new` made this app: it owns the support files, both service.json
         # sections and its (possibly empty) folders, so undo leaves those alone.
         self.generated = (self.root / ".copier-answers.yml").is_file()
@@ -348,7 +349,20 @@ class Edit:
         from scaffold import _ts_edit
 
         index = self.require(INDEX, "the entry point that calls new Service")
-        return _ts_edit.locate_events(index, self.read, index_file=INDEX, hint=hint, prop=prop)
+        # The bytes of every file the search read: while none has changed, the map is
+        # where it was found (an add-* asks twice: is the key there, then add it).
+        cached = self._located.get(prop)
+        if cached is not None and all(self.read(rel) == data for rel, data in cached[1].items()):
+            return cached[0]
+        seen: dict[str, bytes | None] = {INDEX: index}
+
+        def read(rel: str) -> bytes | None:
+            data = seen[rel] = self.read(rel)
+            return data
+
+        location = _ts_edit.locate_events(index, read, index_file=INDEX, hint=hint, prop=prop)
+        self._located[prop] = (location, seen)
+        return location
 
     def registered(self, prop: Literal["events", "routes"], key: str, module_file: str) -> bool:
         """Tell whether ``key`` is already in the Service's ``events``/``routes`` map.
@@ -500,7 +514,7 @@ class Edit:
                 "clone; narrow that rule (or re-include the folder with a `!` rule) and run again"
             )
         result = self.result(dry_run=dry_run)
-        result.diff = self.changes.diff()
+        result.diff = Diffs(self.changes.changes)
         result.inventory = after
         if not dry_run and not result.unchanged:
             self.changes.apply()

@@ -124,6 +124,8 @@ class Specs:
         self.known: dict[str, list[str]] = dict(known or {})
         self.used: dict[str, list[str]] = {}
         self._loaded = set(self.known)
+        # The same bytes (a file both inventories of an edit read): digested once.
+        self._seen: dict[bytes, list[str]] = {}
 
     @property
     def changed(self) -> bool:
@@ -132,6 +134,8 @@ class Specs:
 
     def of(self, data: bytes, parse: Callable[[], Source]) -> list[str]:
         """The specifiers of a file with these bytes; ``parse`` is called only on a miss."""
+        if data in self._seen:
+            return self._seen[data]
         from scaffold._import_cache import digest
 
         key = digest(data)
@@ -140,6 +144,7 @@ class Specs:
             found = _specifiers(parse())
             self.known[key] = found
         self.used[key] = found
+        self._seen[data] = found
         return found
 
 
@@ -173,6 +178,7 @@ class _Files:
         self._imports: dict[str, list[str]] = {}
         self._candidates: dict[tuple[str, str], list[str]] = {}
         self._resolver: Resolver[Source] | None = None
+        self.named: dict[tuple[str, frozenset[str]], bool] = {}  # see _names_one
 
     def data(self, rel: str) -> bytes | None:
         """A file's bytes, read once (``None``: missing)."""
@@ -250,14 +256,16 @@ class _Files:
     def reach(self, starts: list[str]) -> list[str]:
         """Every module reachable from ``starts`` through relative imports, in order met."""
         seen: list[str] = []
+        met: set[str] = set()  # what seen holds (a 200-handler app reaches 200+ modules)
         stack = list(reversed(starts))
         while stack and len(seen) < _MAX_FILES:
             rel = stack.pop()
-            if rel in seen:
+            if rel in met:
                 continue
             if not self.exists(rel):
                 continue
             seen.append(rel)
+            met.add(rel)
             stack.extend(reversed(self.imports(rel)))
         return seen
 
@@ -352,7 +360,8 @@ def inventory(
     out = Inventory(app_id)
     index = files.load(INDEX)
     reachable = files.reach([INDEX]) if index is not None else []
-    others = [rel for rel in listing or [] if rel not in reachable]
+    reached = set(reachable)
+    others = [rel for rel in listing or [] if rel not in reached]
     publishers = _publishers(files, [*reachable, *others])
     names = {pub.id for pub in publishers}
     calls = _Calls(files, names)
@@ -436,11 +445,20 @@ def _calls_none(
         reached = files.reach([module])
         if len(reached) >= _MAX_FILES:
             return False
-        for rel in reached:
-            data = files.data(rel) or b""
-            if any(publisher.encode() in data for publisher in names):
-                return False
+        if any(_names_one(files, rel, names) for rel in reached):
+            return False
     return True
+
+
+def _names_one(files: _Files, rel: str, names: set[str]) -> bool:
+    """Whether the bytes of ``rel`` name one of ``names`` (answered once per file: every
+    handler reaches the same support modules)."""
+    key = (rel, frozenset(names))
+    found = files.named.get(key)
+    if found is None:
+        data = files.data(rel) or b""
+        found = files.named[key] = any(name.encode() in data for name in names)
+    return found
 
 
 def _read_map(

@@ -396,7 +396,8 @@ def _remove_member(doc: _Doc, obj: Node, member: Node) -> list[_Edit]:
 
 
 def _add_import(doc: _Doc, name: str, path: str) -> list[_Edit]:
-    item = _find_import(doc, name)
+    bound = _ts.imports(doc.root)  # read once: an events/index.ts may import 200 handlers
+    item = next((found for found in bound if found.local == name), None)
     if item is not None:
         if item.source == path and item.imported == name:
             return []
@@ -410,7 +411,7 @@ def _add_import(doc: _Doc, name: str, path: str) -> list[_Edit]:
             f"{doc.file}:{doc.line(decl)}: {name} is already declared here; "
             "pick another handler name"
         )
-    for item in _ts.imports(doc.root):
+    for item in bound:
         named = item.specifier.parent if item.specifier is not None else None
         if item.source == path and named is not None and _is_value_import(doc, item.statement):
             # NOTE: a second name from the same module joins its import, like an editor would.
@@ -418,7 +419,7 @@ def _add_import(doc: _Doc, name: str, path: str) -> list[_Edit]:
     imports = [s for s in doc.root.named_children if s.type == "import_statement"]
     quote = _quote(doc)
     pad = " "
-    for item in _ts.imports(doc.root):
+    for item in bound:
         if item.specifier is not None and item.specifier.parent is not None:
             pad = " " if doc.text(item.specifier.parent).startswith("{ ") else ""
     semi = ";" if (doc.text(imports[-1]).endswith(";") if imports else doc.semicolons()) else ""

@@ -254,3 +254,16 @@ def test_hand_written_app_gets_the_ledger_support_but_no_route_helpers(
         "node/__tests__/events/paymentApproved.test.ts",
     } <= set(result.created)
     assert not (app / "node/support/http.ts").exists()
+
+
+def test_the_map_found_once_is_found_again_once_its_file_changes(app: Path) -> None:
+    from scaffold._edit import Edit
+
+    edit = Edit(app, "add-event", "paymentApproved")
+    assert not edit.registered("events", "paymentApproved", "node/events/paymentApproved.ts")
+    first = edit._locate("events", "by hand")
+    assert edit._locate("events", "by hand") is first  # nothing read has changed
+    edit.register("events", "paymentApproved", "node/events/paymentApproved.ts")
+    # The map's file now has the key: the search runs again and sees it.
+    assert edit.registered("events", "paymentApproved", "node/events/paymentApproved.ts")
+    assert edit._locate("events", "by hand") is not first

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scaffold._changes import ChangeSet
+from scaffold._changes import ChangeSet, Diffs
 from scaffold.errors import ProjectError
 from tests.helpers import snapshot, write_tree
 
@@ -65,6 +65,18 @@ def test_diff_is_unified_with_relative_paths(tmp_path: Path) -> None:
     )
     assert diffs["node/new.ts"].startswith("--- /dev/null\n+++ b/node/new.ts\n")
     assert diffs["old.txt"].startswith("--- a/old.txt\n+++ /dev/null\n")
+
+
+def test_lazy_diffs_are_the_diffs_of_the_plan_even_once_applied(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"a.txt": b"one\n", "old.txt": b"z\n"})
+    changes = ChangeSet(tmp_path)
+    changes.write(Path("a.txt"), b"one\ntwo\n")
+    changes.delete(Path("old.txt"))
+    lazy = Diffs(changes.changes)
+    expected = changes.diff()
+    changes.apply()
+    assert dict(lazy) == expected and list(lazy) == ["a.txt", "old.txt"]
+    assert lazy["a.txt"].endswith(" one\n+two\n") and len(lazy) == 2
 
 
 def test_diff_keeps_crlf_and_marks_missing_final_newline(tmp_path: Path) -> None:
