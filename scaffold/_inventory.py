@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from scaffold import _app_files, _ts
 from scaffold import _read as _read_file
 from scaffold._app_files import import_candidates, is_test, resolve_import
+from scaffold._facts_cache import Fact, Facts, names_one
 from scaffold._service_json import section, topics_of
 from scaffold._service_map import Entry, Resolver, Source
 from scaffold._vtex import INDEX, MANIFEST, SERVICE
@@ -168,27 +169,58 @@ class _Files:
     ``specs``, a file whose imports are known from its bytes is not parsed to follow them.
     """
 
-    def __init__(self, read: Reader, parses: Parses | None = None, specs: Specs | None = None):
+    def __init__(
+        self,
+        read: Reader,
+        parses: Parses | None = None,
+        specs: Specs | None = None,
+        facts: Facts | None = None,
+    ):
         self.read = read
         self._parses: Parses = parses if parses is not None else {}
         self._specs = specs
+        self._facts = facts
         self._cache: dict[str, Source | None] = {}
         self._data: dict[str, bytes | None] = {}
         self._needs: dict[str, list[str]] = {}
         self._imports: dict[str, list[str]] = {}
         self._candidates: dict[tuple[str, str], list[str]] = {}
         self._resolver: Resolver[Source] | None = None
-        self.named: dict[tuple[str, frozenset[str]], bool] = {}  # see _names_one
+        self.named: dict[tuple[str, frozenset[str]], bool] = {}  # see names_one
 
     def data(self, rel: str) -> bytes | None:
         """A file's bytes, read once (``None``: missing)."""
         if rel not in self._data:
-            self._data[rel] = self.read(rel) if not rel.startswith("..") else None
+            data = self._data[rel] = self.read(rel) if not rel.startswith("..") else None
+            if data is not None and self._facts is not None:
+                self._facts.learn(rel, data, None)
         return self._data[rel]
+
+    def _fact(self, rel: str) -> Fact | None:
+        """What the facts cache trusts of ``rel`` (None: read it; or it was read already)."""
+        if self._facts is None or rel in self._data:
+            return None
+        return self._facts.get(rel)
 
     def exists(self, rel: str) -> bool:
         """Whether the file exists (as read through the reader)."""
+        if rel not in self._data and self._fact(rel) is not None:
+            return True
         return self.data(rel) is not None
+
+    def names_one(self, rel: str, words: frozenset[str]) -> bool:
+        """Whether the bytes of ``rel`` name one of ``words`` (a missing file: no)."""
+        key = (rel, words)
+        found = self.named.get(key)
+        if found is None:
+            fact = self._fact(rel)
+            asked = self._facts.asked(words) if self._facts is not None else ""
+            if fact is not None and asked in fact.words:
+                found = bool(fact.words[asked])
+            else:
+                found = names_one(self.data(rel) or b"", words)
+            self.named[key] = found
+        return found
 
     def load(self, rel: str) -> Source | None:
         if rel not in self._cache:
@@ -217,8 +249,8 @@ class _Files:
             source = self.load(rel)
             # A client's name is in the bytes wherever the code names it (keys and
             # properties are matched as written): a file without any needs no walk.
-            data = self.data(rel) if not is_test(rel) else None
-            named = data is not None and any(name.encode() in data for name in CLIENT_POLICIES)
+            named = not is_test(rel) and self.names_one(rel, frozenset(CLIENT_POLICIES))
+            source = self.load(rel) if named else None
             for node in _ts.walk(source.root) if source is not None and named else []:
                 if node.type not in CLIENT_USES:
                     continue
@@ -232,16 +264,24 @@ class _Files:
         """The app modules a file imports or re-exports (relative specifiers only)."""
         if rel in self._imports:
             return self._imports[rel]
-        data = self.data(rel)
+        fact = self._fact(rel)
+        data = None if fact is not None and fact.specs is not None else self.data(rel)
         out: list[str] = []
-        if data is not None:
+        if data is not None or fact is not None:
 
             def parse() -> Source:
                 source = self.load(rel)
                 assert source is not None  # its bytes were read
                 return source
 
-            specs = self._specs.of(data, parse) if self._specs is not None else _specifiers(parse())
+            if fact is not None and fact.specs is not None:
+                specs = fact.specs
+            elif data is not None and self._specs is not None:
+                specs = self._specs.of(data, parse)
+            else:
+                specs = _specifiers(parse())
+            if data is not None and self._facts is not None:
+                self._facts.learn(rel, data, specs)
             folder = posixpath.dirname(rel)
             for spec in specs:
                 # Handlers in one folder import the same modules: their candidates, once.
@@ -324,6 +364,7 @@ def inventory(
     parses: Parses | None = None,
     focus: Collection[str] | None = None,
     specs: Specs | None = None,
+    facts: Facts | None = None,
 ) -> Inventory:
     """Read an app's events, workers, publishers and routes through ``read``.
 
@@ -341,6 +382,9 @@ def inventory(
             in full.
         specs: Import specifiers known by the bytes of files, so those are not parsed to
             follow their imports (and what this run finds is added).
+        facts: What earlier runs learned of files this read leaves alone, trusted by their
+            stat (:mod:`scaffold._facts_cache`): such a file is not read at all, and what
+            this run reads is recorded there.
 
     Returns:
         The inventory.
@@ -356,14 +400,14 @@ def inventory(
         for p in manifest.get("policies") or []
         if isinstance(p, dict) and "name" in p
     }
-    files = _Files(read, parses, specs)
+    files = _Files(read, parses, specs, facts)
     out = Inventory(app_id)
     index = files.load(INDEX)
     reachable = files.reach([INDEX]) if index is not None else []
     reached = set(reachable)
     others = [rel for rel in listing or [] if rel not in reached]
     publishers = _publishers(files, [*reachable, *others])
-    names = {pub.id for pub in publishers}
+    names = frozenset(pub.id for pub in publishers)
     calls = _Calls(files, names)
 
     def wanted(key: str) -> bool:
@@ -421,7 +465,7 @@ def inventory(
 
 
 def _calls_none(
-    files: _Files, resolver: Resolver[Source], where: Source, entry: Entry, names: set[str]
+    files: _Files, resolver: Resolver[Source], where: Source, entry: Entry, names: frozenset[str]
 ) -> bool:
     """Whether what ``entry`` registers is sure to call none of the publishers ``names``.
 
@@ -445,20 +489,12 @@ def _calls_none(
         reached = files.reach([module])
         if len(reached) >= _MAX_FILES:
             return False
-        if any(_names_one(files, rel, names) for rel in reached):
+        if any(files.names_one(rel, names) for rel in reached):
             return False
     return True
 
 
-def _names_one(files: _Files, rel: str, names: set[str]) -> bool:
-    """Whether the bytes of ``rel`` name one of ``names`` (answered once per file: every
-    handler reaches the same support modules)."""
-    key = (rel, frozenset(names))
-    found = files.named.get(key)
-    if found is None:
-        data = files.data(rel) or b""
-        found = files.named[key] = any(name.encode() in data for name in names)
-    return found
+_SEND_EVENT = frozenset({"sendEvent"})
 
 
 def _read_map(
@@ -544,7 +580,7 @@ class _Calls:
     walks them again. An answer depends on the function and the depth left, both in the key.
     """
 
-    def __init__(self, files: _Files, names: set[str]) -> None:
+    def __init__(self, files: _Files, names: frozenset[str]) -> None:
         self.files = files
         self.names = names
         self._found: dict[tuple[str, int, int], list[str]] = {}
@@ -620,7 +656,7 @@ def _publishers(files: _Files, modules: list[str]) -> list[_Publisher]:
         if is_test(rel):
             continue
         # Only a file that names sendEvent is parsed.
-        source = files.load(rel) if b"sendEvent" in (files.data(rel) or b"") else None
+        source = files.load(rel) if files.names_one(rel, _SEND_EVENT) else None
         if source is None:
             continue
         resolver = files.resolver()
