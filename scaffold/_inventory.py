@@ -605,9 +605,9 @@ class _Calls:
             if depth >= 3 or function is None or _ts.unwrap(function).type != "identifier":
                 continue
             where, target = resolver.follow(source, function)
-            if target.id != node.id and target.type in _ts.FUNCTION_TYPES | {
-                "function_declaration"
-            }:
+            # Not itself (trees of equal bytes are shared: the file tells them apart).
+            same = target.id == node.id and where.rel == source.rel
+            if not same and target.type in _ts.FUNCTION_TYPES | {"function_declaration"}:
                 out += [name for name in self.of(where, target, depth + 1) if name not in out]
         self._found[key] = out
         return out
