@@ -269,7 +269,7 @@ def refresh(changes: ChangeSet, focus: Collection[str] = ()) -> Inventory | None
     """
     from scaffold import _import_cache, inventory
     from scaffold._facts_cache import Facts
-    from scaffold._inventory import Specs
+    from scaffold._inventory import Shared, Specs
     from scaffold.errors import UserError
     from scaffold.inventory import GRAPH_START
 
@@ -290,14 +290,16 @@ def refresh(changes: ChangeSet, focus: Collection[str] = ()) -> Inventory | None
     parses: inventory.Parses = {}  # a file the edit leaves alone is parsed once
     specs = Specs(_import_cache.load(root))
     # What a file the edit leaves alone says, by its stat: most of them are not even read.
-    facts = Facts(root, skip={change.rel for change in changes.changes})
+    changed = {change.rel for change in changes.changes}
+    facts = Facts(root, skip=changed)
+    shared = Shared(changed)  # and the two views share what the edit does not change
     try:
         after = inventory.inventory(
-            read, planned, parses=parses, focus=set(focus), specs=specs, facts=facts
+            read, planned, parses=parses, focus=set(focus), specs=specs, facts=facts, shared=shared
         )
         # Only what a CHANGELOG line says is compared, so the state before needs no details.
         before = inventory.inventory(
-            on_disk, listed, details=False, parses=parses, specs=specs, facts=facts
+            on_disk, listed, details=False, parses=parses, specs=specs, facts=facts, shared=shared
         )
     except UserError as error:
         # All or nothing: the docs cannot follow the code, so the code does not change.

@@ -149,6 +149,23 @@ class Specs:
         return found
 
 
+class Shared:
+    """What two views of one app (before and after an edit) can share about its files.
+
+    A file the edit does not change has the same bytes in both, so whether it names some
+    words is the same; and so are the modules its imports resolve to, unless one of the
+    paths an import may name is one the edit changes (creates or deletes).
+
+    Args:
+        changed: The paths the edit changes, relative to the app root.
+    """
+
+    def __init__(self, changed: Collection[str]) -> None:
+        self.changed = frozenset(changed)
+        self.imports: dict[str, list[str]] = {}
+        self.named: dict[tuple[str, frozenset[str]], bool] = {}
+
+
 def _specifiers(source: Source) -> list[str]:
     """What the import and export-from statements of a file name, in order."""
     out = []
@@ -175,11 +192,13 @@ class _Files:
         parses: Parses | None = None,
         specs: Specs | None = None,
         facts: Facts | None = None,
+        shared: Shared | None = None,
     ):
         self.read = read
         self._parses: Parses = parses if parses is not None else {}
         self._specs = specs
         self._facts = facts
+        self._shared = shared
         self._cache: dict[str, Source | None] = {}
         self._data: dict[str, bytes | None] = {}
         self._needs: dict[str, list[str]] = {}
@@ -213,12 +232,19 @@ class _Files:
         key = (rel, words)
         found = self.named.get(key)
         if found is None:
-            fact = self._fact(rel)
-            asked = self._facts.asked(words) if self._facts is not None else ""
-            if fact is not None and asked in fact.words:
-                found = bool(fact.words[asked])
-            else:
-                found = names_one(self.data(rel) or b"", words)
+            shared = self._shared
+            if shared is not None and rel in shared.changed:
+                shared = None
+            found = shared.named.get(key) if shared is not None else None
+            if found is None:
+                fact = self._fact(rel)
+                asked = self._facts.asked(words) if self._facts is not None else ""
+                if fact is not None and asked in fact.words:
+                    found = bool(fact.words[asked])
+                else:
+                    found = names_one(self.data(rel) or b"", words)
+                if shared is not None:
+                    shared.named[key] = found
             self.named[key] = found
         return found
 
@@ -264,34 +290,46 @@ class _Files:
         """The app modules a file imports or re-exports (relative specifiers only)."""
         if rel in self._imports:
             return self._imports[rel]
-        fact = self._fact(rel)
-        data = None if fact is not None and fact.specs is not None else self.data(rel)
+        shared = self._shared
+        if shared is not None and rel in shared.imports:
+            self._imports[rel] = shared.imports[rel]
+            return self._imports[rel]
+        clean = shared is not None and rel not in shared.changed
         out: list[str] = []
-        if data is not None or fact is not None:
-
-            def parse() -> Source:
-                source = self.load(rel)
-                assert source is not None  # its bytes were read
-                return source
-
-            if fact is not None and fact.specs is not None:
-                specs = fact.specs
-            elif data is not None and self._specs is not None:
-                specs = self._specs.of(data, parse)
-            else:
-                specs = _specifiers(parse())
-            if data is not None and self._facts is not None:
-                self._facts.learn(rel, data, specs)
-            folder = posixpath.dirname(rel)
-            for spec in specs:
-                # Handlers in one folder import the same modules: their candidates, once.
-                if (folder, spec) not in self._candidates:
-                    self._candidates[folder, spec] = import_candidates(rel, spec)
-                found = next((c for c in self._candidates[folder, spec] if self.exists(c)), None)
-                if found is not None:
-                    out.append(found)
+        folder = posixpath.dirname(rel)
+        for spec in self._specifiers_of(rel):
+            # Handlers in one folder import the same modules: their candidates, once.
+            if (folder, spec) not in self._candidates:
+                self._candidates[folder, spec] = import_candidates(rel, spec)
+            candidates = self._candidates[folder, spec]
+            found = next((c for c in candidates if self.exists(c)), None)
+            if found is not None:
+                out.append(found)
+            if clean and shared is not None and not shared.changed.isdisjoint(candidates):
+                clean = False  # it resolves differently before and after the edit
         self._imports[rel] = out
+        if clean and shared is not None:
+            shared.imports[rel] = out
         return out
+
+    def _specifiers_of(self, rel: str) -> list[str]:
+        """The specifiers of a file's imports: trusted facts, else its bytes (none: missing)."""
+        fact = self._fact(rel)
+        if fact is not None and fact.specs is not None:
+            return fact.specs
+        data = self.data(rel)
+        if data is None:
+            return []
+
+        def parse() -> Source:
+            source = self.load(rel)
+            assert source is not None  # its bytes were read
+            return source
+
+        specs = self._specs.of(data, parse) if self._specs is not None else _specifiers(parse())
+        if self._facts is not None:
+            self._facts.learn(rel, data, specs)
+        return specs
 
     def reach(self, starts: list[str]) -> list[str]:
         """Every module reachable from ``starts`` through relative imports, in order met."""
@@ -365,6 +403,7 @@ def inventory(
     focus: Collection[str] | None = None,
     specs: Specs | None = None,
     facts: Facts | None = None,
+    shared: Shared | None = None,
 ) -> Inventory:
     """Read an app's events, workers, publishers and routes through ``read``.
 
@@ -385,6 +424,8 @@ def inventory(
         facts: What earlier runs learned of files this read leaves alone, trusted by their
             stat (:mod:`scaffold._facts_cache`): such a file is not read at all, and what
             this run reads is recorded there.
+        shared: What another view of the app (before or after an edit) found of the files
+            the edit does not change.
 
     Returns:
         The inventory.
@@ -400,7 +441,7 @@ def inventory(
         for p in manifest.get("policies") or []
         if isinstance(p, dict) and "name" in p
     }
-    files = _Files(read, parses, specs, facts)
+    files = _Files(read, parses, specs, facts, shared)
     out = Inventory(app_id)
     index = files.load(INDEX)
     reachable = files.reach([INDEX]) if index is not None else []
