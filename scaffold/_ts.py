@@ -78,7 +78,7 @@ def matching(query_source: str, node: Node) -> list[Node]:
 # node id. An edit reads the same large file (a 200-handler events map) several times, before
 # and after it changes: each version is parsed once. Trees are never edited in place, and a
 # root id is only looked up while its tree is held here (so no other tree can have that id).
-_KEPT = 8
+_KEPT = 32
 _TREES: dict[bytes, Tree] = {}
 _ROOTS: set[int] = set()  # the root ids of the trees in _TREES
 _IMPORTS: dict[int, list[Import]] = {}
