@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from scaffold import _app_files, _ts
 from scaffold import _read as _read_file
-from scaffold._app_files import import_candidates, is_test, resolve_import
+from scaffold._app_files import import_candidates, is_test
 from scaffold._facts_cache import Fact, Facts, names_one
 from scaffold._service_json import section, topics_of
 from scaffold._service_map import Entry, Resolver, Source
@@ -203,7 +203,7 @@ class _Files:
         self._data: dict[str, bytes | None] = {}
         self._needs: dict[str, list[str]] = {}
         self._imports: dict[str, list[str]] = {}
-        self._candidates: dict[tuple[str, str], list[str]] = {}
+        self._resolved: dict[tuple[str, str], tuple[str | None, list[str]]] = {}
         self._resolver: Resolver[Source] | None = None
         self.named: dict[tuple[str, frozenset[str]], bool] = {}  # see names_one
 
@@ -296,13 +296,8 @@ class _Files:
             return self._imports[rel]
         clean = shared is not None and rel not in shared.changed
         out: list[str] = []
-        folder = posixpath.dirname(rel)
         for spec in self._specifiers_of(rel):
-            # Handlers in one folder import the same modules: their candidates, once.
-            if (folder, spec) not in self._candidates:
-                self._candidates[folder, spec] = import_candidates(rel, spec)
-            candidates = self._candidates[folder, spec]
-            found = next((c for c in candidates if self.exists(c)), None)
+            found, candidates = self.resolve(rel, spec)
             if found is not None:
                 out.append(found)
             if clean and shared is not None and not shared.changed.isdisjoint(candidates):
@@ -311,6 +306,20 @@ class _Files:
         if clean and shared is not None:
             shared.imports[rel] = out
         return out
+
+    def resolve(self, rel: str, spec: str) -> tuple[str | None, list[str]]:
+        """The module a relative import of ``rel`` names (None: none), and the candidates.
+
+        Handlers in one folder import the same modules: each (folder, specifier) is worked
+        out once.
+        """
+        key = (posixpath.dirname(rel), spec)
+        found = self._resolved.get(key)
+        if found is None:
+            candidates = import_candidates(rel, spec)
+            module = next((c for c in candidates if self.exists(c)), None)
+            found = self._resolved[key] = (module, candidates)
+        return found
 
     def _specifiers_of(self, rel: str) -> list[str]:
         """The specifiers of a file's imports: trusted facts, else its bytes (none: missing)."""
@@ -524,7 +533,7 @@ def _calls_none(
         imported = None if resolver.binds(where, name) else resolver.imported(where, name)
         if imported is None:
             return False
-        module = resolve_import(where.rel, imported[1], files.exists)
+        module, _ = files.resolve(where.rel, imported[1])
         if module is None:
             return False
         reached = files.reach([module])
