@@ -204,6 +204,8 @@ class _Files:
         self._needs: dict[str, list[str]] = {}
         self._imports: dict[str, list[str]] = {}
         self._resolved: dict[tuple[str, str], tuple[str | None, list[str]]] = {}
+        self._closures: dict[str, frozenset[str]] = {}
+        self._named_in: dict[tuple[frozenset[str], frozenset[str]], bool] = {}
         self._resolver: Resolver[Source] | None = None
         self.named: dict[tuple[str, frozenset[str]], bool] = {}  # see names_one
 
@@ -339,6 +341,21 @@ class _Files:
         if self._facts is not None:
             self._facts.learn(rel, data, specs)
         return specs
+
+    def closure(self, rel: str) -> frozenset[str]:
+        """The modules :meth:`reach` finds from ``rel`` alone, as a set (worked out once)."""
+        found = self._closures.get(rel)
+        if found is None:
+            found = self._closures[rel] = frozenset(self.reach([rel]))
+        return found
+
+    def named_in(self, modules: frozenset[str], words: frozenset[str]) -> bool:
+        """Whether one of ``modules`` names one of ``words`` (per set of modules, once)."""
+        key = (modules, words)
+        found = self._named_in.get(key)
+        if found is None:
+            found = self._named_in[key] = any(self.names_one(rel, words) for rel in modules)
+        return found
 
     def reach(self, starts: list[str]) -> list[str]:
         """Every module reachable from ``starts`` through relative imports, in order met."""
@@ -536,10 +553,13 @@ def _calls_none(
         module, _ = files.resolve(where.rel, imported[1])
         if module is None:
             return False
-        reached = files.reach([module])
-        if len(reached) >= _MAX_FILES:
+        # What the module reaches is itself and what each of its imports reaches (handlers
+        # share those: each is walked once). A walk cut at _MAX_FILES is that size, so a
+        # union that size or more is what a walk from the module would have cut too.
+        below = [files.closure(rel) for rel in files.imports(module)]
+        if len(frozenset({module}).union(*below)) >= _MAX_FILES:
             return False
-        if any(files.names_one(rel, names) for rel in reached):
+        if files.names_one(module, names) or any(files.named_in(c, names) for c in below):
             return False
     return True
 
