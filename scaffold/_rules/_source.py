@@ -19,22 +19,9 @@ from scaffold._service_map import Resolver
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree
 
-# The node types the rules look up with Module.nodes: one query finds them all.
-INDEXED = frozenset(
-    {
-        "call_expression",
-        "catch_clause",
-        "class_declaration",
-        "comment",
-        "expression_statement",
-        "formal_parameters",
-        "member_expression",
-        "pair_pattern",
-        "shorthand_property_identifier_pattern",
-        "variable_declarator",
-    }
-)
-_INDEX_QUERY = "[" + " ".join(f"({kind})" for kind in sorted(INDEXED)) + "] @node"
+# The node types the rules look up with Module.nodes: one query finds them all (see
+# scaffold._ts.INDEXED, which also holds the types the service map looks for).
+INDEXED = _ts.INDEXED
 _SUPPRESS = re.compile(r"scaffold-check:\s*ignore\b([\sA-Za-z0-9,-]*)")
 
 
@@ -90,7 +77,7 @@ class Module:
         """
         if self._index is None:
             self._index = {}
-            for node in _ts.matching(_INDEX_QUERY, self.root):
+            for node in _ts.indexed(self.root):
                 self._index.setdefault(node.type, []).append(node)
         if not INDEXED.issuperset(types) and "" not in self._index:
             for node in _ts.walk(self.root):
