@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -171,6 +172,7 @@ class Project:
         self._listed: dict[tuple[str, ...], list[Path]] = {}  # three rules list the same files
         self._resolver: Resolver[Module] | None = None
         self._paths: dict[str, Path] = {}
+        self._rels: dict[Path, str] = {}  # the other way round: no relative_to for these
 
     @property
     def resolver(self) -> Resolver[Module]:
@@ -182,6 +184,9 @@ class Project:
 
     def rel(self, path: Path) -> str:
         """Return ``path`` relative to the app root, ``/``-separated."""
+        known = self._rels.get(path)
+        if known is not None:
+            return known
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:
@@ -228,10 +233,11 @@ class Project:
 
     def _real(self, path: Path) -> Path:
         """``path.resolve()``, resolving each folder once (a file costs one ``lstat``)."""
-        folder = self._folders.get(path.parent)
+        parent = path.parent
+        folder = self._folders.get(parent)
         if folder is None:
-            folder = self._folders[path.parent] = path.parent.resolve()
-        real = folder / path.name
+            folder = self._folders[parent] = parent.resolve()
+        real = path if folder == parent else folder / path.name
         return real.resolve() if real.is_symlink() else real
 
     def unreadable(self, rel: str, error: OSError) -> None:
@@ -265,6 +271,8 @@ class Project:
         found = self._paths.get(rel)
         if found is None:
             found = self._paths[rel] = self.root / rel
+            if posixpath.normpath(rel) == rel:  # what relative_to would give back
+                self._rels.setdefault(found, rel)
         return found
 
     def _unlistable(self, error: OSError) -> None:
