@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from scaffold import _read as _read_file
 from scaffold import _ts
 from scaffold._app_files import ts_files
-from scaffold._json_scan import key_offsets
 from scaffold._rules._base import Finding, Severity
 from scaffold._service_map import Resolver
 
@@ -338,6 +337,8 @@ class JsonFile:
             Where that key is written; the nearest written ancestor, or 1:1.
         """
         if self._keys is None:
+            from scaffold._json_scan import key_offsets  # only a JSON finding needs it
+
             self._keys = key_offsets(self._data)
         while path and path not in self._keys:
             path = path[:-1]
