@@ -40,7 +40,7 @@ from typing import Any, NamedTuple
 
 from scaffold._read import MAX_BYTES
 
-VERSION = 1
+VERSION = 2
 # An entry taken less than this after its file's last change is not trusted (racy git).
 RACY_NS = 2_000_000_000
 
@@ -51,10 +51,13 @@ class Fact(NamedTuple):
     Attributes:
         specs: The specifiers of its imports and re-exports, in order (None: not known).
         words: A set of words (see :func:`words_key`) -> whether its bytes name one.
+        digest: The SHA-256 of its bytes (the key of :mod:`scaffold._import_cache`, which
+            keeps the specifiers for the day the stat no longer matches).
     """
 
     specs: list[str] | None
     words: dict[str, bool]
+    digest: str = ""
 
 
 def words_key(words: Collection[str]) -> str:
@@ -161,7 +164,7 @@ class Facts:
         if entry is None or rel in self._skip or posixpath.normpath(rel) != rel:
             return None
         try:
-            size, mtime, inode, ctime, taken, specs, words = entry
+            size, mtime, inode, ctime, taken, specs, words, digest = entry
             info = _stat(f"{self._base}/{rel}")
         except (OSError, ValueError, TypeError):
             return None
@@ -175,7 +178,7 @@ class Facts:
             return None
         if not isinstance(words, dict) or not (specs is None or isinstance(specs, list)):
             return None
-        return Fact(specs, words)
+        return Fact(specs, words, digest if isinstance(digest, str) else "")
 
     def _folder_ok(self, folder: str) -> bool:
         """Whether every folder on the way can be entered and the folder lies in the app."""
@@ -239,7 +242,8 @@ class Facts:
             if not stat.S_ISREG(info.mode) or info.size != len(data):
                 continue
             words = {key: names_one(data, found) for key, found in self._words.items()}
-            files[rel] = [*info[1:], self._started, specs, words]
+            digest = hashlib.sha256(data).hexdigest()
+            files[rel] = [*info[1:], self._started, specs, words, digest]
         if files == self._entries:
             return
         try:

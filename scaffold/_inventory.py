@@ -133,6 +133,10 @@ class Specs:
         """Whether what this run used differs from what was loaded (worth saving)."""
         return set(self.used) != self._loaded
 
+    def keep(self, key: str, specs: list[str]) -> None:
+        """Keep what another cache knew of a file's bytes (by their digest) for next time."""
+        self.used[key] = specs
+
     def of(self, data: bytes, parse: Callable[[], Source]) -> list[str]:
         """The specifiers of a file with these bytes; ``parse`` is called only on a miss."""
         if data in self._seen:
@@ -327,6 +331,8 @@ class _Files:
         """The specifiers of a file's imports: trusted facts, else its bytes (none: missing)."""
         fact = self._fact(rel)
         if fact is not None and fact.specs is not None:
+            if self._specs is not None and fact.digest:
+                self._specs.keep(fact.digest, fact.specs)  # for when the stat changes
             return fact.specs
         data = self.data(rel)
         if data is None:

@@ -10,13 +10,14 @@ be written changes nothing but the speed.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from scaffold import _app_docs, _facts_cache, _read, inventory
+from scaffold import _app_docs, _facts_cache, _read, _service_map, inventory
 from scaffold.errors import ProjectError
 from scaffold.events import add_event
 from tests.helpers import make_app
@@ -273,7 +274,8 @@ def test_a_cache_that_is_gone_or_broken_changes_nothing_but_speed(
         folder.rmdir()
     elif cache == "corrupt":
         for entry in entries:
-            entry.write_text('{"version": 1, "files": {"node/events/partner0.ts": [1, 2]}}')
+            broken = {"node/events/partner0.ts": [1]}  # an entry of the wrong shape
+            entry.write_text(json.dumps({"version": _facts_cache.VERSION, "files": broken}))
     else:
         for entry in entries:
             entry.unlink()
@@ -300,3 +302,33 @@ def test_only_a_readable_regular_file_is_trusted_whatever_its_stat_says(
         assert _facts_cache.Facts(app).get(rel) is None
     finally:
         (app / rel).chmod(0o644)
+
+
+def test_files_whose_stat_changed_are_read_but_not_parsed(
+    tmp_path: Path, gen_cache: Path, monkeypatch: pytest.MonkeyPatch, at_once: None
+) -> None:
+    # A checkout or a `touch` changes every stat, not the bytes: the import specifiers of
+    # the handlers are still known by their bytes, so none of them is parsed.
+    app = _grown(tmp_path, gen_cache)
+    add_event(app, "partner-3", sender="acme.partner", topics=["topic-3"])  # all trusted now
+    for handler in (app / "node/events").glob("partner*.ts"):
+        os.utime(handler)
+    parsed: list[str] = []
+    original = _service_map.Source.parse.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[_service_map.Source], rel: str, data: bytes) -> _service_map.Source:
+        parsed.append(rel)
+        return original(cls, rel, data)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(_service_map.Source, "parse", classmethod(counting))
+    read = _reads(monkeypatch)
+    by_step: list[str] = []
+
+    def step() -> None:
+        start = len(parsed)
+        add_event(app, "newest", sender="acme.partner", topics=["t"])
+        by_step.extend(parsed[start:])
+
+    _equals_full_redraw(app, step, read)
+    assert any(p.endswith("node/events/partner0.ts") for p in read)  # read again ...
+    assert [rel for rel in by_step if rel.startswith("node/events/partner")] == []  # ... only
