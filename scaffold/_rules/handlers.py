@@ -100,9 +100,7 @@ def _with_helpers(module: Module, functions: Iterable[Node]) -> list[Node]:
 
 def _analyzer(project: Project) -> Analyzer:
     facts = _Facts(project)
-    return Analyzer(
-        facts.resolve, facts.client_names, facts.does, facts.written, facts.read_methods
-    )
+    return Analyzer(facts.resolve, facts.client_names, facts.does, facts.writes, facts.read_methods)
 
 
 class _Facts:
@@ -117,7 +115,9 @@ class _Facts:
         # bindings, imports, exports), so 200 handlers calling one helper follow it once.
         self.resolved: dict[tuple[str, str, str], tuple[Module, Node] | None] = {}
         self._app_clients: effects.AppClients | None = None
-        self._written: set[str] | None = None
+        self._modules: list[Module] | None = None
+        self._written: dict[str, set[str]] = {}  # per module (rel)
+        self._writes: dict[str, bool] = {}  # per store
         self._read_methods: frozenset[str] | None = None
         # SC101 and SC105 ask about the same calls; a node is its own key (hash: its id).
         self._does: dict[Node, Does | None] = {}
@@ -158,14 +158,34 @@ class _Facts:
         getter, method = _client_method(call, self.client_names(module))
         return self.app_clients().method(getter, method) if getter else None
 
-    def written(self) -> set[str]:
-        if self._written is None:
-            self._written = set()
-            for path in self.project.ts_files():
-                module = self.project.module(path)
-                if module is not None:
-                    self._written |= idempotency.written_stores(module)
-        return self._written
+    def modules(self) -> list[Module]:
+        """Every .ts module of the app that parses, in :meth:`Project.ts_files` order."""
+        if self._modules is None:
+            found = (self.project.module(path) for path in self.project.ts_files())
+            self._modules = [module for module in found if module is not None]
+        return self._modules
+
+    def writes(self, store: str) -> bool:
+        """Whether any module writes ``store`` (see :func:`idempotency.written_stores`).
+
+        A store key is always text of the module that writes it (a string's contents, a
+        constant's value, an expression as written), so only modules whose bytes hold the
+        key are looked at; a key with a replacement character (from bytes that are not
+        UTF-8) is not in the bytes as such, so then every module is.
+        """
+        if store not in self._writes:
+            needle = store.encode() if "\ufffd" not in store else b""
+            self._writes[store] = any(
+                store in self._written_by(module)
+                for module in self.modules()
+                if needle in module.source
+            )
+        return self._writes[store]
+
+    def _written_by(self, module: Module) -> set[str]:
+        if module.rel not in self._written:
+            self._written[module.rel] = idempotency.written_stores(module)
+        return self._written[module.rel]
 
     def read_methods(self) -> frozenset[str]:
         if self._read_methods is None:

@@ -129,8 +129,8 @@ class Analyzer:
         clients: Per module, names destructured from ``ctx.clients`` (-> the client's name).
         does: What a call does when that is known from its target (an HTTP library call, a
             method of the app's own client class), else None.
-        written: The stores (see :func:`store_key`) the app writes anywhere; a read of a
-            store the app never writes (a user, a product) cannot tell whether this unit's
+        writes: Whether the app writes a store (see :func:`store_key`) anywhere; a read of
+            a store the app never writes (a user, a product) cannot tell whether this unit's
             work was done, so it decides nothing. None: every store counts.
         read_methods: The (lower-case) names of the reads the app adds in its own subclasses
             of ``VBase`` / ``MasterData`` (e.g. a read past the SDK's single-flight map);
@@ -142,13 +142,13 @@ class Analyzer:
         resolve: Callable[[Module, Node], tuple[Module, Node] | None],
         clients: Callable[[Module], Mapping[str, str]],
         does: Callable[[Module, Node], Does | None],
-        written: Callable[[], set[str]] | None = None,
+        writes: Callable[[str], bool] | None = None,
         read_methods: Callable[[], frozenset[str]] | None = None,
     ) -> None:
         self._resolve = resolve
         self._clients = clients
         self.does = does
-        self._written = written
+        self._writes = writes
         self._read_methods = read_methods
         self._reads: dict[tuple[str, int], bool] = {}
         self._globals: dict[str, set[str]] = {}
@@ -278,10 +278,10 @@ class Analyzer:
 
     def maintained(self, module: Module, read: Node) -> bool:
         """Whether the app writes the store ``read`` reads (or the store cannot be named)."""
-        if self._written is None:
+        if self._writes is None:
             return True
         store = store_key(module, _values(read.child_by_field_name("arguments")))
-        return not store or store in self._written()
+        return not store or self._writes(store)
 
     def marker_stores(self, module: Module) -> set[str]:
         """The VBase buckets and Master Data entities ``module`` reads keyed by a delivery:
