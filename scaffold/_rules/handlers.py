@@ -152,10 +152,15 @@ class _Facts:
     def _does_uncached(self, module: Module, call: Node) -> Does | None:
         if module.rel not in self.libraries:
             self.libraries[module.rel] = effects.http_names(module)
-        found = effects.library_call(call, self.libraries[module.rel])
-        if found is not None:
-            return found
-        getter, method = _client_method(call, self.client_names(module))
+        facts = idempotency.call_facts(module, call)
+        if not facts.awaited:  # library_call reads the callee without unwrapping `await`
+            name = facts.name if facts.kind == "identifier" else ""
+            found = effects.library_call_by(
+                name, facts.chain, facts.args, self.libraries[module.rel]
+            )
+            if found is not None:
+                return found
+        getter, method = _client_method(facts, self.client_names(module))
         return self.app_clients().method(getter, method) if getter else None
 
     def modules(self) -> list[Module]:
@@ -198,13 +203,12 @@ class _Facts:
         return self._read_methods
 
 
-def _client_method(call: Node, names: dict[str, str]) -> tuple[str, str]:
+def _client_method(facts: idempotency.CallFacts, names: dict[str, str]) -> tuple[str, str]:
     """``(client, method)`` of ``ctx.clients.client.method(...)`` or of a destructured
     client's ``client.method(...)``; ``("", "")`` for anything else."""
-    callee = idempotency.callee_of(call)
-    if callee is None or callee.type != "member_expression":
+    if facts.kind != "member_expression":
         return "", ""
-    chain = member_chain(callee)
+    chain = facts.chain
     if "clients" in chain[:-2] and chain.index("clients") == len(chain) - 3:
         return chain[-2], chain[-1]
     if len(chain) == 2 and names.get(chain[0]):
@@ -322,7 +326,7 @@ def _log_calls(module: Module) -> dict[tuple[int, int], Node]:
         logs = module.memo["log_calls"] = {
             (node.start_byte, node.end_byte): node
             for node in module.nodes("call_expression")
-            if _is_log_call(node)
+            if _is_log_call(module, node)
         }
     return logs
 
@@ -516,7 +520,7 @@ def _swallowed(module: Module, node: Node) -> list[Finding]:
     where = node
     if node.type == "catch_clause":
         body = node.child_by_field_name("body")
-    elif node.type == "call_expression" and callee_name(node) == "catch":
+    elif node.type == "call_expression" and _callee_name(module, node) == "catch":
         callee = node.child_by_field_name("function")
         args = node.child_by_field_name("arguments")
         handlers = [a for a in args.named_children if a.type in FUNCTION_TYPES] if args else []
@@ -539,7 +543,7 @@ def _swallowed(module: Module, node: Node) -> list[Finding]:
             ]
     if body is None:
         return []
-    verdict = _catch_verdict(body)
+    verdict = _catch_verdict(module, body)
     if verdict == "ok":
         return []
     if verdict == "log":
@@ -591,14 +595,14 @@ def _records_own_failure(node: Node) -> bool:
     return node.type == "call_expression" and (callee_name(node) or "").lower() in RECORDING_RUNNERS
 
 
-def _catch_verdict(body: Node) -> str:
+def _catch_verdict(module: Module, body: Node) -> str:
     logged = False
     for node in _ts.walk(body):
         kind = node.type  # once: each read of .type makes a new str
         if kind == "throw_statement":
             return "ok"
         if kind == "call_expression":
-            if _is_log_call(node):
+            if _is_log_call(module, node):
                 logged = True
             elif _records_failure(node):
                 return "ok"
@@ -627,12 +631,17 @@ def _records_failure(call: Node) -> bool:
     return any(key is not None and key_text(key) in _FAILURE_KEYS for key in keys)
 
 
-def _is_log_call(call: Node) -> bool:
-    callee = call.child_by_field_name("function")
-    if callee is None:
-        return False
-    chain = member_chain(callee)
+def _is_log_call(module: Module, call: Node) -> bool:
+    facts = idempotency.call_facts(module, call)
+    # member_chain of the `function` field: `[]` when tree-sitter put an `await` there.
+    chain = facts.chain if not facts.awaited else []
     return len(chain) >= 2 and (chain[-2].lower() in LOGGER_NAMES or chain[0] == "console")
+
+
+def _callee_name(module: Module, call: Node) -> str:
+    """:func:`scaffold._ts.callee_name` of a call, from its facts."""
+    facts = idempotency.call_facts(module, call)
+    return facts.name if not facts.awaited else ""
 
 
 # --- SC104 -----------------------------------------------------------------------------------

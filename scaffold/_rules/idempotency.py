@@ -205,7 +205,7 @@ class Analyzer:
             if self.keyed_read(module, node):
                 found = True
                 break
-            callee = callee_of(node)
+            callee = call_facts(module, node).callee
             if callee is None or depth > 6:
                 continue
             target = self.resolve(module, callee)
@@ -251,9 +251,9 @@ class Analyzer:
         config file) says nothing about whether this event was already handled; a read is
         keyed when an argument uses a local name, a parameter or the payload.
         """
-        if not self.durable_read(call):
+        if not self.durable_read(module, call):
             return False
-        args = call.child_by_field_name("arguments")
+        args = call_facts(module, call).args
         if args is None:
             return False
         constants = self.module_names(module)
@@ -271,16 +271,21 @@ class Analyzer:
                     return self.maintained(module, call)
         return False
 
-    def durable_read(self, call: Node) -> bool:
+    def durable_read(self, module: Module, call: Node) -> bool:
         """A VBase / Master Data read: the SDK's, or one the app adds in a subclass."""
-        extra = self._read_methods() if self._read_methods is not None else frozenset()
-        return is_durable_read(call, extra)
+        facts = call_facts(module, call)
+        if facts.kind != "member_expression":
+            return False  # as is_durable_read
+        method = facts.name.lower()
+        if method in DURABLE_READS:
+            return True
+        return self._read_methods is not None and method in self._read_methods()
 
     def maintained(self, module: Module, read: Node) -> bool:
         """Whether the app writes the store ``read`` reads (or the store cannot be named)."""
         if self._writes is None:
             return True
-        store = store_key(module, _values(read.child_by_field_name("arguments")))
+        store = store_key(module, call_facts(module, read).values)
         return not store or self._writes(store)
 
     def marker_stores(self, module: Module) -> set[str]:
@@ -291,7 +296,7 @@ class Analyzer:
                 store
                 for call in module.nodes("call_expression")
                 if self.keyed_read(module, call)
-                and (store := _store_of(_values(call.child_by_field_name("arguments"))))
+                and (store := _store_of(call_facts(module, call).values))
             }
         return self._stores[module.rel]
 
@@ -340,6 +345,71 @@ def method_of(call: Node) -> str:
         return _ts.text(callee)
     prop = callee.child_by_field_name("property") if callee.type == "member_expression" else None
     return _ts.text(prop) if prop is not None else ""
+
+
+class CallFacts(NamedTuple):
+    """What the checks ask of a call, read from the tree once per call (:func:`call_facts`).
+
+    Attributes:
+        callee: :func:`callee_of`.
+        kind: The callee's node type (``""`` without a callee).
+        name: :func:`method_of`.
+        chain: :func:`scaffold._ts.member_chain` of a member-expression callee, else ``[]``.
+        awaited: Whether the ``function`` field is an ``await_expression`` (tree-sitter's
+            reading of ``await a.f<T>()``); :func:`scaffold._ts.callee_name` is then ``""``.
+        args: The ``arguments`` node.
+        values: The arguments, comments left out.
+    """
+
+    callee: Node | None
+    kind: str
+    name: str
+    chain: list[str]
+    awaited: bool
+    args: Node | None
+    values: list[Node]
+
+
+def call_facts(module: Module, call: Node) -> CallFacts:
+    """The :class:`CallFacts` of a call of ``module``, read once per run.
+
+    SC101's walk, the stores the app writes, SC103-SC105 and the log calls of SC104 and
+    SC106 all ask about the same calls; each tree-sitter accessor makes new Python objects
+    (a field lookup, a node's text), so the answers are kept per call node (hash: its id).
+    """
+    memo: dict[Node, CallFacts] | None = module.memo.get("call_facts")
+    if memo is None:
+        memo = module.memo["call_facts"] = {}
+    found = memo.get(call)
+    if found is None:
+        found = memo[call] = _read_call(call)
+    return found
+
+
+def _read_call(call: Node) -> CallFacts:
+    function = call.child_by_field_name("function")
+    args = call.child_by_field_name("arguments")
+    values = _values(args)
+    if function is None:
+        return CallFacts(None, "", "", [], False, args, values)
+    callee = function
+    awaited = function.type == "await_expression"
+    if awaited:
+        inner = function.named_children
+        if inner:
+            callee = inner[0]
+    callee = unwrap(callee)
+    kind = callee.type
+    if kind == "identifier":
+        return CallFacts(callee, kind, _ts.text(callee), [], awaited, args, values)
+    if kind != "member_expression":
+        return CallFacts(callee, kind, "", [], awaited, args, values)
+    chain = member_chain(callee)
+    if chain:  # its last name is the property's text, read from the same tree
+        return CallFacts(callee, kind, chain[-1], chain, awaited, args, values)
+    prop = callee.child_by_field_name("property")
+    name = _ts.text(prop) if prop is not None else ""
+    return CallFacts(callee, kind, name, chain, awaited, args, values)
 
 
 def is_durable_read(call: Node, extra: frozenset[str] = frozenset()) -> bool:
@@ -415,7 +485,11 @@ class _Walk:
         """
         inner = _State(state.guarded, set(state.tainted), set(state.read))
         call = function.parent.parent if function.parent is not None else None
-        callee = callee_of(call) if call is not None and call.type == "call_expression" else None
+        callee = (
+            call_facts(self.module, call).callee
+            if call is not None and call.type == "call_expression"
+            else None
+        )
         if callee is not None and callee.type == "member_expression":
             receiver = callee.child_by_field_name("object")
             if receiver is not None and _mentions(receiver, state.read | state.tainted):
@@ -591,7 +665,7 @@ class _Walk:
         for n in nodes:
             kind = n.type
             if (kind == "identifier" and _ts.text(n) in state.read) or (
-                kind == "call_expression" and self.a.durable_read(n)
+                kind == "call_expression" and self.a.durable_read(self.module, n)
             ):
                 state.read |= _names(target)
                 break
@@ -599,7 +673,7 @@ class _Walk:
     def reads(self, call: Node) -> bool:
         if self.a.keyed_read(self.module, call):
             return True
-        callee = callee_of(call)
+        callee = call_facts(self.module, call).callee
         if callee is None:
             return False
         target = self.a.resolve(self.module, callee)
@@ -641,12 +715,13 @@ class _Walk:
             self.expr(child, inner)
         return True
 
-    def mutation(self, call: Node, callee: Node | None, args: Node | None, state: _State) -> None:
+    def mutation(self, facts: CallFacts, state: _State) -> None:
         """``list.push(read)`` makes ``list`` a read value too."""
+        callee, args = facts.callee, facts.args
         if (
             callee is not None
-            and callee.type == "member_expression"
-            and method_of(call) in {"push", "unshift", "set", "add"}
+            and facts.kind == "member_expression"
+            and facts.name in {"push", "unshift", "set", "add"}
             and args is not None
         ):
             receiver = callee.child_by_field_name("object")
@@ -654,29 +729,29 @@ class _Walk:
                 self.bind(unwrap(receiver), args, state)
 
     def call(self, call: Node, state: _State) -> None:
-        callee = callee_of(call)
-        args = call.child_by_field_name("arguments")
-        if callee is not None:
+        facts = call_facts(self.module, call)
+        callee, args = facts.callee, facts.args
+        if callee is not None and facts.kind != "identifier":  # an identifier is inert
             self.expr(callee, state)
-        self.mutation(call, callee, args, state)
-        target = self.target(callee)
-        self.arguments(target, args, state)
-        if self.watched and callee is not None and callee.type == "identifier":
-            if _ts.text(callee) == self.watched:
-                self.run.callback_states.append(state.guarded)
-        if callee is not None and callee.type == "identifier" and _ts.text(callee) == "next":
+        self.mutation(facts, state)
+        target = self.target(facts)
+        self.arguments(target, facts.values, state)
+        named = facts.name if facts.kind == "identifier" else None
+        if self.watched and named == self.watched:
+            self.run.callback_states.append(state.guarded)
+        if named == "next":
             self.run.next_states.append(state.guarded)
             return
         if state.guarded and not _passes_next(args):
             return
-        effect = None if state.guarded else self.effect(call, state)
+        effect = None if state.guarded else self.effect(call, facts, state)
         if effect is not None:
             self.run.effects.append(effect)
             return
         if target is not None and callee is not None:
             if (
                 target[0] is self.module
-                and callee.type == "identifier"
+                and named is not None
                 and _passes_next(args)
                 and target[1] not in self.inlined
             ):
@@ -688,24 +763,23 @@ class _Walk:
             if found is not None:
                 self.run.effects.append(Effect(call, found.severity, found.why))
 
-    def target(self, callee: Node | None) -> tuple[Module, Node] | None:
+    def target(self, facts: CallFacts) -> tuple[Module, Node] | None:
         """The function a callee names: followed through imports, or (``work(ctx, body)``
         in a handler a factory made) the function the factory was given."""
-        if callee is None:
+        if facts.callee is None:
             return None
-        target = self.a.resolve(self.module, callee)
-        given = self.bound.get(_ts.text(callee)) if callee.type == "identifier" else None
+        target = self.a.resolve(self.module, facts.callee)
+        given = self.bound.get(facts.name) if facts.kind == "identifier" else None
         if target is not None or given is None:
             return target
         function = unwrap(given[1])
         return (given[0], function) if function.type in FUNCTION_TYPES else self.a.resolve(*given)
 
     def arguments(
-        self, target: tuple[Module, Node] | None, args: Node | None, state: _State
+        self, target: tuple[Module, Node] | None, values: list[Node], state: _State
     ) -> None:
         """Walk a call's arguments; a callback handed to a runner that guards it is guarded."""
         runner = target is not None and self.a.reads_durable(*target)
-        values = [a for a in args.named_children if a.type != "comment"] if args else []
         for index, arg in enumerate(values):
             guards = (
                 target is not None
@@ -730,11 +804,10 @@ class _Walk:
                 out |= _names(name)
         return frozenset(out)
 
-    def effect(self, call: Node, state: _State) -> Effect | None:
-        callee = callee_of(call)
-        if callee is None:
+    def effect(self, call: Node, facts: CallFacts, state: _State) -> Effect | None:
+        if facts.callee is None:
             return None
-        values = _values(call.child_by_field_name("arguments"))
+        values = facts.values
         known = self.a.does(self.module, call)
         if known is not None:  # an HTTP library, a method of the app's own client class
             if known.severity is None:
@@ -742,7 +815,7 @@ class _Walk:
             if known.severity == "error":
                 return Effect(call, "error", known.why)
             return self.write(call, values, state, known.why)
-        method = self.client_method(callee)
+        method = self.client_method(facts)
         etag = CONDITIONAL.get(method)
         if etag is not None and len(values) > etag and _ts.text(values[etag]) != "undefined":
             return None  # compare-and-set: a stale etag is refused (412)
@@ -756,9 +829,9 @@ class _Walk:
             return effect
         return None
 
-    def client_method(self, callee: Node) -> str:
+    def client_method(self, facts: CallFacts) -> str:
         """The method name (lower case) of a call on a client or HTTP library, else ``""``."""
-        chain = member_chain(callee) if callee.type == "member_expression" else []
+        chain = facts.chain
         receiver = chain[:-1]
         if receiver and (
             "clients" in receiver or receiver[0] in self.clients or receiver[0] in HTTP_LIBRARIES
@@ -805,12 +878,9 @@ def written_stores(module: Module) -> set[str]:
     ``createDocument({ dataEntity })``, ``updatePartialDocument({ dataEntity, ... })``..."""
     out: set[str] = set()
     for call in module.nodes("call_expression"):
-        callee = callee_of(call)
-        if callee is None or callee.type != "member_expression":
-            continue
-        method = callee.child_by_field_name("property")  # method_of, callee known
-        if method is not None and _ts.text(method).lower().startswith(_WRITES):
-            store = store_key(module, _values(call.child_by_field_name("arguments")))
+        facts = call_facts(module, call)
+        if facts.kind == "member_expression" and facts.name.lower().startswith(_WRITES):
+            store = store_key(module, facts.values)
             if store:
                 out.add(store)
     return out
