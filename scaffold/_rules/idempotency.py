@@ -456,14 +456,15 @@ def _worst(effects: list[Effect]) -> Effect | None:
     return chosen[0] if chosen else None
 
 
-@dataclass
+@dataclass(slots=True)
 class _State:
     guarded: bool
     tainted: set[str]  # values that depend on a read keyed by this delivery
     read: set[str] = field(default_factory=set)  # values that depend on any durable read
 
     def but(self, guarded: bool) -> _State:
-        return _State(guarded, self.tainted, self.read)
+        # The sets are shared and only ever updated in place, so the same guard is this state.
+        return self if guarded == self.guarded else _State(guarded, self.tainted, self.read)
 
 
 class _Walk:
@@ -484,7 +485,9 @@ class _Walk:
         ``items.map(item => ...)`` over read values passes read values to ``item``.
         """
         inner = _State(state.guarded, set(state.tainted), set(state.read))
-        call = function.parent.parent if function.parent is not None else None
+        values = state.read | state.tainted
+        # Without read values there is nothing to pass on: the call around is not looked up.
+        call = function.parent.parent if values and function.parent is not None else None
         callee = (
             call_facts(self.module, call).callee
             if call is not None and call.type == "call_expression"
@@ -492,7 +495,7 @@ class _Walk:
         )
         if callee is not None and callee.type == "member_expression":
             receiver = callee.child_by_field_name("object")
-            if receiver is not None and _mentions(receiver, state.read | state.tainted):
+            if receiver is not None and _mentions(receiver, values):
                 params = function.child_by_field_name("parameters") or function.child_by_field_name(
                     "parameter"
                 )
@@ -633,6 +636,12 @@ class _Walk:
         with a fixed key compared with something local (``stored.cursor < from``).
         ``nodes``: ``_ts.walk(node)`` when the caller has it already.
         """
+        if not state.tainted and not state.read:
+            # No name can decide (nor make `read` true): only a read among the calls can.
+            return any(
+                child.type == "call_expression" and self.reads(child)
+                for child in (_ts.walk(node) if nodes is None else nodes)
+            )
         read = local = False
         for child in _ts.walk(node) if nodes is None else nodes:
             kind = child.type  # one str per node: the accessor makes a new one each call
@@ -662,9 +671,10 @@ class _Walk:
         nodes = _ts.walk(value)  # one walk for both questions
         if self.decides(value, state, nodes):
             state.tainted |= _names(target)
+        read = state.read
         for n in nodes:
             kind = n.type
-            if (kind == "identifier" and _ts.text(n) in state.read) or (
+            if (kind == "identifier" and read and _ts.text(n) in read) or (
                 kind == "call_expression" and self.a.durable_read(self.module, n)
             ):
                 state.read |= _names(target)
