@@ -30,6 +30,10 @@ REQUEST_ONLY = frozenset(
     {"request", "query", "params", "headers", "header", "cookies", "querystring"}
 )
 _REQUEST_PROPS = REQUEST_ONLY | {"get"}
+# Each SC102 form names one of these (a property, a destructured key, a key in quotes): a
+# module whose bytes hold none of them as a whole word has nothing to report.
+_REQUEST_BYTES = [name.encode() for name in sorted(_REQUEST_PROPS)]  # a fast scan first
+_REQUEST_WORDS = re.compile(rb"\b(?:" + b"|".join(_REQUEST_BYTES) + rb")\b")
 LOGGER_NAMES = frozenset({"logger", "console", "log"})
 # In a catch, a (non-log) call or assignment whose text matches this records the failure.
 RECORDS_FAILURE = re.compile(r"fail|reject|status|dead.?letter|retry", re.IGNORECASE)
@@ -450,6 +454,9 @@ def _ctx_names(module: Module) -> set[str]:
 
 def _sc102(module: Module, found_kinds: dict[str, list[Node]], ctx: set[str]) -> list[Finding]:
     findings: list[Finding] = []
+    source = module.source
+    if not any(word in source for word in _REQUEST_BYTES) or not _REQUEST_WORDS.search(source):
+        return findings
     for node in found_kinds["member_expression"]:
         prop = node.child_by_field_name("property")
         if prop is not None and _ts.text(prop) in _REQUEST_PROPS:  # as _request_only would
