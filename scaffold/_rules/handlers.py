@@ -131,7 +131,14 @@ class _Facts:
 
     def resolve(self, module: Module, callee: Node) -> tuple[Module, Node] | None:
         callee = unwrap(callee)
-        key = (module.rel, callee.type, _ts.text(callee))
+        kind = callee.type
+        if kind == "member_expression":
+            obj = callee.child_by_field_name("object")
+            if obj is not None and unwrap(obj).type != "identifier":
+                return None  # as _follow_callee: decided before reading the callee's text
+        elif kind != "identifier":
+            return None
+        key = (module.rel, kind, _ts.text(callee))
         if key not in self.resolved:
             self.resolved[key] = _follow_callee(self.resolver, module, callee)
         return self.resolved[key]
@@ -199,9 +206,8 @@ class _Facts:
     def read_methods(self) -> frozenset[str]:
         if self._read_methods is None:
             found: set[str] = set()
-            for path in self.project.ts_files():
-                module = self.project.module(path)
-                if module is not None and b"extends" in module.source:
+            for module in self.modules():
+                if b"extends" in module.source:
                     found |= idempotency.store_read_methods(module)
             self._read_methods = frozenset(found)
         return self._read_methods
@@ -300,6 +306,8 @@ def _check_module(module: Module, scopes: list[Node], analyzer: Analyzer) -> lis
         if (node.start_byte, node.end_byte) in logs:
             findings.extend(_payload_logged(module, node, ctx, bodies))
     for node in found_kinds["expression_statement"]:
+        # Most statements float nothing (an awaited call): the ancestors, each a descent
+        # from the root in tree-sitter, are looked up only for one that does.
         if _inside_function(node):
             found = calls.floating(module, node, callees)
             if found is not None:

@@ -478,6 +478,8 @@ class _Walk:
         self.inlined: list[Node] = []
         self.bound: Bindings = {}
         self.watched = ""  # a runner's callback parameter: the state at each call is noted
+        # Whether `next` can be an argument at all: the module's bytes hold that name.
+        self.nexts = b"next" in module.source
 
     def closure(self, function: Node, state: _State) -> None:
         """A callback runs in the state it is made in and sees the names around it.
@@ -638,10 +640,10 @@ class _Walk:
         """
         if not state.tainted and not state.read:
             # No name can decide (nor make `read` true): only a read among the calls can.
-            return any(
-                child.type == "call_expression" and self.reads(child)
-                for child in (_ts.walk(node) if nodes is None else nodes)
-            )
+            for child in _ts.walk(node) if nodes is None else nodes:
+                if child.type == "call_expression" and self.reads(child):
+                    return True
+            return False
         read = local = False
         for child in _ts.walk(node) if nodes is None else nodes:
             kind = child.type  # one str per node: the accessor makes a new one each call
@@ -752,7 +754,7 @@ class _Walk:
         if named == "next":
             self.run.next_states.append(state.guarded)
             return
-        if state.guarded and not _passes_next(args):
+        if state.guarded and not (self.nexts and _passes_next(args)):
             return
         effect = None if state.guarded else self.effect(call, facts, state)
         if effect is not None:
@@ -762,6 +764,7 @@ class _Walk:
             if (
                 target[0] is self.module
                 and named is not None
+                and self.nexts
                 and _passes_next(args)
                 and target[1] not in self.inlined
             ):
