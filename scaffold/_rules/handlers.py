@@ -308,10 +308,9 @@ def _check_module(module: Module, scopes: list[Node], analyzer: Analyzer) -> lis
     for node in found_kinds["expression_statement"]:
         # Most statements float nothing (an awaited call): the ancestors, each a descent
         # from the root in tree-sitter, are looked up only for one that does.
-        if _inside_function(node):
-            found = calls.floating(module, node, callees)
-            if found is not None:
-                findings.append(found)
+        found = calls.floating(module, node, callees)
+        if found is not None and _inside_function(node):
+            findings.append(found)
     return findings
 
 
