@@ -705,8 +705,13 @@ def _is_ctx_body(node: Node, ctx: set[str]) -> bool:
 
 
 def _payload_logged(module: Module, call: Node, ctx: set[str], bodies: set[str]) -> list[Finding]:
-    args = call.child_by_field_name("arguments")
+    args = idempotency.call_facts(module, call).args
     if args is None:
+        return []
+    # What is reported is `<ctx>.body` or a name bound to the payload, both text of the
+    # arguments: without "body" or such a name in their bytes there is nothing to walk.
+    raw = args.text or b""
+    if b"body" not in raw and not any("\ufffd" in n or n.encode() in raw for n in bodies):
         return []
     for node in _ts.walk(args):
         kind = node.type  # once: each read of .type makes a new str
