@@ -27,6 +27,7 @@ the same absolute value).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
@@ -199,7 +200,8 @@ class Analyzer:
             return self._reads[key]
         self._reads[key] = False  # recursion
         found = False
-        for node in _ts.walk(function):
+        calls = calls_within(module, function)
+        for node in calls if calls is not None else _ts.walk(function):
             if node.type != "call_expression":
                 continue
             if self.keyed_read(module, node):
@@ -410,6 +412,33 @@ def _read_call(call: Node) -> CallFacts:
     prop = callee.child_by_field_name("property")
     name = _ts.text(prop) if prop is not None else ""
     return CallFacts(callee, kind, name, chain, awaited, args, values)
+
+
+def calls_within(module: Module, node: Node) -> list[Node] | None:
+    """The calls in ``node``'s subtree (``node`` included), in document order, from the
+    module's index instead of a walk over every node.
+
+    Nodes nest by their bytes: a call (never empty) lies in the subtree exactly when its
+    bytes lie within ``node``'s. None when a call of no width (error recovery) makes that
+    unclear: the caller walks then.
+    """
+    calls = module.nodes("call_expression")
+    start, end = node.start_byte, node.end_byte
+    out: list[Node] = []
+    for index in range(bisect_left(calls, start, key=_start_byte), len(calls)):
+        call = calls[index]
+        first, last = call.start_byte, call.end_byte
+        if first > end:
+            break
+        if last <= first:
+            return None
+        if last <= end:
+            out.append(call)
+    return out
+
+
+def _start_byte(node: Node) -> int:
+    return node.start_byte
 
 
 def is_durable_read(call: Node, extra: frozenset[str] = frozenset()) -> bool:
@@ -640,10 +669,7 @@ class _Walk:
         """
         if not state.tainted and not state.read:
             # No name can decide (nor make `read` true): only a read among the calls can.
-            for child in _ts.walk(node) if nodes is None else nodes:
-                if child.type == "call_expression" and self.reads(child):
-                    return True
-            return False
+            return self.any_read(node, nodes)
         read = local = False
         for child in _ts.walk(node) if nodes is None else nodes:
             kind = child.type  # one str per node: the accessor makes a new one each call
@@ -659,6 +685,15 @@ class _Walk:
                 return True
         return read and local
 
+    def any_read(self, node: Node, nodes: list[Node] | None) -> bool:
+        """Whether a call in ``node`` (``nodes``: its nodes or calls, when known) reads."""
+        if nodes is None:
+            nodes = calls_within(self.module, node)
+        for child in nodes if nodes is not None else _ts.walk(node):
+            if child.type == "call_expression" and self.reads(child):
+                return True
+        return False
+
     def is_local(self, identifier: Node) -> bool:
         """A name bound in the function (a parameter, a local), not a module constant."""
         name = _ts.text(identifier)
@@ -670,6 +705,15 @@ class _Walk:
 
     def bind(self, target: Node, value: Node, state: _State) -> None:
         """Record the names ``target`` binds when ``value`` depends on a read."""
+        if not state.tainted and not state.read:
+            # Nothing read yet: only the calls in ``value`` matter, found in the index.
+            calls = calls_within(self.module, value)
+            if calls is not None:
+                if self.decides(value, state, calls):
+                    state.tainted |= _names(target)
+                if any(self.a.durable_read(self.module, call) for call in calls):
+                    state.read |= _names(target)
+                return
         nodes = _ts.walk(value)  # one walk for both questions
         if self.decides(value, state, nodes):
             state.tainted |= _names(target)
