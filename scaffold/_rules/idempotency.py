@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from scaffold import _ts
-from scaffold._ts import FUNCTION_TYPES, member_chain, unwrap
+from scaffold._ts import _NOT_NAMES, _PLAIN_CHAIN, FUNCTION_TYPES, member_chain, unwrap
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -361,6 +361,8 @@ class CallFacts(NamedTuple):
             reading of ``await a.f<T>()``); :func:`scaffold._ts.callee_name` is then ``""``.
         args: The ``arguments`` node.
         values: The arguments, comments left out.
+        plain: A member-expression callee written as a plain chain
+            (:func:`scaffold._ts.is_plain_chain`): nothing inside it calls.
     """
 
     callee: Node | None
@@ -370,6 +372,7 @@ class CallFacts(NamedTuple):
     awaited: bool
     args: Node | None
     values: list[Node]
+    plain: bool = False
 
 
 def call_facts(module: Module, call: Node) -> CallFacts:
@@ -406,12 +409,19 @@ def _read_call(call: Node) -> CallFacts:
         return CallFacts(callee, kind, _ts.text(callee), [], awaited, args, values)
     if kind != "member_expression":
         return CallFacts(callee, kind, "", [], awaited, args, values)
-    chain = member_chain(callee)
+    # member_chain and is_plain_chain, on the callee's text read once.
+    whole = _ts.text(callee)
+    plain = _PLAIN_CHAIN.match(whole) is not None
+    if plain:
+        names = whole.replace("?.", ".").split(".")
+        chain = [] if names[0] in _NOT_NAMES else names
+    else:
+        chain = _ts.chain_by_tree(callee)
     if chain:  # its last name is the property's text, read from the same tree
-        return CallFacts(callee, kind, chain[-1], chain, awaited, args, values)
+        return CallFacts(callee, kind, chain[-1], chain, awaited, args, values, plain)
     prop = callee.child_by_field_name("property")
     name = _ts.text(prop) if prop is not None else ""
-    return CallFacts(callee, kind, name, chain, awaited, args, values)
+    return CallFacts(callee, kind, name, chain, awaited, args, values, plain)
 
 
 def calls_within(module: Module, node: Node) -> list[Node] | None:
@@ -787,8 +797,8 @@ class _Walk:
     def call(self, call: Node, state: _State) -> None:
         facts = call_facts(self.module, call)
         callee, args = facts.callee, facts.args
-        if callee is not None and facts.kind != "identifier":  # an identifier is inert
-            self.expr(callee, state)
+        if callee is not None and facts.kind != "identifier" and not facts.plain:
+            self.expr(callee, state)  # (an identifier or a plain chain is inert)
         self.mutation(facts, state)
         target = self.target(facts)
         self.arguments(target, facts.values, state)
