@@ -7,7 +7,6 @@ lives (e.g. inline in node/index.ts, whose routes are left alone).
 
 from __future__ import annotations
 
-import gc
 import re
 from typing import TYPE_CHECKING
 
@@ -55,19 +54,6 @@ def check_handlers(project: Project, events_map: EventsMap) -> list[Finding]:
     Returns:
         The findings.
     """
-    # The walk makes many short-lived objects (nodes, tuples) and no garbage cycles of
-    # note, while the app's trees and indexes are alive: every collection the cyclic
-    # collector starts here re-examines all of those for nothing. It runs after the step.
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        return _check_handlers(project, events_map)
-    finally:
-        if paused:
-            gc.enable()
-
-
-def _check_handlers(project: Project, events_map: EventsMap) -> list[Finding]:
     whole: dict[str, Module] = {}
     for path in project.ts_files("events", "workers"):
         module = project.module(path)
