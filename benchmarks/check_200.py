@@ -1,6 +1,7 @@
 """Time ``scaffold check`` against what bounds it and against the peer a user would run.
 
-Run: ``.venv/bin/python benchmarks/check_200.py [--runs R] [--eslint-runs E] [--no-eslint]``.
+Run: ``.venv/bin/python benchmarks/check_200.py [--runs R] [--eslint-runs E] [--no-eslint]
+[--instructions]``.
 Prints, side by side from one run (wall time of fresh processes, interleaved; see _timing):
 
 - a first run (``--no-cache``) on 200 handlers against the **floor**: a typer command that
@@ -14,6 +15,8 @@ Prints, side by side from one run (wall time of fresh processes, interleaved; se
   at 1, 50, 200 and 1000 handlers (goal <= 0.2x). eslint, typescript-eslint and typescript
   are installed from npm once into a cache folder (``$SCAFFOLD_BENCH_CACHE`` or
   ``~/.cache/scaffold-bench``), never into the project;
+- with ``--instructions``, the same commands' instruction counts under valgrind's
+  callgrind (one run each; the same from run to run, unlike wall time on a shared machine);
 - in process: ``check_app`` cold and warm, the parse of every file alone, one Python walk
   over every node, and where a run's time goes step by step (reading and parsing, the node
   index, then each check of the rule registry): what to profile next.
@@ -196,6 +199,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--eslint-runs", type=int, default=5)
     parser.add_argument("--no-eslint", action="store_true")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count instructions under valgrind (load-independent; ~3 minutes)",
+    )
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         apps = {size: Path(tmp) / f"app{size}" for size in SIZES}
@@ -229,6 +237,13 @@ def main() -> None:
         cwd = {label: str(root) for label in commands}
         cwd.update({f"check {n} --no-cache": str(apps[n]) for n in SIZES})
         times = _timing.interleaved(commands, options.runs, env, cwd=cwd)
+        counted = (
+            _timing.instructions(
+                {k: v for k, v in commands.items() if k != "typer hello world"}, env, cwd
+            )
+            if options.instructions
+            else {}
+        )
         peer: dict[str, list[float]] = {}
         if not options.no_eslint:
             eslint = eslint_command()
@@ -273,6 +288,8 @@ def main() -> None:
     print(
         f"  cost per extra handler (1000 vs 200): {per * 1000:.2f} ms (goal <= 0.5 ms: {verdict})"
     )
+    if counted:
+        print_instructions(counted)
     for n in SIZES if peer else ():
         print(
             ratio_line(
@@ -282,6 +299,18 @@ def main() -> None:
                 0.2,
             )
         )
+
+
+def print_instructions(counted: dict[str, int]) -> None:
+    """The goals again, in instructions executed (callgrind): the same from run to run."""
+    print("instructions executed (callgrind; load-independent):")
+    for label, count in counted.items():
+        print(f"  {label:<34}  {count / 1e6:8.1f} M")
+    floor = counted["floor (typer + parse 200)"]
+    first = counted["check 200 --no-cache"]
+    per = (counted["check 1000 --no-cache"] - first) / 800
+    print(f"  first run at 200 / floor: {first / floor:.2f}x (goal <= 1.3x)")
+    print(f"  per extra handler (1000 vs 200): {per / 1e6:.2f} M instructions")
 
 
 def breakdown(root: Path) -> list[tuple[str, float]]:

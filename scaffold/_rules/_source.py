@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
@@ -12,29 +13,15 @@ from typing import TYPE_CHECKING, Any
 from scaffold import _read as _read_file
 from scaffold import _ts
 from scaffold._app_files import ts_files
-from scaffold._json_scan import key_offsets
 from scaffold._rules._base import Finding, Severity
 from scaffold._service_map import Resolver
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree
 
-# The node types the rules look up with Module.nodes: one query finds them all.
-INDEXED = frozenset(
-    {
-        "call_expression",
-        "catch_clause",
-        "class_declaration",
-        "comment",
-        "expression_statement",
-        "formal_parameters",
-        "member_expression",
-        "pair_pattern",
-        "shorthand_property_identifier_pattern",
-        "variable_declarator",
-    }
-)
-_INDEX_QUERY = "[" + " ".join(f"({kind})" for kind in sorted(INDEXED)) + "] @node"
+# The node types the rules look up with Module.nodes: one query finds them all (see
+# scaffold._ts.INDEXED, which also holds the types the service map looks for).
+INDEXED = _ts.INDEXED
 _SUPPRESS = re.compile(r"scaffold-check:\s*ignore\b([\sA-Za-z0-9,-]*)")
 
 
@@ -90,7 +77,7 @@ class Module:
         """
         if self._index is None:
             self._index = {}
-            for node in _ts.matching(_INDEX_QUERY, self.root):
+            for node in _ts.indexed(self.root):
                 self._index.setdefault(node.type, []).append(node)
         if not INDEXED.issuperset(types) and "" not in self._index:
             for node in _ts.walk(self.root):
@@ -184,6 +171,7 @@ class Project:
         self._listed: dict[tuple[str, ...], list[Path]] = {}  # three rules list the same files
         self._resolver: Resolver[Module] | None = None
         self._paths: dict[str, Path] = {}
+        self._rels: dict[Path, str] = {}  # the other way round: no relative_to for these
 
     @property
     def resolver(self) -> Resolver[Module]:
@@ -195,6 +183,9 @@ class Project:
 
     def rel(self, path: Path) -> str:
         """Return ``path`` relative to the app root, ``/``-separated."""
+        known = self._rels.get(path)
+        if known is not None:
+            return known
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:
@@ -241,10 +232,11 @@ class Project:
 
     def _real(self, path: Path) -> Path:
         """``path.resolve()``, resolving each folder once (a file costs one ``lstat``)."""
-        folder = self._folders.get(path.parent)
+        parent = path.parent
+        folder = self._folders.get(parent)
         if folder is None:
-            folder = self._folders[path.parent] = path.parent.resolve()
-        real = folder / path.name
+            folder = self._folders[parent] = parent.resolve()
+        real = path if folder == parent else folder / path.name
         return real.resolve() if real.is_symlink() else real
 
     def unreadable(self, rel: str, error: OSError) -> None:
@@ -278,6 +270,8 @@ class Project:
         found = self._paths.get(rel)
         if found is None:
             found = self._paths[rel] = self.root / rel
+            if posixpath.normpath(rel) == rel:  # what relative_to would give back
+                self._rels.setdefault(found, rel)
         return found
 
     def _unlistable(self, error: OSError) -> None:
@@ -343,6 +337,8 @@ class JsonFile:
             Where that key is written; the nearest written ancestor, or 1:1.
         """
         if self._keys is None:
+            from scaffold._json_scan import key_offsets  # only a JSON finding needs it
+
             self._keys = key_offsets(self._data)
         while path and path not in self._keys:
             path = path[:-1]

@@ -33,9 +33,13 @@ def check_policies(project: Project, manifest: JsonFile) -> list[Finding]:
         return []
     first: dict[str, tuple[Module, Node]] = {}
     counts: dict[str, int] = {}
+    # A node names a client only as written in the source (a member, a destructured key, a
+    # quoted key's contents), so a module whose bytes hold no missing client's name holds
+    # no use of one: its nodes are not looked at.
+    names = [name.encode() for name in missing]
     for path in project.ts_files():
         module = project.module(path)
-        if module is None:
+        if module is None or not any(name in module.source for name in names):
             continue
         for node in module.nodes(*CLIENT_USES):
             name = used_client(node)
