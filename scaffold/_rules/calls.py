@@ -59,9 +59,10 @@ def floating(module: Module, statement: Node, callees: Callees) -> Finding | Non
     Returns:
         The finding, or None.
     """
-    if not statement.named_children:
+    first = statement.named_child(0)  # one node, not the list of every child
+    if first is None:
         return None
-    call = unwrap(statement.named_children[0])
+    call = unwrap(first)
     if call.type != "call_expression":
         return None
     if call_facts(module, call).name == "forEach":

@@ -444,6 +444,8 @@ def _ctx_names(module: Module) -> set[str]:
     """``ctx``, ``context`` and every first parameter typed as some ``...Context``."""
     names = {"ctx", "context"}
     for node in module.nodes("formal_parameters"):
+        if not node.named_child_count:  # `()`: no list of children to make
+            continue
         params = [p for p in node.named_children if p.type != "comment"]
         if not params:
             continue
