@@ -129,7 +129,9 @@ class _Facts:
     def load(self, rel: str) -> Module | None:
         return self.project.module(self.project.root / rel)
 
-    def resolve(self, module: Module, callee: Node) -> tuple[Module, Node] | None:
+    def resolve(
+        self, module: Module, callee: Node, text: str | None = None
+    ) -> tuple[Module, Node] | None:
         callee = unwrap(callee)
         kind = callee.type
         if kind == "member_expression":
@@ -138,7 +140,7 @@ class _Facts:
                 return None  # as _follow_callee: decided before reading the callee's text
         elif kind != "identifier":
             return None
-        key = (module.rel, kind, _ts.text(callee))
+        key = (module.rel, kind, _ts.text(callee) if text is None else text)
         if key not in self.resolved:
             self.resolved[key] = _follow_callee(self.resolver, module, callee)
         return self.resolved[key]

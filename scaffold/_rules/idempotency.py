@@ -140,7 +140,7 @@ class Analyzer:
 
     def __init__(
         self,
-        resolve: Callable[[Module, Node], tuple[Module, Node] | None],
+        resolve: Callable[[Module, Node, str | None], tuple[Module, Node] | None],
         clients: Callable[[Module], Mapping[str, str]],
         does: Callable[[Module, Node], Does | None],
         writes: Callable[[str], bool] | None = None,
@@ -185,9 +185,12 @@ class Analyzer:
 
     # --- helpers for the walk -------------------------------------------------------------
 
-    def resolve(self, module: Module, callee: Node) -> tuple[Module, Node] | None:
-        """The function a callee names, if it can be followed."""
-        return self._resolve(module, callee)
+    def resolve(
+        self, module: Module, callee: Node, text: str | None = None
+    ) -> tuple[Module, Node] | None:
+        """The function a callee names, if it can be followed (``text``: the callee's, when
+        already read)."""
+        return self._resolve(module, callee, text)
 
     def clients(self, module: Module) -> Mapping[str, str]:
         """Names destructured from the clients in ``module`` (-> the client's name)."""
@@ -207,10 +210,11 @@ class Analyzer:
             if self.keyed_read(module, node):
                 found = True
                 break
-            callee = call_facts(module, node).callee
+            facts = call_facts(module, node)
+            callee = facts.callee
             if callee is None or depth > 6:
                 continue
-            target = self.resolve(module, callee)
+            target = self.resolve(module, callee, facts.text)
             if target is not None and self.reads_durable(*target, depth=depth + 1):
                 found = True
                 break
@@ -363,6 +367,7 @@ class CallFacts(NamedTuple):
         values: The arguments, comments left out.
         plain: A member-expression callee written as a plain chain
             (:func:`scaffold._ts.is_plain_chain`): nothing inside it calls.
+        text: The callee's text when it was read (a name, a member expression), else None.
     """
 
     callee: Node | None
@@ -373,6 +378,7 @@ class CallFacts(NamedTuple):
     args: Node | None
     values: list[Node]
     plain: bool = False
+    text: str | None = None
 
 
 def call_facts(module: Module, call: Node) -> CallFacts:
@@ -406,7 +412,8 @@ def _read_call(call: Node) -> CallFacts:
     callee = unwrap(callee)
     kind = callee.type
     if kind == "identifier":
-        return CallFacts(callee, kind, _ts.text(callee), [], awaited, args, values)
+        name = _ts.text(callee)
+        return CallFacts(callee, kind, name, [], awaited, args, values, False, name)
     if kind != "member_expression":
         return CallFacts(callee, kind, "", [], awaited, args, values)
     # member_chain and is_plain_chain, on the callee's text read once.
@@ -418,10 +425,10 @@ def _read_call(call: Node) -> CallFacts:
     else:
         chain = _ts.chain_by_tree(callee)
     if chain:  # its last name is the property's text, read from the same tree
-        return CallFacts(callee, kind, chain[-1], chain, awaited, args, values, plain)
+        return CallFacts(callee, kind, chain[-1], chain, awaited, args, values, plain, whole)
     prop = callee.child_by_field_name("property")
     name = _ts.text(prop) if prop is not None else ""
-    return CallFacts(callee, kind, name, chain, awaited, args, values, plain)
+    return CallFacts(callee, kind, name, chain, awaited, args, values, plain, whole)
 
 
 def calls_within(module: Module, node: Node) -> list[Node] | None:
@@ -739,10 +746,10 @@ class _Walk:
     def reads(self, call: Node) -> bool:
         if self.a.keyed_read(self.module, call):
             return True
-        callee = call_facts(self.module, call).callee
-        if callee is None:
+        facts = call_facts(self.module, call)
+        if facts.callee is None:
             return False
-        target = self.a.resolve(self.module, callee)
+        target = self.a.resolve(self.module, facts.callee, facts.text)
         return target is not None and self.a.reads_durable(*target)
 
     def expr(self, node: Node, state: _State) -> None:
@@ -835,7 +842,7 @@ class _Walk:
         in a handler a factory made) the function the factory was given."""
         if facts.callee is None:
             return None
-        target = self.a.resolve(self.module, facts.callee)
+        target = self.a.resolve(self.module, facts.callee, facts.text)
         given = self.bound.get(facts.name) if facts.kind == "identifier" else None
         if target is not None or given is None:
             return target
