@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING, NamedTuple
 
 from scaffold import _ts
-from scaffold._rules.idempotency import callee_of, method_of
+from scaffold._rules.idempotency import call_facts, method_of
 from scaffold._ts import FUNCTION_TYPES, key_text, member_chain, unwrap
 
 if TYPE_CHECKING:
@@ -59,12 +59,13 @@ def floating(module: Module, statement: Node, callees: Callees) -> Finding | Non
     Returns:
         The finding, or None.
     """
-    if not statement.named_children:
+    first = statement.named_child(0)  # one node, not the list of every child
+    if first is None:
         return None
-    call = unwrap(statement.named_children[0])
+    call = unwrap(first)
     if call.type != "call_expression":
         return None
-    if method_of(call) == "forEach":
+    if call_facts(module, call).name == "forEach":
         args = call.child_by_field_name("arguments")
         callback = args.named_children[0] if args is not None and args.named_children else None
         if callback is not None and _is_async_node(unwrap(callback)):
@@ -89,15 +90,16 @@ def floating(module: Module, statement: Node, callees: Callees) -> Finding | Non
 
 
 def _is_async_call(module: Module, call: Node, callees: Callees) -> bool:
-    callee = callee_of(call)
+    facts = call_facts(module, call)
+    callee = facts.callee
     if callee is None:
         return False
     known = callees.does(module, call)
     if known is not None:
         return known.promise
-    chain = member_chain(callee) if callee.type == "member_expression" else []
-    name = method_of(call)
-    if name in _CHAINS and callee.type == "member_expression":
+    chain = facts.chain
+    name = facts.name
+    if name in _CHAINS and facts.kind == "member_expression":
         target = callee.child_by_field_name("object")
         inner = unwrap(target) if target is not None else None
         # `promise.catch(...)` on a name: the promise may be awaited elsewhere; only a chain
@@ -112,7 +114,7 @@ def _is_async_call(module: Module, call: Node, callees: Callees) -> bool:
     receiver = chain[:-1]
     if receiver and ("clients" in receiver or receiver[0] in callees.clients):
         return True  # a client the app does not define: @vtex/api's and packages' all request
-    return callee.type == "identifier" and callees.is_async_function(module, callee)
+    return facts.kind == "identifier" and callees.is_async_function(module, callee)
 
 
 def _is_async_node(node: Node) -> bool:

@@ -163,12 +163,19 @@ def library_call(call: Node, libraries: set[str]) -> Does | None:
     callee = unwrap(callee)
     args = call.child_by_field_name("arguments")
     if callee.type == "identifier":
-        if _ts.text(callee) not in libraries:
-            return None
-        return _grade(_method_option(args) or "GET")
+        return library_call_by(_ts.text(callee), [], args, libraries)
     if callee.type != "member_expression":
         return None
-    chain = member_chain(callee)
+    return library_call_by("", member_chain(callee), args, libraries)
+
+
+def library_call_by(
+    name: str, chain: list[str], args: Node | None, libraries: set[str]
+) -> Does | None:
+    """:func:`library_call` from what is known of the call already: the callee's ``name``
+    when it is an identifier, else its member ``chain`` (``[]`` for neither)."""
+    if name:
+        return _grade(_method_option(args) or "GET") if name in libraries else None
     if len(chain) != 2 or chain[0] not in libraries:
         return None
     name = chain[1].lower()

@@ -30,6 +30,10 @@ REQUEST_ONLY = frozenset(
     {"request", "query", "params", "headers", "header", "cookies", "querystring"}
 )
 _REQUEST_PROPS = REQUEST_ONLY | {"get"}
+# Each SC102 form names one of these (a property, a destructured key, a key in quotes): a
+# module whose bytes hold none of them as a whole word has nothing to report.
+_REQUEST_BYTES = [name.encode() for name in sorted(_REQUEST_PROPS)]  # a fast scan first
+_REQUEST_WORDS = re.compile(rb"\b(?:" + b"|".join(_REQUEST_BYTES) + rb")\b")
 LOGGER_NAMES = frozenset({"logger", "console", "log"})
 # In a catch, a (non-log) call or assignment whose text matches this records the failure.
 RECORDS_FAILURE = re.compile(r"fail|reject|status|dead.?letter|retry", re.IGNORECASE)
@@ -100,9 +104,7 @@ def _with_helpers(module: Module, functions: Iterable[Node]) -> list[Node]:
 
 def _analyzer(project: Project) -> Analyzer:
     facts = _Facts(project)
-    return Analyzer(
-        facts.resolve, facts.client_names, facts.does, facts.written, facts.read_methods
-    )
+    return Analyzer(facts.resolve, facts.client_names, facts.does, facts.writes, facts.read_methods)
 
 
 class _Facts:
@@ -117,7 +119,9 @@ class _Facts:
         # bindings, imports, exports), so 200 handlers calling one helper follow it once.
         self.resolved: dict[tuple[str, str, str], tuple[Module, Node] | None] = {}
         self._app_clients: effects.AppClients | None = None
-        self._written: set[str] | None = None
+        self._modules: list[Module] | None = None
+        self._written: dict[str, set[str]] = {}  # per module (rel)
+        self._writes: dict[str, bool] = {}  # per store
         self._read_methods: frozenset[str] | None = None
         # SC101 and SC105 ask about the same calls; a node is its own key (hash: its id).
         self._does: dict[Node, Does | None] = {}
@@ -125,9 +129,18 @@ class _Facts:
     def load(self, rel: str) -> Module | None:
         return self.project.module(self.project.root / rel)
 
-    def resolve(self, module: Module, callee: Node) -> tuple[Module, Node] | None:
+    def resolve(
+        self, module: Module, callee: Node, text: str | None = None
+    ) -> tuple[Module, Node] | None:
         callee = unwrap(callee)
-        key = (module.rel, callee.type, _ts.text(callee))
+        kind = callee.type
+        if kind == "member_expression":
+            obj = callee.child_by_field_name("object")
+            if obj is not None and unwrap(obj).type != "identifier":
+                return None  # as _follow_callee: decided before reading the callee's text
+        elif kind != "identifier":
+            return None
+        key = (module.rel, kind, _ts.text(callee) if text is None else text)
         if key not in self.resolved:
             self.resolved[key] = _follow_callee(self.resolver, module, callee)
         return self.resolved[key]
@@ -152,39 +165,62 @@ class _Facts:
     def _does_uncached(self, module: Module, call: Node) -> Does | None:
         if module.rel not in self.libraries:
             self.libraries[module.rel] = effects.http_names(module)
-        found = effects.library_call(call, self.libraries[module.rel])
-        if found is not None:
-            return found
-        getter, method = _client_method(call, self.client_names(module))
+        facts = idempotency.call_facts(module, call)
+        if not facts.awaited:  # library_call reads the callee without unwrapping `await`
+            name = facts.name if facts.kind == "identifier" else ""
+            found = effects.library_call_by(
+                name, facts.chain, facts.args, self.libraries[module.rel]
+            )
+            if found is not None:
+                return found
+        getter, method = _client_method(facts, self.client_names(module))
         return self.app_clients().method(getter, method) if getter else None
 
-    def written(self) -> set[str]:
-        if self._written is None:
-            self._written = set()
-            for path in self.project.ts_files():
-                module = self.project.module(path)
-                if module is not None:
-                    self._written |= idempotency.written_stores(module)
-        return self._written
+    def modules(self) -> list[Module]:
+        """Every .ts module of the app that parses, in :meth:`Project.ts_files` order."""
+        if self._modules is None:
+            found = (self.project.module(path) for path in self.project.ts_files())
+            self._modules = [module for module in found if module is not None]
+        return self._modules
+
+    def writes(self, store: str) -> bool:
+        """Whether any module writes ``store`` (see :func:`idempotency.written_stores`).
+
+        A store key is always text of the module that writes it (a string's contents, a
+        constant's value, an expression as written), so only modules whose bytes hold the
+        key are looked at; a key with a replacement character (from bytes that are not
+        UTF-8) is not in the bytes as such, so then every module is.
+        """
+        if store not in self._writes:
+            needle = store.encode() if "\ufffd" not in store else b""
+            self._writes[store] = any(
+                store in self._written_by(module)
+                for module in self.modules()
+                if needle in module.source
+            )
+        return self._writes[store]
+
+    def _written_by(self, module: Module) -> set[str]:
+        if module.rel not in self._written:
+            self._written[module.rel] = idempotency.written_stores(module)
+        return self._written[module.rel]
 
     def read_methods(self) -> frozenset[str]:
         if self._read_methods is None:
             found: set[str] = set()
-            for path in self.project.ts_files():
-                module = self.project.module(path)
-                if module is not None and b"extends" in module.source:
+            for module in self.modules():
+                if b"extends" in module.source:
                     found |= idempotency.store_read_methods(module)
             self._read_methods = frozenset(found)
         return self._read_methods
 
 
-def _client_method(call: Node, names: dict[str, str]) -> tuple[str, str]:
+def _client_method(facts: idempotency.CallFacts, names: dict[str, str]) -> tuple[str, str]:
     """``(client, method)`` of ``ctx.clients.client.method(...)`` or of a destructured
     client's ``client.method(...)``; ``("", "")`` for anything else."""
-    callee = idempotency.callee_of(call)
-    if callee is None or callee.type != "member_expression":
+    if facts.kind != "member_expression":
         return "", ""
-    chain = member_chain(callee)
+    chain = facts.chain
     if "clients" in chain[:-2] and chain.index("clients") == len(chain) - 3:
         return chain[-2], chain[-1]
     if len(chain) == 2 and names.get(chain[0]):
@@ -272,10 +308,11 @@ def _check_module(module: Module, scopes: list[Node], analyzer: Analyzer) -> lis
         if (node.start_byte, node.end_byte) in logs:
             findings.extend(_payload_logged(module, node, ctx, bodies))
     for node in found_kinds["expression_statement"]:
-        if _inside_function(node):
-            found = calls.floating(module, node, callees)
-            if found is not None:
-                findings.append(found)
+        # Most statements float nothing (an awaited call): the ancestors, each a descent
+        # from the root in tree-sitter, are looked up only for one that does.
+        found = calls.floating(module, node, callees)
+        if found is not None and _inside_function(node):
+            findings.append(found)
     return findings
 
 
@@ -302,7 +339,7 @@ def _log_calls(module: Module) -> dict[tuple[int, int], Node]:
         logs = module.memo["log_calls"] = {
             (node.start_byte, node.end_byte): node
             for node in module.nodes("call_expression")
-            if _is_log_call(node)
+            if _is_log_call(module, node)
         }
     return logs
 
@@ -409,6 +446,8 @@ def _ctx_names(module: Module) -> set[str]:
     """``ctx``, ``context`` and every first parameter typed as some ``...Context``."""
     names = {"ctx", "context"}
     for node in module.nodes("formal_parameters"):
+        if not node.named_child_count:  # `()`: no list of children to make
+            continue
         params = [p for p in node.named_children if p.type != "comment"]
         if not params:
             continue
@@ -426,6 +465,9 @@ def _ctx_names(module: Module) -> set[str]:
 
 def _sc102(module: Module, found_kinds: dict[str, list[Node]], ctx: set[str]) -> list[Finding]:
     findings: list[Finding] = []
+    source = module.source
+    if not any(word in source for word in _REQUEST_BYTES) or not _REQUEST_WORDS.search(source):
+        return findings
     for node in found_kinds["member_expression"]:
         prop = node.child_by_field_name("property")
         if prop is not None and _ts.text(prop) in _REQUEST_PROPS:  # as _request_only would
@@ -496,7 +538,7 @@ def _swallowed(module: Module, node: Node) -> list[Finding]:
     where = node
     if node.type == "catch_clause":
         body = node.child_by_field_name("body")
-    elif node.type == "call_expression" and callee_name(node) == "catch":
+    elif node.type == "call_expression" and _callee_name(module, node) == "catch":
         callee = node.child_by_field_name("function")
         args = node.child_by_field_name("arguments")
         handlers = [a for a in args.named_children if a.type in FUNCTION_TYPES] if args else []
@@ -519,7 +561,7 @@ def _swallowed(module: Module, node: Node) -> list[Finding]:
             ]
     if body is None:
         return []
-    verdict = _catch_verdict(body)
+    verdict = _catch_verdict(module, body)
     if verdict == "ok":
         return []
     if verdict == "log":
@@ -571,14 +613,18 @@ def _records_own_failure(node: Node) -> bool:
     return node.type == "call_expression" and (callee_name(node) or "").lower() in RECORDING_RUNNERS
 
 
-def _catch_verdict(body: Node) -> str:
+def _catch_verdict(module: Module, body: Node) -> str:
+    # Whatever comes before it, a throw makes the verdict "ok": one in the body's own
+    # statements (`catch (e) { log(e); throw e }`) is found without walking the body.
+    if any(child.type == "throw_statement" for child in body.named_children):
+        return "ok"
     logged = False
     for node in _ts.walk(body):
         kind = node.type  # once: each read of .type makes a new str
         if kind == "throw_statement":
             return "ok"
         if kind == "call_expression":
-            if _is_log_call(node):
+            if _is_log_call(module, node):
                 logged = True
             elif _records_failure(node):
                 return "ok"
@@ -607,12 +653,17 @@ def _records_failure(call: Node) -> bool:
     return any(key is not None and key_text(key) in _FAILURE_KEYS for key in keys)
 
 
-def _is_log_call(call: Node) -> bool:
-    callee = call.child_by_field_name("function")
-    if callee is None:
-        return False
-    chain = member_chain(callee)
+def _is_log_call(module: Module, call: Node) -> bool:
+    facts = idempotency.call_facts(module, call)
+    # member_chain of the `function` field: `[]` when tree-sitter put an `await` there.
+    chain = facts.chain if not facts.awaited else []
     return len(chain) >= 2 and (chain[-2].lower() in LOGGER_NAMES or chain[0] == "console")
+
+
+def _callee_name(module: Module, call: Node) -> str:
+    """:func:`scaffold._ts.callee_name` of a call, from its facts."""
+    facts = idempotency.call_facts(module, call)
+    return facts.name if not facts.awaited else ""
 
 
 # --- SC104 -----------------------------------------------------------------------------------
@@ -658,8 +709,13 @@ def _is_ctx_body(node: Node, ctx: set[str]) -> bool:
 
 
 def _payload_logged(module: Module, call: Node, ctx: set[str], bodies: set[str]) -> list[Finding]:
-    args = call.child_by_field_name("arguments")
+    args = idempotency.call_facts(module, call).args
     if args is None:
+        return []
+    # What is reported is `<ctx>.body` or a name bound to the payload, both text of the
+    # arguments: without "body" or such a name in their bytes there is nothing to walk.
+    raw = args.text or b""
+    if b"body" not in raw and not any("\ufffd" in n or n.encode() in raw for n in bodies):
         return []
     for node in _ts.walk(args):
         kind = node.type  # once: each read of .type makes a new str

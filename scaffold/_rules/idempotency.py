@@ -27,12 +27,13 @@ the same absolute value).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from scaffold import _ts
-from scaffold._ts import FUNCTION_TYPES, member_chain, unwrap
+from scaffold._ts import _NOT_NAMES, _PLAIN_CHAIN, FUNCTION_TYPES, member_chain, unwrap
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -129,8 +130,8 @@ class Analyzer:
         clients: Per module, names destructured from ``ctx.clients`` (-> the client's name).
         does: What a call does when that is known from its target (an HTTP library call, a
             method of the app's own client class), else None.
-        written: The stores (see :func:`store_key`) the app writes anywhere; a read of a
-            store the app never writes (a user, a product) cannot tell whether this unit's
+        writes: Whether the app writes a store (see :func:`store_key`) anywhere; a read of
+            a store the app never writes (a user, a product) cannot tell whether this unit's
             work was done, so it decides nothing. None: every store counts.
         read_methods: The (lower-case) names of the reads the app adds in its own subclasses
             of ``VBase`` / ``MasterData`` (e.g. a read past the SDK's single-flight map);
@@ -139,16 +140,16 @@ class Analyzer:
 
     def __init__(
         self,
-        resolve: Callable[[Module, Node], tuple[Module, Node] | None],
+        resolve: Callable[[Module, Node, str | None], tuple[Module, Node] | None],
         clients: Callable[[Module], Mapping[str, str]],
         does: Callable[[Module, Node], Does | None],
-        written: Callable[[], set[str]] | None = None,
+        writes: Callable[[str], bool] | None = None,
         read_methods: Callable[[], frozenset[str]] | None = None,
     ) -> None:
         self._resolve = resolve
         self._clients = clients
         self.does = does
-        self._written = written
+        self._writes = writes
         self._read_methods = read_methods
         self._reads: dict[tuple[str, int], bool] = {}
         self._globals: dict[str, set[str]] = {}
@@ -184,9 +185,12 @@ class Analyzer:
 
     # --- helpers for the walk -------------------------------------------------------------
 
-    def resolve(self, module: Module, callee: Node) -> tuple[Module, Node] | None:
-        """The function a callee names, if it can be followed."""
-        return self._resolve(module, callee)
+    def resolve(
+        self, module: Module, callee: Node, text: str | None = None
+    ) -> tuple[Module, Node] | None:
+        """The function a callee names, if it can be followed (``text``: the callee's, when
+        already read)."""
+        return self._resolve(module, callee, text)
 
     def clients(self, module: Module) -> Mapping[str, str]:
         """Names destructured from the clients in ``module`` (-> the client's name)."""
@@ -199,16 +203,18 @@ class Analyzer:
             return self._reads[key]
         self._reads[key] = False  # recursion
         found = False
-        for node in _ts.walk(function):
+        calls = calls_within(module, function)
+        for node in calls if calls is not None else _ts.walk(function):
             if node.type != "call_expression":
                 continue
             if self.keyed_read(module, node):
                 found = True
                 break
-            callee = callee_of(node)
+            facts = call_facts(module, node)
+            callee = facts.callee
             if callee is None or depth > 6:
                 continue
-            target = self.resolve(module, callee)
+            target = self.resolve(module, callee, facts.text)
             if target is not None and self.reads_durable(*target, depth=depth + 1):
                 found = True
                 break
@@ -251,9 +257,9 @@ class Analyzer:
         config file) says nothing about whether this event was already handled; a read is
         keyed when an argument uses a local name, a parameter or the payload.
         """
-        if not self.durable_read(call):
+        if not self.durable_read(module, call):
             return False
-        args = call.child_by_field_name("arguments")
+        args = call_facts(module, call).args
         if args is None:
             return False
         constants = self.module_names(module)
@@ -271,17 +277,22 @@ class Analyzer:
                     return self.maintained(module, call)
         return False
 
-    def durable_read(self, call: Node) -> bool:
+    def durable_read(self, module: Module, call: Node) -> bool:
         """A VBase / Master Data read: the SDK's, or one the app adds in a subclass."""
-        extra = self._read_methods() if self._read_methods is not None else frozenset()
-        return is_durable_read(call, extra)
+        facts = call_facts(module, call)
+        if facts.kind != "member_expression":
+            return False  # as is_durable_read
+        method = facts.name.lower()
+        if method in DURABLE_READS:
+            return True
+        return self._read_methods is not None and method in self._read_methods()
 
     def maintained(self, module: Module, read: Node) -> bool:
         """Whether the app writes the store ``read`` reads (or the store cannot be named)."""
-        if self._written is None:
+        if self._writes is None:
             return True
-        store = store_key(module, _values(read.child_by_field_name("arguments")))
-        return not store or store in self._written()
+        store = store_key(module, call_facts(module, read).values)
+        return not store or self._writes(store)
 
     def marker_stores(self, module: Module) -> set[str]:
         """The VBase buckets and Master Data entities ``module`` reads keyed by a delivery:
@@ -291,7 +302,7 @@ class Analyzer:
                 store
                 for call in module.nodes("call_expression")
                 if self.keyed_read(module, call)
-                and (store := _store_of(_values(call.child_by_field_name("arguments"))))
+                and (store := _store_of(call_facts(module, call).values))
             }
         return self._stores[module.rel]
 
@@ -342,6 +353,111 @@ def method_of(call: Node) -> str:
     return _ts.text(prop) if prop is not None else ""
 
 
+class CallFacts(NamedTuple):
+    """What the checks ask of a call, read from the tree once per call (:func:`call_facts`).
+
+    Attributes:
+        callee: :func:`callee_of`.
+        kind: The callee's node type (``""`` without a callee).
+        name: :func:`method_of`.
+        chain: :func:`scaffold._ts.member_chain` of a member-expression callee, else ``[]``.
+        awaited: Whether the ``function`` field is an ``await_expression`` (tree-sitter's
+            reading of ``await a.f<T>()``); :func:`scaffold._ts.callee_name` is then ``""``.
+        args: The ``arguments`` node.
+        values: The arguments, comments left out.
+        plain: A member-expression callee written as a plain chain
+            (:func:`scaffold._ts.is_plain_chain`): nothing inside it calls.
+        text: The callee's text when it was read (a name, a member expression), else None.
+    """
+
+    callee: Node | None
+    kind: str
+    name: str
+    chain: list[str]
+    awaited: bool
+    args: Node | None
+    values: list[Node]
+    plain: bool = False
+    text: str | None = None
+
+
+def call_facts(module: Module, call: Node) -> CallFacts:
+    """The :class:`CallFacts` of a call of ``module``, read once per run.
+
+    SC101's walk, the stores the app writes, SC103-SC105 and the log calls of SC104 and
+    SC106 all ask about the same calls; each tree-sitter accessor makes new Python objects
+    (a field lookup, a node's text), so the answers are kept per call node (hash: its id).
+    """
+    memo: dict[Node, CallFacts] | None = module.memo.get("call_facts")
+    if memo is None:
+        memo = module.memo["call_facts"] = {}
+    found = memo.get(call)
+    if found is None:
+        found = memo[call] = _read_call(call)
+    return found
+
+
+def _read_call(call: Node) -> CallFacts:
+    function = call.child_by_field_name("function")
+    args = call.child_by_field_name("arguments")
+    values = _values(args)
+    if function is None:
+        return CallFacts(None, "", "", [], False, args, values)
+    callee = function
+    awaited = function.type == "await_expression"
+    if awaited:
+        inner = function.named_children
+        if inner:
+            callee = inner[0]
+    callee = unwrap(callee)
+    kind = callee.type
+    if kind == "identifier":
+        name = _ts.text(callee)
+        return CallFacts(callee, kind, name, [], awaited, args, values, False, name)
+    if kind != "member_expression":
+        return CallFacts(callee, kind, "", [], awaited, args, values)
+    # member_chain and is_plain_chain, on the callee's text read once.
+    whole = _ts.text(callee)
+    plain = _PLAIN_CHAIN.match(whole) is not None
+    if plain:
+        names = whole.replace("?.", ".").split(".")
+        chain = [] if names[0] in _NOT_NAMES else names
+    else:
+        chain = _ts.chain_by_tree(callee)
+    if chain:  # its last name is the property's text, read from the same tree
+        return CallFacts(callee, kind, chain[-1], chain, awaited, args, values, plain, whole)
+    prop = callee.child_by_field_name("property")
+    name = _ts.text(prop) if prop is not None else ""
+    return CallFacts(callee, kind, name, chain, awaited, args, values, plain, whole)
+
+
+def calls_within(module: Module, node: Node) -> list[Node] | None:
+    """The calls in ``node``'s subtree (``node`` included), in document order, from the
+    module's index instead of a walk over every node.
+
+    Nodes nest by their bytes: a call (never empty) lies in the subtree exactly when its
+    bytes lie within ``node``'s. None when a call of no width (error recovery) makes that
+    unclear: the caller walks then.
+    """
+    calls = module.nodes("call_expression")
+    start, end = node.start_byte, node.end_byte
+    out: list[Node] = []
+    for index in range(bisect_left(calls, start, key=_start_byte), len(calls)):
+        call = calls[index]
+        first, last = call.start_byte, call.end_byte
+        if first > end:
+            break
+        if last <= first:
+            return None
+        if last <= end:
+            out.append(call)
+    return out
+
+
+def _start_byte(node: Node) -> int:
+    return node.start_byte
+
+
 def is_durable_read(call: Node, extra: frozenset[str] = frozenset()) -> bool:
     """``x.getJSON(...)``, ``x.getDocument(...)`` and the other VBase / Master Data reads,
     and the methods named in ``extra`` (see :func:`store_read_methods`)."""
@@ -386,14 +502,15 @@ def _worst(effects: list[Effect]) -> Effect | None:
     return chosen[0] if chosen else None
 
 
-@dataclass
+@dataclass(slots=True)
 class _State:
     guarded: bool
     tainted: set[str]  # values that depend on a read keyed by this delivery
     read: set[str] = field(default_factory=set)  # values that depend on any durable read
 
     def but(self, guarded: bool) -> _State:
-        return _State(guarded, self.tainted, self.read)
+        # The sets are shared and only ever updated in place, so the same guard is this state.
+        return self if guarded == self.guarded else _State(guarded, self.tainted, self.read)
 
 
 class _Walk:
@@ -407,6 +524,8 @@ class _Walk:
         self.inlined: list[Node] = []
         self.bound: Bindings = {}
         self.watched = ""  # a runner's callback parameter: the state at each call is noted
+        # Whether `next` can be an argument at all: the module's bytes hold that name.
+        self.nexts = b"next" in module.source
 
     def closure(self, function: Node, state: _State) -> None:
         """A callback runs in the state it is made in and sees the names around it.
@@ -414,11 +533,17 @@ class _Walk:
         ``items.map(item => ...)`` over read values passes read values to ``item``.
         """
         inner = _State(state.guarded, set(state.tainted), set(state.read))
-        call = function.parent.parent if function.parent is not None else None
-        callee = callee_of(call) if call is not None and call.type == "call_expression" else None
+        values = state.read | state.tainted
+        # Without read values there is nothing to pass on: the call around is not looked up.
+        call = function.parent.parent if values and function.parent is not None else None
+        callee = (
+            call_facts(self.module, call).callee
+            if call is not None and call.type == "call_expression"
+            else None
+        )
         if callee is not None and callee.type == "member_expression":
             receiver = callee.child_by_field_name("object")
-            if receiver is not None and _mentions(receiver, state.read | state.tainted):
+            if receiver is not None and _mentions(receiver, values):
                 params = function.child_by_field_name("parameters") or function.child_by_field_name(
                     "parameter"
                 )
@@ -559,6 +684,9 @@ class _Walk:
         with a fixed key compared with something local (``stored.cursor < from``).
         ``nodes``: ``_ts.walk(node)`` when the caller has it already.
         """
+        if not state.tainted and not state.read:
+            # No name can decide (nor make `read` true): only a read among the calls can.
+            return self.any_read(node, nodes)
         read = local = False
         for child in _ts.walk(node) if nodes is None else nodes:
             kind = child.type  # one str per node: the accessor makes a new one each call
@@ -574,6 +702,15 @@ class _Walk:
                 return True
         return read and local
 
+    def any_read(self, node: Node, nodes: list[Node] | None) -> bool:
+        """Whether a call in ``node`` (``nodes``: its nodes or calls, when known) reads."""
+        if nodes is None:
+            nodes = calls_within(self.module, node)
+        for child in nodes if nodes is not None else _ts.walk(node):
+            if child.type == "call_expression" and self.reads(child):
+                return True
+        return False
+
     def is_local(self, identifier: Node) -> bool:
         """A name bound in the function (a parameter, a local), not a module constant."""
         name = _ts.text(identifier)
@@ -585,13 +722,23 @@ class _Walk:
 
     def bind(self, target: Node, value: Node, state: _State) -> None:
         """Record the names ``target`` binds when ``value`` depends on a read."""
+        if not state.tainted and not state.read:
+            # Nothing read yet: only the calls in ``value`` matter, found in the index.
+            calls = calls_within(self.module, value)
+            if calls is not None:
+                if self.decides(value, state, calls):
+                    state.tainted |= _names(target)
+                if any(self.a.durable_read(self.module, call) for call in calls):
+                    state.read |= _names(target)
+                return
         nodes = _ts.walk(value)  # one walk for both questions
         if self.decides(value, state, nodes):
             state.tainted |= _names(target)
+        read = state.read
         for n in nodes:
             kind = n.type
-            if (kind == "identifier" and _ts.text(n) in state.read) or (
-                kind == "call_expression" and self.a.durable_read(n)
+            if (kind == "identifier" and read and _ts.text(n) in read) or (
+                kind == "call_expression" and self.a.durable_read(self.module, n)
             ):
                 state.read |= _names(target)
                 break
@@ -599,10 +746,10 @@ class _Walk:
     def reads(self, call: Node) -> bool:
         if self.a.keyed_read(self.module, call):
             return True
-        callee = callee_of(call)
-        if callee is None:
+        facts = call_facts(self.module, call)
+        if facts.callee is None:
             return False
-        target = self.a.resolve(self.module, callee)
+        target = self.a.resolve(self.module, facts.callee, facts.text)
         return target is not None and self.a.reads_durable(*target)
 
     def expr(self, node: Node, state: _State) -> None:
@@ -641,12 +788,13 @@ class _Walk:
             self.expr(child, inner)
         return True
 
-    def mutation(self, call: Node, callee: Node | None, args: Node | None, state: _State) -> None:
+    def mutation(self, facts: CallFacts, state: _State) -> None:
         """``list.push(read)`` makes ``list`` a read value too."""
+        callee, args = facts.callee, facts.args
         if (
             callee is not None
-            and callee.type == "member_expression"
-            and method_of(call) in {"push", "unshift", "set", "add"}
+            and facts.kind == "member_expression"
+            and facts.name in {"push", "unshift", "set", "add"}
             and args is not None
         ):
             receiver = callee.child_by_field_name("object")
@@ -654,29 +802,30 @@ class _Walk:
                 self.bind(unwrap(receiver), args, state)
 
     def call(self, call: Node, state: _State) -> None:
-        callee = callee_of(call)
-        args = call.child_by_field_name("arguments")
-        if callee is not None:
-            self.expr(callee, state)
-        self.mutation(call, callee, args, state)
-        target = self.target(callee)
-        self.arguments(target, args, state)
-        if self.watched and callee is not None and callee.type == "identifier":
-            if _ts.text(callee) == self.watched:
-                self.run.callback_states.append(state.guarded)
-        if callee is not None and callee.type == "identifier" and _ts.text(callee) == "next":
+        facts = call_facts(self.module, call)
+        callee, args = facts.callee, facts.args
+        if callee is not None and facts.kind != "identifier" and not facts.plain:
+            self.expr(callee, state)  # (an identifier or a plain chain is inert)
+        self.mutation(facts, state)
+        target = self.target(facts)
+        self.arguments(target, facts.values, state)
+        named = facts.name if facts.kind == "identifier" else None
+        if self.watched and named == self.watched:
+            self.run.callback_states.append(state.guarded)
+        if named == "next":
             self.run.next_states.append(state.guarded)
             return
-        if state.guarded and not _passes_next(args):
+        if state.guarded and not (self.nexts and _passes_next(args)):
             return
-        effect = None if state.guarded else self.effect(call, state)
+        effect = None if state.guarded else self.effect(call, facts, state)
         if effect is not None:
             self.run.effects.append(effect)
             return
         if target is not None and callee is not None:
             if (
                 target[0] is self.module
-                and callee.type == "identifier"
+                and named is not None
+                and self.nexts
                 and _passes_next(args)
                 and target[1] not in self.inlined
             ):
@@ -688,24 +837,23 @@ class _Walk:
             if found is not None:
                 self.run.effects.append(Effect(call, found.severity, found.why))
 
-    def target(self, callee: Node | None) -> tuple[Module, Node] | None:
+    def target(self, facts: CallFacts) -> tuple[Module, Node] | None:
         """The function a callee names: followed through imports, or (``work(ctx, body)``
         in a handler a factory made) the function the factory was given."""
-        if callee is None:
+        if facts.callee is None:
             return None
-        target = self.a.resolve(self.module, callee)
-        given = self.bound.get(_ts.text(callee)) if callee.type == "identifier" else None
+        target = self.a.resolve(self.module, facts.callee, facts.text)
+        given = self.bound.get(facts.name) if facts.kind == "identifier" else None
         if target is not None or given is None:
             return target
         function = unwrap(given[1])
         return (given[0], function) if function.type in FUNCTION_TYPES else self.a.resolve(*given)
 
     def arguments(
-        self, target: tuple[Module, Node] | None, args: Node | None, state: _State
+        self, target: tuple[Module, Node] | None, values: list[Node], state: _State
     ) -> None:
         """Walk a call's arguments; a callback handed to a runner that guards it is guarded."""
         runner = target is not None and self.a.reads_durable(*target)
-        values = [a for a in args.named_children if a.type != "comment"] if args else []
         for index, arg in enumerate(values):
             guards = (
                 target is not None
@@ -730,11 +878,10 @@ class _Walk:
                 out |= _names(name)
         return frozenset(out)
 
-    def effect(self, call: Node, state: _State) -> Effect | None:
-        callee = callee_of(call)
-        if callee is None:
+    def effect(self, call: Node, facts: CallFacts, state: _State) -> Effect | None:
+        if facts.callee is None:
             return None
-        values = _values(call.child_by_field_name("arguments"))
+        values = facts.values
         known = self.a.does(self.module, call)
         if known is not None:  # an HTTP library, a method of the app's own client class
             if known.severity is None:
@@ -742,7 +889,7 @@ class _Walk:
             if known.severity == "error":
                 return Effect(call, "error", known.why)
             return self.write(call, values, state, known.why)
-        method = self.client_method(callee)
+        method = self.client_method(facts)
         etag = CONDITIONAL.get(method)
         if etag is not None and len(values) > etag and _ts.text(values[etag]) != "undefined":
             return None  # compare-and-set: a stale etag is refused (412)
@@ -756,9 +903,9 @@ class _Walk:
             return effect
         return None
 
-    def client_method(self, callee: Node) -> str:
+    def client_method(self, facts: CallFacts) -> str:
         """The method name (lower case) of a call on a client or HTTP library, else ``""``."""
-        chain = member_chain(callee) if callee.type == "member_expression" else []
+        chain = facts.chain
         receiver = chain[:-1]
         if receiver and (
             "clients" in receiver or receiver[0] in self.clients or receiver[0] in HTTP_LIBRARIES
@@ -805,12 +952,9 @@ def written_stores(module: Module) -> set[str]:
     ``createDocument({ dataEntity })``, ``updatePartialDocument({ dataEntity, ... })``..."""
     out: set[str] = set()
     for call in module.nodes("call_expression"):
-        callee = callee_of(call)
-        if callee is None or callee.type != "member_expression":
-            continue
-        method = callee.child_by_field_name("property")  # method_of, callee known
-        if method is not None and _ts.text(method).lower().startswith(_WRITES):
-            store = store_key(module, _values(call.child_by_field_name("arguments")))
+        facts = call_facts(module, call)
+        if facts.kind == "member_expression" and facts.name.lower().startswith(_WRITES):
+            store = store_key(module, facts.values)
             if store:
                 out.add(store)
     return out

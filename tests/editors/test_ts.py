@@ -75,6 +75,67 @@ def test_member_chain_of_a_non_name_root_is_empty(form: str) -> None:
     assert _ts.member_chain(node) == []
 
 
+IMPORTS = [
+    "import { a } from './x'",
+    "import { a as b, c } from './x'",
+    "import { type A } from './x'",
+    "import { type as t } from './x'",
+    "import { type A as B, typeof as c } from './x'",
+    "import { a /* why */ as b } from './x'",
+    "import { 'string name' as s } from './x'",
+    "import { default as d } from './x'",
+    "import {\n  a,\n  b as\n    c,\n} from './x'",
+    'import d, { e } from "./x"',
+    "import * as ns from 'x'",
+    "import type { T } from '@vtex/api'",
+    "import { a } from './with\\'quote'",
+    "import { a } from './with\\u0041escape'",
+    "import { a } from './unterminated",
+    "import { a as } from './x'",
+    "import { $x, _y as $z9 } from './x'",
+]
+
+
+def _nodes_of(source: bytes, kind: str) -> list:
+    return [node for node in _ts.walk(_ts.parse(source).root_node) if node.type == kind]
+
+
+def test_import_fast_paths_agree_on_tricky_forms() -> None:
+    fast = 0
+    for form in IMPORTS:
+        source = f"{form};\n".encode()
+        for node in _nodes_of(source, "import_specifier"):
+            assert _ts.specifier_names(node) == _ts.specifier_names_by_tree(node), form
+            fast += bool(_ts._SPECIFIER.match(_ts.text(node)))
+        for node in _nodes_of(source, "string"):
+            assert _ts.quoted(node) == _ts.string_text(node), form
+    assert fast >= 8  # the fast path is exercised, not just the general one
+
+
+def test_import_fast_paths_agree_on_every_file_we_ship() -> None:
+    count = 0
+    for path in _corpus():
+        source = path.read_bytes()
+        for node in _nodes_of(source, "import_specifier"):
+            assert _ts.specifier_names(node) == _ts.specifier_names_by_tree(node), path
+            count += 1
+        for node in _nodes_of(source, "string"):
+            assert _ts.quoted(node) == _ts.string_text(node), (path, _ts.text(node))
+    assert count > 100
+
+
+def test_imports_reads_aliases_and_modifiers() -> None:
+    source = b"import d, { a as b, type T, c } from './x'\nimport * as ns from '../y'\n"
+    found = [(i.local, i.imported, i.source) for i in _ts.imports(_ts.parse(source).root_node)]
+    assert found == [
+        ("d", "default", "./x"),
+        ("b", "a", "./x"),
+        ("T", "T", "./x"),
+        ("c", "c", "./x"),
+        ("ns", "*", "../y"),
+    ]
+
+
 def test_the_same_bytes_give_the_same_tree_and_a_fresh_import_list() -> None:
     # An edit reads a 200-handler events map several times: each version is parsed once.
     source = b"import { a } from './a'\nimport b from '../b'\nexport const x = { a, b }\n"
