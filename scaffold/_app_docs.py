@@ -268,7 +268,8 @@ def refresh(changes: ChangeSet, focus: Collection[str] = ()) -> Inventory | None
         nothing to refresh or the app could not be read.
     """
     from scaffold import _import_cache, inventory
-    from scaffold._inventory import Specs
+    from scaffold._facts_cache import Facts
+    from scaffold._inventory import Shared, Specs
     from scaffold.errors import UserError
     from scaffold.inventory import GRAPH_START
 
@@ -288,10 +289,18 @@ def refresh(changes: ChangeSet, focus: Collection[str] = ()) -> Inventory | None
     planned = _planned(changes, listed)
     parses: inventory.Parses = {}  # a file the edit leaves alone is parsed once
     specs = Specs(_import_cache.load(root))
+    # What a file the edit leaves alone says, by its stat: most of them are not even read.
+    changed = {change.rel for change in changes.changes}
+    facts = Facts(root, skip=changed)
+    shared = Shared(changed)  # and the two views share what the edit does not change
     try:
-        after = inventory.inventory(read, planned, parses=parses, focus=set(focus), specs=specs)
+        after = inventory.inventory(
+            read, planned, parses=parses, focus=set(focus), specs=specs, facts=facts, shared=shared
+        )
         # Only what a CHANGELOG line says is compared, so the state before needs no details.
-        before = inventory.inventory(on_disk, listed, details=False, parses=parses, specs=specs)
+        before = inventory.inventory(
+            on_disk, listed, details=False, parses=parses, specs=specs, facts=facts, shared=shared
+        )
     except UserError as error:
         # All or nothing: the docs cannot follow the code, so the code does not change.
         raise type(error)(
@@ -300,6 +309,7 @@ def refresh(changes: ChangeSet, focus: Collection[str] = ()) -> Inventory | None
         ) from None
     if specs.changed:
         _import_cache.save(root, specs.used)
+    facts.save()
 
     def exists(rel: str) -> bool:
         return read(rel) is not None

@@ -76,7 +76,7 @@ def save(root: Path, specs: Specs) -> None:
         with tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", dir=target.parent, delete=False, suffix=".tmp"
         ) as handle:
-            json.dump(specs, handle)
+            handle.write(json.dumps(specs))  # the C encoder (dump is pure Python)
         Path(handle.name).replace(target)
     except (OSError, RuntimeError):
         return

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from scaffold import _app_files, _ts
 from scaffold import _read as _read_file
-from scaffold._app_files import import_candidates, is_test, resolve_import
+from scaffold._app_files import import_candidates, is_test
+from scaffold._facts_cache import Fact, Facts, names_one
 from scaffold._service_json import section, topics_of
 from scaffold._service_map import Entry, Resolver, Source
 from scaffold._vtex import INDEX, MANIFEST, SERVICE
@@ -132,6 +133,10 @@ class Specs:
         """Whether what this run used differs from what was loaded (worth saving)."""
         return set(self.used) != self._loaded
 
+    def keep(self, key: str, specs: list[str]) -> None:
+        """Keep what another cache knew of a file's bytes (by their digest) for next time."""
+        self.used[key] = specs
+
     def of(self, data: bytes, parse: Callable[[], Source]) -> list[str]:
         """The specifiers of a file with these bytes; ``parse`` is called only on a miss."""
         if data in self._seen:
@@ -146,6 +151,23 @@ class Specs:
         self.used[key] = found
         self._seen[data] = found
         return found
+
+
+class Shared:
+    """What two views of one app (before and after an edit) can share about its files.
+
+    A file the edit does not change has the same bytes in both, so whether it names some
+    words is the same; and so are the modules its imports resolve to, unless one of the
+    paths an import may name is one the edit changes (creates or deletes).
+
+    Args:
+        changed: The paths the edit changes, relative to the app root.
+    """
+
+    def __init__(self, changed: Collection[str]) -> None:
+        self.changed = frozenset(changed)
+        self.imports: dict[str, list[str]] = {}
+        self.named: dict[tuple[str, frozenset[str]], bool] = {}
 
 
 def _specifiers(source: Source) -> list[str]:
@@ -168,27 +190,69 @@ class _Files:
     ``specs``, a file whose imports are known from its bytes is not parsed to follow them.
     """
 
-    def __init__(self, read: Reader, parses: Parses | None = None, specs: Specs | None = None):
+    def __init__(
+        self,
+        read: Reader,
+        parses: Parses | None = None,
+        specs: Specs | None = None,
+        facts: Facts | None = None,
+        shared: Shared | None = None,
+    ):
         self.read = read
         self._parses: Parses = parses if parses is not None else {}
         self._specs = specs
+        self._facts = facts
+        self._shared = shared
         self._cache: dict[str, Source | None] = {}
         self._data: dict[str, bytes | None] = {}
         self._needs: dict[str, list[str]] = {}
         self._imports: dict[str, list[str]] = {}
-        self._candidates: dict[tuple[str, str], list[str]] = {}
+        self._resolved: dict[tuple[str, str], tuple[str | None, list[str]]] = {}
+        self._closures: dict[str, frozenset[str]] = {}
+        self._named_in: dict[tuple[frozenset[str], frozenset[str]], bool] = {}
         self._resolver: Resolver[Source] | None = None
-        self.named: dict[tuple[str, frozenset[str]], bool] = {}  # see _names_one
+        self.named: dict[tuple[str, frozenset[str]], bool] = {}  # see names_one
 
     def data(self, rel: str) -> bytes | None:
         """A file's bytes, read once (``None``: missing)."""
         if rel not in self._data:
-            self._data[rel] = self.read(rel) if not rel.startswith("..") else None
+            data = self._data[rel] = self.read(rel) if not rel.startswith("..") else None
+            if data is not None and self._facts is not None:
+                self._facts.learn(rel, data, None)
         return self._data[rel]
+
+    def _fact(self, rel: str) -> Fact | None:
+        """What the facts cache trusts of ``rel`` (None: read it; or it was read already)."""
+        if self._facts is None or rel in self._data:
+            return None
+        return self._facts.get(rel)
 
     def exists(self, rel: str) -> bool:
         """Whether the file exists (as read through the reader)."""
+        if rel not in self._data and self._fact(rel) is not None:
+            return True
         return self.data(rel) is not None
+
+    def names_one(self, rel: str, words: frozenset[str]) -> bool:
+        """Whether the bytes of ``rel`` name one of ``words`` (a missing file: no)."""
+        key = (rel, words)
+        found = self.named.get(key)
+        if found is None:
+            shared = self._shared
+            if shared is not None and rel in shared.changed:
+                shared = None
+            found = shared.named.get(key) if shared is not None else None
+            if found is None:
+                fact = self._fact(rel)
+                asked = self._facts.asked(words) if self._facts is not None else ""
+                if fact is not None and asked in fact.words:
+                    found = bool(fact.words[asked])
+                else:
+                    found = names_one(self.data(rel) or b"", words)
+                if shared is not None:
+                    shared.named[key] = found
+            self.named[key] = found
+        return found
 
     def load(self, rel: str) -> Source | None:
         if rel not in self._cache:
@@ -217,8 +281,8 @@ class _Files:
             source = self.load(rel)
             # A client's name is in the bytes wherever the code names it (keys and
             # properties are matched as written): a file without any needs no walk.
-            data = self.data(rel) if not is_test(rel) else None
-            named = data is not None and any(name.encode() in data for name in CLIENT_POLICIES)
+            named = not is_test(rel) and self.names_one(rel, frozenset(CLIENT_POLICIES))
+            source = self.load(rel) if named else None
             for node in _ts.walk(source.root) if source is not None and named else []:
                 if node.type not in CLIENT_USES:
                     continue
@@ -232,26 +296,72 @@ class _Files:
         """The app modules a file imports or re-exports (relative specifiers only)."""
         if rel in self._imports:
             return self._imports[rel]
-        data = self.data(rel)
+        shared = self._shared
+        if shared is not None and rel in shared.imports:
+            self._imports[rel] = shared.imports[rel]
+            return self._imports[rel]
+        clean = shared is not None and rel not in shared.changed
         out: list[str] = []
-        if data is not None:
-
-            def parse() -> Source:
-                source = self.load(rel)
-                assert source is not None  # its bytes were read
-                return source
-
-            specs = self._specs.of(data, parse) if self._specs is not None else _specifiers(parse())
-            folder = posixpath.dirname(rel)
-            for spec in specs:
-                # Handlers in one folder import the same modules: their candidates, once.
-                if (folder, spec) not in self._candidates:
-                    self._candidates[folder, spec] = import_candidates(rel, spec)
-                found = next((c for c in self._candidates[folder, spec] if self.exists(c)), None)
-                if found is not None:
-                    out.append(found)
+        for spec in self._specifiers_of(rel):
+            found, candidates = self.resolve(rel, spec)
+            if found is not None:
+                out.append(found)
+            if clean and shared is not None and not shared.changed.isdisjoint(candidates):
+                clean = False  # it resolves differently before and after the edit
         self._imports[rel] = out
+        if clean and shared is not None:
+            shared.imports[rel] = out
         return out
+
+    def resolve(self, rel: str, spec: str) -> tuple[str | None, list[str]]:
+        """The module a relative import of ``rel`` names (None: none), and the candidates.
+
+        Handlers in one folder import the same modules: each (folder, specifier) is worked
+        out once.
+        """
+        key = (posixpath.dirname(rel), spec)
+        found = self._resolved.get(key)
+        if found is None:
+            candidates = import_candidates(rel, spec)
+            module = next((c for c in candidates if self.exists(c)), None)
+            found = self._resolved[key] = (module, candidates)
+        return found
+
+    def _specifiers_of(self, rel: str) -> list[str]:
+        """The specifiers of a file's imports: trusted facts, else its bytes (none: missing)."""
+        fact = self._fact(rel)
+        if fact is not None and fact.specs is not None:
+            if self._specs is not None and fact.digest:
+                self._specs.keep(fact.digest, fact.specs)  # for when the stat changes
+            return fact.specs
+        data = self.data(rel)
+        if data is None:
+            return []
+
+        def parse() -> Source:
+            source = self.load(rel)
+            assert source is not None  # its bytes were read
+            return source
+
+        specs = self._specs.of(data, parse) if self._specs is not None else _specifiers(parse())
+        if self._facts is not None:
+            self._facts.learn(rel, data, specs)
+        return specs
+
+    def closure(self, rel: str) -> frozenset[str]:
+        """The modules :meth:`reach` finds from ``rel`` alone, as a set (worked out once)."""
+        found = self._closures.get(rel)
+        if found is None:
+            found = self._closures[rel] = frozenset(self.reach([rel]))
+        return found
+
+    def named_in(self, modules: frozenset[str], words: frozenset[str]) -> bool:
+        """Whether one of ``modules`` names one of ``words`` (per set of modules, once)."""
+        key = (modules, words)
+        found = self._named_in.get(key)
+        if found is None:
+            found = self._named_in[key] = any(self.names_one(rel, words) for rel in modules)
+        return found
 
     def reach(self, starts: list[str]) -> list[str]:
         """Every module reachable from ``starts`` through relative imports, in order met."""
@@ -324,6 +434,8 @@ def inventory(
     parses: Parses | None = None,
     focus: Collection[str] | None = None,
     specs: Specs | None = None,
+    facts: Facts | None = None,
+    shared: Shared | None = None,
 ) -> Inventory:
     """Read an app's events, workers, publishers and routes through ``read``.
 
@@ -341,6 +453,11 @@ def inventory(
             in full.
         specs: Import specifiers known by the bytes of files, so those are not parsed to
             follow their imports (and what this run finds is added).
+        facts: What earlier runs learned of files this read leaves alone, trusted by their
+            stat (:mod:`scaffold._facts_cache`): such a file is not read at all, and what
+            this run reads is recorded there.
+        shared: What another view of the app (before or after an edit) found of the files
+            the edit does not change.
 
     Returns:
         The inventory.
@@ -356,14 +473,14 @@ def inventory(
         for p in manifest.get("policies") or []
         if isinstance(p, dict) and "name" in p
     }
-    files = _Files(read, parses, specs)
+    files = _Files(read, parses, specs, facts, shared)
     out = Inventory(app_id)
     index = files.load(INDEX)
     reachable = files.reach([INDEX]) if index is not None else []
     reached = set(reachable)
     others = [rel for rel in listing or [] if rel not in reached]
     publishers = _publishers(files, [*reachable, *others])
-    names = {pub.id for pub in publishers}
+    names = frozenset(pub.id for pub in publishers)
     calls = _Calls(files, names)
 
     def wanted(key: str) -> bool:
@@ -421,7 +538,7 @@ def inventory(
 
 
 def _calls_none(
-    files: _Files, resolver: Resolver[Source], where: Source, entry: Entry, names: set[str]
+    files: _Files, resolver: Resolver[Source], where: Source, entry: Entry, names: frozenset[str]
 ) -> bool:
     """Whether what ``entry`` registers is sure to call none of the publishers ``names``.
 
@@ -439,26 +556,21 @@ def _calls_none(
         imported = None if resolver.binds(where, name) else resolver.imported(where, name)
         if imported is None:
             return False
-        module = resolve_import(where.rel, imported[1], files.exists)
+        module, _ = files.resolve(where.rel, imported[1])
         if module is None:
             return False
-        reached = files.reach([module])
-        if len(reached) >= _MAX_FILES:
+        # What the module reaches is itself and what each of its imports reaches (handlers
+        # share those: each is walked once). A walk cut at _MAX_FILES is that size, so a
+        # union that size or more is what a walk from the module would have cut too.
+        below = [files.closure(rel) for rel in files.imports(module)]
+        if len(frozenset({module}).union(*below)) >= _MAX_FILES:
             return False
-        if any(_names_one(files, rel, names) for rel in reached):
+        if files.names_one(module, names) or any(files.named_in(c, names) for c in below):
             return False
     return True
 
 
-def _names_one(files: _Files, rel: str, names: set[str]) -> bool:
-    """Whether the bytes of ``rel`` name one of ``names`` (answered once per file: every
-    handler reaches the same support modules)."""
-    key = (rel, frozenset(names))
-    found = files.named.get(key)
-    if found is None:
-        data = files.data(rel) or b""
-        found = files.named[key] = any(name.encode() in data for name in names)
-    return found
+_SEND_EVENT = frozenset({"sendEvent"})
 
 
 def _read_map(
@@ -544,7 +656,7 @@ class _Calls:
     walks them again. An answer depends on the function and the depth left, both in the key.
     """
 
-    def __init__(self, files: _Files, names: set[str]) -> None:
+    def __init__(self, files: _Files, names: frozenset[str]) -> None:
         self.files = files
         self.names = names
         self._found: dict[tuple[str, int, int], list[str]] = {}
@@ -569,9 +681,9 @@ class _Calls:
             if depth >= 3 or function is None or _ts.unwrap(function).type != "identifier":
                 continue
             where, target = resolver.follow(source, function)
-            if target.id != node.id and target.type in _ts.FUNCTION_TYPES | {
-                "function_declaration"
-            }:
+            # Not itself (trees of equal bytes are shared: the file tells them apart).
+            same = target.id == node.id and where.rel == source.rel
+            if not same and target.type in _ts.FUNCTION_TYPES | {"function_declaration"}:
                 out += [name for name in self.of(where, target, depth + 1) if name not in out]
         self._found[key] = out
         return out
@@ -620,7 +732,7 @@ def _publishers(files: _Files, modules: list[str]) -> list[_Publisher]:
         if is_test(rel):
             continue
         # Only a file that names sendEvent is parsed.
-        source = files.load(rel) if b"sendEvent" in (files.data(rel) or b"") else None
+        source = files.load(rel) if files.names_one(rel, _SEND_EVENT) else None
         if source is None:
             continue
         resolver = files.resolver()

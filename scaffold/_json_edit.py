@@ -78,14 +78,14 @@ def detect_style(data: bytes, root: Node | None = None) -> Style:
     except (ScaffoldError, IndexError):
         root = None
     if root is not None:
-        for node in nodes(root):
+        for node in nodes(root, data):
             if node.kind == "object" and node.keys and colon == ": ":
                 gap = data[node.key_starts[0] : node.children[0].start]
                 gap = gap[gap.rindex(b'"') + 1 :]
                 if b"\n" not in gap:
                     colon = gap.decode()
                 break
-        for node in nodes(root):
+        for node in nodes(root, data):
             if (
                 node.kind == "array"
                 and node.children
@@ -168,7 +168,7 @@ def _insert(data: bytes, node: Node, style: Style, key: str | None, value: Any) 
         else:
             spaced = style.colon.endswith(" ")
         sep = ", " if spaced else ","
-        sample = last if last.kind != "scalar" and last.children else node
+        sample = last if last.kind != "scalar" and last.has_items else node
         pad = data[sample.start + 1 : sample.start + 2] == b" "
         return _splice(data, last.end, last.end, sep + prefix + _inline(value, style, pad))
     indent, alone = _line_indent(data, node.item_start(len(node.children) - 1))
@@ -177,7 +177,7 @@ def _insert(data: bytes, node: Node, style: Style, key: str | None, value: Any) 
     if (
         node.kind == "array"
         and last.kind != "scalar"
-        and last.children
+        and last.has_items
         and isinstance(value, dict | list)
         and b"\n" not in data[last.start : last.end]
     ):
@@ -273,7 +273,9 @@ def set_key(data: bytes, path: JsonPath, key: str, value: Any, *, name: str = "J
     Raises:
         ProjectError: If the text is not JSON or something on ``path`` is not an object.
     """
-    parsed, root = parse(data, name)
+    # Only the objects on the path are recorded in full: a 200-event service.json is
+    # mostly declarations the edit steps over.
+    parsed, root = parse(data, name, keep=len(path))
     node, depth = _walk(root, path, name)
     assert node is not None
     if node.kind != "object":

@@ -110,8 +110,18 @@ def indexed(node: Node) -> list[Node]:
     return matching(_INDEX_QUERY, node)
 
 
+# The last few trees parsed, by their source bytes, and the imports of those trees, by root
+# node id. An edit reads the same large file (a 200-handler events map) several times, before
+# and after it changes: each version is parsed once. Trees are never edited in place, and a
+# root id is only looked up while its tree is held here (so no other tree can have that id).
+_KEPT = 32
+_TREES: dict[bytes, Tree] = {}
+_ROOTS: set[int] = set()  # the root ids of the trees in _TREES
+_IMPORTS: dict[int, list[Import]] = {}
+
+
 def parse(source: bytes) -> Tree:
-    """Parse TypeScript source bytes.
+    """Parse TypeScript source bytes (the same bytes as a recent call: the same tree).
 
     Args:
         source: The file's bytes (any line endings, with or without a BOM).
@@ -119,7 +129,16 @@ def parse(source: bytes) -> Tree:
     Returns:
         The syntax tree; check ``tree.root_node.has_error`` before trusting it for edits.
     """
-    return parser().parse(source)
+    tree = _TREES.pop(source, None)
+    if tree is None:
+        tree = parser().parse(source)
+        if len(_TREES) >= _KEPT:
+            gone = _TREES.pop(next(iter(_TREES))).root_node.id
+            _ROOTS.discard(gone)
+            _IMPORTS.pop(gone, None)
+        _ROOTS.add(tree.root_node.id)
+    _TREES[source] = tree  # the most recent last
+    return tree
 
 
 def text(node: Node) -> str:
@@ -202,6 +221,16 @@ def imports(root: Node) -> list[Import]:
     Returns:
         One entry per bound name.
     """
+    kept = _IMPORTS.get(root.id)
+    if kept is not None:
+        return list(kept)
+    out = _imports(root)
+    if root.id in _ROOTS and root.parent is None:
+        _IMPORTS[root.id] = list(out)
+    return out
+
+
+def _imports(root: Node) -> list[Import]:
     out: list[Import] = []
     for statement in root.named_children:
         if statement.type != "import_statement":

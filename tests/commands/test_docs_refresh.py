@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import _app_docs, _service_map, inventory
+from scaffold import _app_docs, _facts_cache, _service_map, inventory
 from scaffold.events import add_event, remove_event
 from scaffold.inventory import GRAPH_END, GRAPH_START
 from scaffold.publishers import add_publisher
@@ -89,7 +89,7 @@ def _no_block(app: Path) -> None:
 
 
 @pytest.mark.parametrize("shape", ["generated", "hand-edited-readme", "no-graph-block"])
-@pytest.mark.parametrize("cache", ["warm", "none"])
+@pytest.mark.parametrize("cache", ["warm", "none", "trusted"])
 def test_every_step_equals_a_full_redraw(
     shape: str, cache: str, tmp_path: Path, gen_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -98,6 +98,8 @@ def test_every_step_equals_a_full_redraw(
         _hand_edit_readme(app)
     elif shape == "no-graph-block":
         _no_block(app)
+    if cache == "trusted":  # facts of files are trusted by stat from the next edit on
+        monkeypatch.setattr(_facts_cache, "RACY_NS", 0)
     if cache == "none":  # a cache folder that cannot be made: every file is parsed
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
         (tmp_path / "file").write_text("not a folder", encoding="utf-8")

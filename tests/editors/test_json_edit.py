@@ -194,3 +194,40 @@ def test_path_through_a_non_object_is_refused() -> None:
 def test_topics_field_follows_the_file(app: str, field: str) -> None:
     data = (APPS / app / "node" / "service.json").read_bytes()
     assert topics_field(json.loads(data.decode("utf-8-sig"))) == field
+
+
+LAZY_DOCS = [
+    b'{\n  "events": {\n    "a": { "sender": "x.y", "topics": ["t"] },\n'
+    b'    "b": {"k": [1, {"z": []}]}\n  }\n}\n',
+    b'{"events":{"a":{"sender":"x.y","topics":["t"]},"b":[{"q":1}]}}',
+    b'{"events": {"a": { "sender": "x.y", "topics": [ "t" ] }}}',
+    b'{\n\t"stack": "nodejs",\n\t"routes": {"r": {"path": "/x", "public": true}},\n'
+    b'\t"events": {}\n}',
+    b'{ "deep": { "er": { "est": [ "a", "b" ] } }, "events": { "a": { "topics": [ ] } } }\n',
+    b'{\r\n  "events": {\r\n    "a": {\r\n      "sender": "x.y",\r\n      "topics": [\r\n'
+    b'        "t"\r\n      ]\r\n    }\r\n  }\r\n}\r\n',
+    '{\n  "name": "caf\u00e9",\n  "events": {\n    "a": {"topics": ["t"]}\n  }\n}\n'.encode(),
+    b'{"events": {"a": {"topics": ["t"]}}, "workers": {"w": {"timeout": 5}}, "x": [[1], [2]]}',
+]
+
+
+@pytest.mark.parametrize("doc", LAZY_DOCS)
+@pytest.mark.parametrize(
+    ("path", "key", "value"),
+    [
+        (("events",), "n", EVENT),
+        (("events",), "a", EVENT),
+        (("events", "a"), "sender", "v.w"),
+        ((), "events", {"q": ["r"]}),
+        (("routes",), "r2", {"path": "/y", "public": True}),
+    ],
+)
+def test_set_key_scanning_only_the_path_gives_the_bytes_of_a_full_scan(
+    doc: bytes, path: tuple[str, ...], key: str, value: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # set_key skips the containers below the object it edits in one step (issue 20, item 8):
+    # the bytes it writes are those a scan of every container gives.
+    quick = je.set_key(doc, path, key, value, name="service.json")
+    full_parse = je.parse
+    monkeypatch.setattr(je, "parse", lambda data, name, keep=None: full_parse(data, name))
+    assert quick == je.set_key(doc, path, key, value, name="service.json")

@@ -134,3 +134,28 @@ def test_imports_reads_aliases_and_modifiers() -> None:
         ("c", "c", "./x"),
         ("ns", "*", "../y"),
     ]
+
+
+def test_the_same_bytes_give_the_same_tree_and_a_fresh_import_list() -> None:
+    # An edit reads a 200-handler events map several times: each version is parsed once.
+    source = b"import { a } from './a'\nimport b from '../b'\nexport const x = { a, b }\n"
+    tree = _ts.parse(source)
+    assert _ts.parse(bytes(source)) is tree
+    first = _ts.imports(tree.root_node)
+    assert [(i.local, i.source) for i in first] == [("a", "./a"), ("b", "../b")]
+    first.clear()  # a caller's list is its own
+    again = _ts.imports(_ts.parse(source).root_node)
+    assert [(i.local, i.source) for i in again] == [("a", "./a"), ("b", "../b")]
+    other = _ts.parse(source + b"import c from './c'\n")
+    assert other is not tree
+    assert [i.local for i in _ts.imports(other.root_node)] == ["a", "b", "c"]
+
+
+def test_a_tree_pushed_out_is_parsed_again_and_its_imports_read_again() -> None:
+    source = b"import { kept } from './kept'\n"
+    tree = _ts.parse(source)
+    for n in range(_ts._KEPT):  # fill the memo with other files
+        _ts.parse(f"export const v{n} = {n}\n".encode())
+    again = _ts.parse(source)
+    assert again is not tree
+    assert [i.local for i in _ts.imports(again.root_node)] == ["kept"]
