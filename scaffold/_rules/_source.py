@@ -230,6 +230,15 @@ class Project:
         self._modules[path] = self._modules[given] = module
         return module
 
+    def read_rels(self) -> set[str]:
+        """The paths (relative to the root) of the modules read so far: each is a regular
+        file that was there when it was read.
+
+        Returns:
+            A new set.
+        """
+        return {module.rel for module in self._modules.values() if module is not None}
+
     def _real(self, path: Path) -> Path:
         """``path.resolve()``, resolving each folder once (a file costs one ``lstat``)."""
         parent = path.parent

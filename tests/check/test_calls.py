@@ -67,6 +67,11 @@ SECRETS = {
     "authorization-header": "logger.info({ auth: headers.Authorization })",
     "header-by-name": "logger.debug({ key: headers['X-VTEX-API-AppToken'] })",
     "bearer-template": "logger.info(`calling with Bearer ${ctx.vtex.storeUserAuthToken}`)",
+    # Each below has a word only in a form the quick byte test must still let through.
+    "dashed-header": "logger.info({ key: headers['x-api-key'] })",
+    "upper-case-key": "logger.info({ PASSWORD: ctx.body.pw })",
+    "camel-case": "logger.info({ message: 'call', apiKey: ctx.body.k })",
+    "non-ascii-long-s": "logger.info({ message: 'call', \u017fecret: ctx.body.k })",
 }
 
 
