@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import re
+import stat
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,7 +169,7 @@ class Project:
         self.node = self.root / "node"
         self.findings: list[Finding] = []
         self._modules: dict[Path, Module | None] = {}
-        self._folders: dict[Path, Path] = {}
+        self._folders: dict[str, str] = {}
         self._listed: dict[tuple[str, ...], list[Path]] = {}  # three rules list the same files
         self._resolver: Resolver[Module] | None = None
         self._paths: dict[str, Path] = {}
@@ -241,12 +243,17 @@ class Project:
 
     def _real(self, path: Path) -> Path:
         """``path.resolve()``, resolving each folder once (a file costs one ``lstat``)."""
-        parent = path.parent
+        # On strings: a Path's parent, join and comparison each parse parts again.
+        parent, name = os.path.split(str(path))
         folder = self._folders.get(parent)
         if folder is None:
-            folder = self._folders[parent] = parent.resolve()
-        real = path if folder == parent else folder / path.name
-        return real.resolve() if real.is_symlink() else real
+            folder = self._folders[parent] = str(Path(parent).resolve())
+        real = path if folder == parent else Path(folder, name)
+        try:
+            link = stat.S_ISLNK(os.lstat(real).st_mode)
+        except (OSError, ValueError):  # as Path.is_symlink
+            link = False
+        return real.resolve() if link else real
 
     def unreadable(self, rel: str, error: OSError) -> None:
         """Record that a file exists but cannot be read (an SC000 error, once per file)."""
