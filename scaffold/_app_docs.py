@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scaffold import _read as _read_file
 from scaffold._vtex import CHANGELOG, README
@@ -248,7 +248,11 @@ def _block_end(lines: list[str], heading: int, end: int) -> int:
     return next((i for i in range(heading + 1, end) if lines[i].startswith("#")), end)
 
 
-def refresh(changes: ChangeSet, focus: Collection[str] = ()) -> Inventory | None:
+def refresh(
+    changes: ChangeSet,
+    focus: Collection[str] = (),
+    maps: Mapping[str, tuple[Any, dict[str, bytes | None]]] | None = None,
+) -> Inventory | None:
     """Plan the README graph block and CHANGELOG entries for what ``changes`` change.
 
     Both are drawn in full from the two inventories (before and after the edit), never
@@ -261,6 +265,9 @@ def refresh(changes: ChangeSet, focus: Collection[str] = ()) -> Inventory | None
         changes: The edit session's change set, before it is applied.
         focus: Ids of the items the edit is about: they alone get their files, missing
             policies and marker in the inventory returned (what next steps show).
+        maps: Service maps the edit read (``events``/``routes`` -> the map, and the bytes
+            of every file read for it): the state before takes one as it is while those
+            bytes are still the ones on disk (a 200-entry map is not read a second time).
 
     Returns:
         The app's inventory as the edit leaves it (what ``read_app`` will read once the
@@ -299,7 +306,14 @@ def refresh(changes: ChangeSet, focus: Collection[str] = ()) -> Inventory | None
         )
         # Only what a CHANGELOG line says is compared, so the state before needs no details.
         before = inventory.inventory(
-            on_disk, listed, details=False, parses=parses, specs=specs, facts=facts, shared=shared
+            on_disk,
+            listed,
+            details=False,
+            parses=parses,
+            specs=specs,
+            facts=facts,
+            shared=shared,
+            maps=maps,
         )
     except UserError as error:
         # All or nothing: the docs cannot follow the code, so the code does not change.

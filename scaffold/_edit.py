@@ -98,6 +98,8 @@ class Edit:
         self.command = command
         self.name = name
         self._located: dict[str, tuple[Any, dict[str, bytes | None]]] = {}  # see _locate
+        # The Service maps as _locate read them, with the bytes of every file it read.
+        self._maps: dict[str, tuple[Any, dict[str, bytes | None]]] = {}
         # `scaffold new` made this app: it owns the support files, both service.json
         # sections and its (possibly empty) folders, so undo leaves those alone.
         self.generated = (self.root / ".copier-answers.yml").is_file()
@@ -360,8 +362,12 @@ class Edit:
             data = seen[rel] = self.read(rel)
             return data
 
-        location = _ts_edit.locate_events(index, read, index_file=INDEX, hint=hint, prop=prop)
+        keep: dict[str, Any] = {}
+        location = _ts_edit.locate_events(
+            index, read, index_file=INDEX, hint=hint, prop=prop, keep=keep
+        )
         self._located[prop] = (location, seen)
+        self._maps[prop] = (keep[prop], seen)
         return location
 
     def registered(self, prop: Literal["events", "routes"], key: str, module_file: str) -> bool:
@@ -499,7 +505,7 @@ class Edit:
         from scaffold import _app_docs, _provenance
 
         # The app's README graph and CHANGELOG follow the code.
-        after = _app_docs.refresh(self.changes, focus={self.name})
+        after = _app_docs.refresh(self.changes, focus={self.name}, maps=self._maps)
         # NOTE: the provenance record may be git-ignored: remove-* then keeps every policy.
         created = [
             change.rel

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import posixpath
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -20,7 +20,7 @@ from scaffold import _read as _read_file
 from scaffold._app_files import import_candidates, is_test
 from scaffold._facts_cache import Fact, Facts, names_one
 from scaffold._service_json import section, topics_of
-from scaffold._service_map import Entry, Resolver, Source
+from scaffold._service_map import Entry, Resolver, ServiceMap, Source
 from scaffold._vtex import INDEX, MANIFEST, SERVICE
 from scaffold.errors import ProjectError
 
@@ -436,6 +436,7 @@ def inventory(
     specs: Specs | None = None,
     facts: Facts | None = None,
     shared: Shared | None = None,
+    maps: Mapping[str, tuple[ServiceMap[Source], dict[str, bytes | None]]] | None = None,
 ) -> Inventory:
     """Read an app's events, workers, publishers and routes through ``read``.
 
@@ -458,6 +459,9 @@ def inventory(
             this run reads is recorded there.
         shared: What another view of the app (before or after an edit) found of the files
             the edit does not change.
+        maps: Without details, Service maps already read elsewhere (``events``/``routes``
+            -> the map and the bytes of every file read for it): the events map is taken
+            as it is while ``read`` gives those same bytes (it is a function of them).
 
     Returns:
         The inventory.
@@ -494,7 +498,18 @@ def inventory(
     for prop in ("events", "routes"):
         declared = section(service, prop)
         # A handler's functions serve only the details; a route's give its methods too.
-        found = _read_map(files, index, prop, out.problems, True if prop == "routes" else follow)
+        # Without details a handler's value is not followed (a route's is: its methods).
+        known = maps.get(prop) if maps is not None and not details and prop == "events" else None
+        if known is not None and any(files.data(rel) != data for rel, data in known[1].items()):
+            known = None  # read from other bytes
+        found = _read_map(
+            files,
+            index,
+            prop,
+            out.problems,
+            True if prop == "routes" else follow,
+            known[0] if known is not None else None,
+        )
         registered, complete = found if found is not None else ({}, False)
         for key in [*declared, *(k for k in registered if k not in declared)]:
             fns, verbs = registered.get(key, ([], []))
@@ -579,16 +594,18 @@ def _read_map(
     prop: str,
     problems: list[str],
     functions: bool | Callable[[Resolver[Source], Source, Entry], bool] = True,
+    known: ServiceMap[Source] | None = None,
 ) -> tuple[dict[str, tuple[list[_Fn], list[str]]], bool] | None:
     """Key -> (functions, HTTP verbs) of the Service's ``prop`` map, and whether it is complete.
 
     Without ``functions`` (or for an entry it returns False for) the values are not
-    followed: the key maps to ``([], [])``.
+    followed: the key maps to ``([], [])``. ``known``: the map as read from the same
+    bytes elsewhere (its values must not need following).
     """
     if index is None:
         return None
     resolver = Resolver[Source](files.load, prop)
-    found = resolver.service_map(index)
+    found = known if known is not None else resolver.service_map(index)
     complete = _readable(found, prop, problems)
     where = found.map[0] if found.map else index
     registered: dict[str, tuple[list[_Fn], list[str]]] = {}

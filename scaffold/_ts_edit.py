@@ -253,6 +253,7 @@ def locate_events(
     index_file: str = INDEX,
     hint: str = "add the handler to the events object given to new Service by hand",
     prop: Literal["events", "routes"] = "events",
+    keep: dict[str, _service_map.ServiceMap[_service_map.Source]] | None = None,
 ) -> EventsLocation:
     """Find the object literal that holds the app's event handlers (or its routes).
 
@@ -263,6 +264,7 @@ def locate_events(
         index_file: ``index_source``'s path relative to the app root.
         hint: What to do by hand, appended to refusals (see :func:`manual_hint`).
         prop: Which Service option to follow: ``events`` (handlers) or ``routes``.
+        keep: Receives the map as read (under ``prop``), for a reader of the same bytes.
 
     Returns:
         Where the map is (or, if the Service has no such option, where to add it).
@@ -273,6 +275,8 @@ def locate_events(
     """
     resolver = _service_map.Resolver(_loader(read_module), prop)
     found = resolver.service_map(_service_map.Source.parse(index_file, index_source))
+    if keep is not None:
+        keep[prop] = found
     # A spread or a literal passed to a call still leaves a literal to add a key to.
     refused = [problem for problem in found.problems if problem.kind != "partial"]
     if refused:

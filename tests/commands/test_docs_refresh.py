@@ -10,6 +10,7 @@ step of a sequence of edits, hand edits in between.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -228,3 +229,49 @@ def test_text_the_person_reworded_stays(tmp_path: Path, gen_cache: Path) -> None
     before = (other / "README.md").read_bytes()
     remove_worker(other, "sync-items")
     assert (other / "README.md").read_bytes() == before
+
+
+def test_an_add_event_reads_the_events_map_once_before_and_once_after(
+    tmp_path: Path, gen_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app("generated", tmp_path / "app", gen_cache)
+    add_event(app, "partner-0", sender="acme.partner", topics=["topic-0"])
+    read: list[str] = []
+    original = _service_map.Resolver.service_map
+
+    def counting(self: _service_map.Resolver[Any], index: Any) -> Any:
+        read.append(self.prop)
+        return original(self, index)
+
+    monkeypatch.setattr(_service_map.Resolver, "service_map", counting)
+    result = add_event(app, "newest", sender="acme.partner", topics=["t"])
+    assert "handler_newest" in (app / "README.md").read_text(encoding="utf-8")
+    assert "CHANGELOG.md" in result.modified
+    # The edit's lookup serves the state before too; the state after is read anew.
+    assert read.count("events") == 2
+
+
+def test_a_map_read_from_other_bytes_is_not_taken(tmp_path: Path, gen_cache: Path) -> None:
+    from scaffold import _inventory, _ts_edit
+
+    app = make_app("generated", tmp_path / "app", gen_cache)
+    seen: dict[str, bytes | None] = {}
+
+    def disk(rel: str) -> bytes | None:
+        path = app / rel
+        return path.read_bytes() if path.is_file() else None
+
+    def reading(rel: str) -> bytes | None:
+        data = seen[rel] = disk(rel)
+        return data
+
+    keep: dict[str, Any] = {}
+    index = reading("node/index.ts")
+    assert index is not None
+    _ts_edit.locate_events(index, reading, keep=keep)
+    stale = {"events": (keep["events"], dict(seen))}
+    add_event(app, "later", sender="acme.partner", topics=["t"])  # the map changes on disk
+    fresh = _inventory.inventory(disk, details=False)
+    taken = _inventory.inventory(disk, details=False, maps=stale)
+    assert "later" in [item.id for item in fresh.items if item.registered]
+    assert taken.to_json() == fresh.to_json()
