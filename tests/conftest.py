@@ -4,10 +4,23 @@ Helper functions live in tests/helpers.py; test modules never import each other.
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
+
+# A suite started from a background job (`cmd &`, nohup, a CI step run that way) inherits
+# SIGINT and SIGHUP ignored, and an ignored signal stays ignored in every process it
+# starts: `scaffold dev` would never see the Ctrl-C the dev tests send, and wait forever.
+# Each worker restores what a terminal gives; the tests that want a signal ignored set it
+# themselves in the process they start (tests/robustness/test_faults.py).
+for _sig, _handler in (
+    (signal.SIGINT, signal.default_int_handler),
+    (signal.SIGHUP, signal.SIG_DFL),
+):
+    if signal.getsignal(_sig) == signal.SIG_IGN:
+        signal.signal(_sig, _handler)
 
 
 @pytest.fixture(autouse=True)
