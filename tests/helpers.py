@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 
 import pexpect
+import pytest
 
 from scaffold._answers import AppAnswers
 from scaffold.new import create_app
@@ -199,3 +200,25 @@ def build(src: Path, target: str, out: Path) -> Path:
     assert done.returncode == 0, done.stderr
     (built,) = out.glob("*.whl" if target == "wheel" else "*.tar.gz")
     return built
+
+
+def count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the path of every file the service map parses (``Source.parse``) from now on.
+
+    Args:
+        monkeypatch: The test's monkeypatch (undone after the test).
+
+    Returns:
+        The list the paths are appended to, in order.
+    """
+    from scaffold import _service_map
+
+    parsed: list[str] = []
+    original = _service_map.Source.parse.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[_service_map.Source], rel: str, data: bytes) -> _service_map.Source:
+        parsed.append(rel)
+        return original(cls, rel, data)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(_service_map.Source, "parse", classmethod(counting))
+    return parsed

@@ -19,7 +19,7 @@ from scaffold.events import add_event, remove_event
 from scaffold.inventory import GRAPH_END, GRAPH_START
 from scaffold.publishers import add_publisher
 from scaffold.workers import add_worker, remove_worker
-from tests.helpers import make_app
+from tests.helpers import count_parses, make_app
 
 SENDER = "vtex.orders-broadcast"
 
@@ -136,14 +136,7 @@ def test_an_add_event_parses_neither_the_other_handlers_nor_their_imports(
     app = make_app("generated", tmp_path / "app", gen_cache)
     for n in range(6):  # each edit leaves what it read in the cache, as a person's edits do
         add_event(app, f"partner-{n}", sender="acme.partner", topics=[f"topic-{n}"])
-    parsed: list[str] = []
-    original = _service_map.Source.parse.__func__  # type: ignore[attr-defined]
-
-    def counting(cls: type[_service_map.Source], rel: str, data: bytes) -> _service_map.Source:
-        parsed.append(rel)
-        return original(cls, rel, data)  # type: ignore[no-any-return]
-
-    monkeypatch.setattr(_service_map.Source, "parse", classmethod(counting))
+    parsed = count_parses(monkeypatch)
     result = add_event(app, "newest", sender="acme.partner", topics=["t"])
     assert "README.md" in result.modified
     assert "handler_newest" in (app / "README.md").read_text(encoding="utf-8")

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import _app_docs, _facts_cache, _read, _service_map, inventory
+from scaffold import _app_docs, _facts_cache, _read, inventory
 from scaffold.errors import ProjectError
 from scaffold.events import add_event
-from tests.helpers import make_app
+from tests.helpers import count_parses, make_app
 
 WORKER = "node/workers/syncItems.ts"
 SECOND = 1_000_000_000
@@ -313,14 +313,7 @@ def test_files_whose_stat_changed_are_read_but_not_parsed(
     add_event(app, "partner-3", sender="acme.partner", topics=["topic-3"])  # all trusted now
     for handler in (app / "node/events").glob("partner*.ts"):
         os.utime(handler)
-    parsed: list[str] = []
-    original = _service_map.Source.parse.__func__  # type: ignore[attr-defined]
-
-    def counting(cls: type[_service_map.Source], rel: str, data: bytes) -> _service_map.Source:
-        parsed.append(rel)
-        return original(cls, rel, data)  # type: ignore[no-any-return]
-
-    monkeypatch.setattr(_service_map.Source, "parse", classmethod(counting))
+    parsed = count_parses(monkeypatch)
     read = _reads(monkeypatch)
     by_step: list[str] = []
 
