@@ -315,15 +315,19 @@ def _declares_global_context(root: Path, read: ReadFile, index_file: str) -> boo
     """Whether a module of the app declares a global ``Context`` that is a ServiceContext."""
     from scaffold._app_files import TEST_FOLDERS, ts_files
 
-    files = [index_file]
-    for rel in ts_files(root, rglob=True):  # a .d.ts counts: that is where a global is declared
-        if not TEST_FOLDERS & set(rel.split("/")) and rel not in files:
-            files.append(rel)
-    for rel in files:
+    def declares(rel: str) -> bool:
         data = read(rel)
-        if data and b"declare global" in data and _GLOBAL_CONTEXT.search(data):
-            return True
-    return False
+        return bool(data and b"declare global" in data and _GLOBAL_CONTEXT.search(data))
+
+    # The index first (where a generated app declares it): the others are listed only
+    # when it does not (a .d.ts counts: that is where a global is declared).
+    if declares(index_file):
+        return True
+    return any(
+        declares(rel)
+        for rel in ts_files(root, rglob=True)
+        if not TEST_FOLDERS & set(rel.split("/")) and rel != index_file
+    )
 
 
 def read_test_setup(read: ReadFile) -> TestSetup:
