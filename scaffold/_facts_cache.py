@@ -133,6 +133,7 @@ class Facts:
         self._trusted: dict[str, Fact | None] = {}
         self._learned: dict[str, tuple[bytes, list[str] | None]] = {}
         self._words: dict[str, frozenset[str]] = {}  # every words key asked this run
+        self._keys: dict[frozenset[str], str] = {}  # their keys, each sorted once
         self._folders: dict[str, bool] = {}
         self._real_root: str | None = None
         self._started = _now()
@@ -204,8 +205,11 @@ class Facts:
 
     def asked(self, words: Collection[str]) -> str:
         """Note that this run asks about ``words`` (learned files record it); return its key."""
-        key = words_key(words)
-        self._words.setdefault(key, frozenset(words))
+        words = frozenset(words)
+        key = self._keys.get(words)
+        if key is None:
+            key = self._keys[words] = words_key(words)
+            self._words.setdefault(key, words)
         return key
 
     def learn(self, rel: str, data: bytes, specs: list[str] | None) -> None:

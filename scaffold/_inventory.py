@@ -168,6 +168,8 @@ class Shared:
         self.changed = frozenset(changed)
         self.imports: dict[str, list[str]] = {}
         self.named: dict[tuple[str, frozenset[str]], bool] = {}
+        # (folder, specifier) -> (module, candidates), when no candidate is a changed path.
+        self.resolved: dict[tuple[str, str], tuple[str | None, list[str]]] = {}
 
 
 def _specifiers(source: Source) -> list[str]:
@@ -208,6 +210,7 @@ class _Files:
         self._needs: dict[str, list[str]] = {}
         self._imports: dict[str, list[str]] = {}
         self._resolved: dict[tuple[str, str], tuple[str | None, list[str]]] = {}
+        self._resolved_in: dict[tuple[str, str], tuple[str | None, list[str]]] = {}
         self._closures: dict[str, frozenset[str]] = {}
         self._named_in: dict[tuple[frozenset[str], frozenset[str]], bool] = {}
         self._resolver: Resolver[Source] | None = None
@@ -229,7 +232,10 @@ class _Files:
 
     def exists(self, rel: str) -> bool:
         """Whether the file exists (as read through the reader)."""
-        if rel not in self._data and self._fact(rel) is not None:
+        data = self._data
+        if rel in data:
+            return data[rel] is not None
+        if self._facts is not None and self._facts.get(rel) is not None:
             return True
         return self.data(rel) is not None
 
@@ -317,14 +323,25 @@ class _Files:
         """The module a relative import of ``rel`` names (None: none), and the candidates.
 
         Handlers in one folder import the same modules: each (folder, specifier) is worked
-        out once.
+        out once, and once for both views of an edit when none of the candidates is a path
+        the edit changes (then they exist in both or in neither).
         """
+        found = self._resolved_in.get((rel, spec))
+        if found is not None:
+            return found
         key = (posixpath.dirname(rel), spec)
         found = self._resolved.get(key)
         if found is None:
-            candidates = import_candidates(rel, spec)
-            module = next((c for c in candidates if self.exists(c)), None)
-            found = self._resolved[key] = (module, candidates)
+            shared = self._shared
+            found = shared.resolved.get(key) if shared is not None else None
+            if found is None:
+                candidates = import_candidates(rel, spec)
+                module = next((c for c in candidates if self.exists(c)), None)
+                found = (module, candidates)
+                if shared is not None and shared.changed.isdisjoint(candidates):
+                    shared.resolved[key] = found
+            self._resolved[key] = found
+        self._resolved_in[(rel, spec)] = found
         return found
 
     def _specifiers_of(self, rel: str) -> list[str]:
@@ -578,7 +595,10 @@ def _calls_none(
         # share those: each is walked once). A walk cut at _MAX_FILES is that size, so a
         # union that size or more is what a walk from the module would have cut too.
         below = [files.closure(rel) for rel in files.imports(module)]
-        if len(frozenset({module}).union(*below)) >= _MAX_FILES:
+        # The union is no larger than the sizes added up: only a large one is built.
+        if 1 + sum(map(len, below)) >= _MAX_FILES and (
+            len(frozenset({module}).union(*below)) >= _MAX_FILES
+        ):
             return False
         if files.names_one(module, names) or any(files.named_in(c, names) for c in below):
             return False
