@@ -268,3 +268,102 @@ def test_a_map_read_from_other_bytes_is_not_taken(tmp_path: Path, gen_cache: Pat
     taken = _inventory.inventory(disk, details=False, maps=stale)
     assert "later" in [item.id for item in fresh.items if item.registered]
     assert taken.to_json() == fresh.to_json()
+
+
+def _legacy_publisher(app: Path) -> None:
+    """Hand edit: a publisher in ``publishers/stockChanged/index.ts``, called by a handler.
+
+    ``add-publisher stock-changed`` then creates ``publishers/stockChanged.ts``, which the
+    handler's ``../publishers/stockChanged`` names first: the import resolves to another
+    module once the edit is applied than on disk before it.
+    """
+    folder = app / "node/publishers/stockChanged"
+    folder.mkdir()
+    (folder / "index.ts").write_text(
+        "import type { Clients } from '../../clients'\n\n"
+        "export async function publishLegacyStock(ctx: { clients: Clients }, id: string) {\n"
+        "  await ctx.clients.events.sendEvent('', 'legacy-stock', { id })\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    handler = app / "node/events/orderStatusUpdated.ts"
+    handler.write_text(
+        "import { publishLegacyStock } from '../publishers/stockChanged'\n"
+        + handler.read_text(encoding="utf-8")
+        + "\nexport const legacy = (ctx: any) => publishLegacyStock(ctx, 'x')\n",
+        encoding="utf-8",
+    )
+    events_index = app / "node/events/index.ts"
+    events_index.write_text(
+        events_index.read_text(encoding="utf-8").replace(
+            "import { orderStatusUpdated } from './orderStatusUpdated'",
+            "import { legacy as orderStatusUpdated } from './orderStatusUpdated'",
+        ),
+        encoding="utf-8",
+    )
+
+
+@pytest.mark.parametrize("cache", ["warm", "trusted"])
+def test_an_import_the_edit_makes_name_another_module_is_resolved_in_each_view(
+    cache: str, tmp_path: Path, gen_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The two views of an edit share how imports resolve, except where the edit creates
+    or deletes a file an import may name: then each view resolves it on its own."""
+    app = make_app("generated", tmp_path / "app", gen_cache)
+    if cache == "trusted":
+        monkeypatch.setattr(_facts_cache, "RACY_NS", 0)
+    _legacy_publisher(app)
+    add_event(app, "warm-up", sender=SENDER, topics=["order-created"])  # facts learned
+    for what, step in (
+        ("add-publisher", lambda: add_publisher(app, "stock-changed")),
+        ("add-event", lambda: add_event(app, "later-one", sender=SENDER, topics=["x"])),
+        ("remove-event", lambda: remove_event(app, "later-one")),
+    ):
+        before, readme, changelog = _full(app)
+        step()
+        after = inventory.read_app(app)
+        forgotten = _app_docs.forget_removed(readme, before, after, lambda r: (app / r).exists())
+        assert (app / "README.md").read_text(encoding="utf-8") == _app_docs.replace_block(
+            forgotten, after
+        ), what
+        assert (app / "CHANGELOG.md").read_text(encoding="utf-8") == _app_docs.update_changelog(
+            changelog, before, after
+        ), what
+    # The legacy publisher was in the graph all along, beside the one the edits added.
+    assert "publishLegacyStock" in (app / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("first", ["after", "before"])
+def test_each_view_resolves_an_import_the_edit_changes_on_its_own(first: str) -> None:
+    """Shared resolutions stop at a path the edit creates: each view keeps its own answer."""
+    from scaffold._inventory import Shared, _Files
+
+    handler = b"import { x } from '../publishers/stockChanged'\nimport { C } from '../clients'\n"
+    disk = {
+        "node/events/a.ts": handler,
+        "node/events/b.ts": handler,
+        "node/clients/index.ts": b"export class C {}\n",
+        "node/publishers/stockChanged/index.ts": b"export const x = 1\n",
+    }
+    planned = {**disk, "node/publishers/stockChanged.ts": b"export const x = 2\n"}
+    shared = Shared({"node/publishers/stockChanged.ts"})
+    views = {
+        "before": _Files(disk.get, shared=shared),
+        "after": _Files(planned.get, shared=shared),
+    }
+    expected = {
+        "before": "node/publishers/stockChanged/index.ts",
+        "after": "node/publishers/stockChanged.ts",
+    }
+    order = [first, "after" if first == "before" else "before"]
+    for view in order:
+        assert views[view].imports("node/events/a.ts") == [
+            expected[view],
+            "node/clients/index.ts",
+        ], view
+        assert (
+            views[view].resolve("node/events/b.ts", "../publishers/stockChanged")[0]
+            == (expected[view])
+        ), view
+    # What no changed path can affect is worked out once, for both views.
+    assert set(shared.resolved) == {("node/events", "../clients")}
