@@ -1,5 +1,5 @@
 """Allow ``python -m scaffold``."""
 
-from scaffold.cli import main
+from scaffold.cli import run
 
-main()
+run()

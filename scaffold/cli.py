@@ -1163,6 +1163,40 @@ def main() -> None:
     (chosen or app)()
 
 
+def run() -> None:
+    """The console script and ``python -m scaffold``: :func:`main`, then a quick exit.
+
+    At exit the interpreter frees every object one by one: for ``check`` and ``add-event``
+    (:data:`NO_COLLECTION`) that is every tree, node and table the command built for each
+    handler, scattered through memory. On 1,000 handlers that took ~90 ms of a ~530 ms
+    ``check`` (88M instructions, and the rest in cache misses), for nothing: the OS takes the
+    memory back anyway. So those two end with ``os._exit`` once what a normal exit does that
+    anyone can see is done: the ``atexit`` functions run (temporary folders, any library's
+    clean-up) and stdout and stderr are flushed. A flush that fails (a closed pipe), an
+    exit code that is not a number, or any other command takes the normal way out.
+    """
+    fast = len(sys.argv) > 1 and sys.argv[1] in NO_COLLECTION
+    try:
+        main()
+    except SystemExit as done:
+        if not fast or not (done.code is None or isinstance(done.code, int)):
+            raise
+        code = done.code or 0
+    else:
+        code = 0
+    if not fast:
+        return
+    import atexit
+
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)  # the usual shutdown reports it, as it did before
+    os._exit(code)
+
+
 def only(name: str) -> typer.Typer | None:
     """The app with just the command ``name`` (and the root options), if it is one.
 
