@@ -500,9 +500,11 @@ class Resolver(Generic[F]):
         if file.rel not in self._bindings:
             bindings: dict[str, Node] = {}
             for statement in file.root.named_children:
-                declaration = statement.child_by_field_name("declaration")
-                if statement.type == "export_statement" and declaration is not None:
-                    statement = declaration
+                # Only an export's declaration counts: the others are not asked for one
+                # (an events map file has hundreds of imports).
+                if statement.type == "export_statement":
+                    declaration = statement.child_by_field_name("declaration")
+                    statement = statement if declaration is None else declaration
                 if statement.type in _DECLARATIONS:
                     ident = statement.child_by_field_name("name")
                     if ident is not None:

@@ -223,6 +223,9 @@ def _member_key(doc: _Doc, member: Node) -> str | None:
 def _top_statements(doc: _Doc) -> list[Node]:
     out = []
     for stmt in doc.root.named_children:
+        if stmt.type != "export_statement":
+            out.append(stmt)  # only an export's declaration is taken
+            continue
         declaration = stmt.child_by_field_name("declaration")
         out.append(declaration if stmt.type == "export_statement" and declaration else stmt)
     return out
