@@ -219,12 +219,20 @@ def _check_history_holds(
 
 
 def _old_version(old: str) -> Any:
+    """The version a recorded ``_commit`` names, or None for a development build's commit.
+
+    A release tag has dots (``v0.2.0``); a commit never does, though one can still read as
+    a version: ``81168940c`` is PEP 440 for 81168940rc0 (``c`` spells ``rc``), ``1234567``
+    for 1234567.0. Taken as versions, such a commit was "newer than" every release.
+    """
     from packaging.version import InvalidVersion, Version
 
+    if "." not in old:
+        return None  # a development build's commit: copier finds it in the repository
     try:
         return Version(old)
     except InvalidVersion:
-        return None  # a development build's commit: copier finds it in the repository
+        return None
 
 
 def _copy_tracked(root: Path, staging: Path) -> list[str]:

@@ -281,3 +281,23 @@ def test_an_app_that_records_another_repository_follows_it(app: Path, versions: 
     assert (result.new, result.template) == ("v1.2.0", str(versions))
     assert NEW_LINE in (app / "README.md").read_text()
     assert (recorded(app)["_commit"], recorded(app)["_src_path"]) == ("v1.2.0", str(versions))
+
+
+@pytest.mark.parametrize("commit", ["81168940c", "1234567", "2025b1", "abc1234", "1e3f5a7"])
+def test_a_development_builds_commit_is_never_read_as_a_version(commit: str) -> None:
+    """Some commits are PEP 440 versions by accident (``81168940c`` is 81168940rc0): read
+    so, an app made by a development build was refused as "newer than" every release."""
+    from scaffold.update import _old_version
+
+    assert _old_version(commit) is None
+
+
+@pytest.mark.parametrize(
+    ("recorded", "version"), [("v0.2.0", "0.2.0"), ("0.1.0", "0.1.0"), ("v1.0.0rc1", "1.0.0rc1")]
+)
+def test_a_release_tag_is_read_as_its_version(recorded: str, version: str) -> None:
+    from packaging.version import Version
+
+    from scaffold.update import _old_version
+
+    assert _old_version(recorded) == Version(version)
