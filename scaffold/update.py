@@ -223,7 +223,7 @@ def _old_version(old: str) -> Any:
 
     A release tag has dots (``v0.2.0``); a commit never does, though one can still read as
     a version: ``81168940c`` is PEP 440 for 81168940rc0 (``c`` spells ``rc``), ``1234567``
-    for 1234567.0. Taken as versions, such a commit was "newer than" every release.
+    for the release 1234567. Taken as versions, such a commit was "newer than" every release.
     """
     from packaging.version import InvalidVersion, Version
 
