@@ -139,6 +139,15 @@ class _CoarseClock:
         monkeypatch.setattr(_facts_cache, "_now", lambda: self.now)
 
 
+def _one_handler(tmp_path: Path) -> tuple[Path, str]:
+    """An app folder with one handler file importing a helper: (app root, its path)."""
+    app = tmp_path / "app"
+    (app / "node/events").mkdir(parents=True)
+    rel = "node/events/a.ts"
+    (app / rel).write_bytes(b"import x from '../support/processing'\n")
+    return app, rel
+
+
 def _facts_of(app: Path, rel: str) -> _facts_cache.Facts:
     facts = _facts_cache.Facts(app)
     facts.learn(rel, (app / rel).read_bytes(), ["../support/processing"])
@@ -151,10 +160,7 @@ def test_a_change_the_stat_cannot_show_within_the_racy_window_is_read_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = _CoarseClock(monkeypatch)
-    app = tmp_path / "app"
-    (app / "node/events").mkdir(parents=True)
-    rel = "node/events/a.ts"
-    (app / rel).write_bytes(b"import x from '../support/processing'\n")
+    app, rel = _one_handler(tmp_path)
     clock.now += SECOND // 2  # the facts are taken in the same tick the file was written
     assert _facts_of(app, rel).get(rel) is None  # may change unseen: read it
     # The same bytes, facts taken after the window: trusted.
@@ -169,10 +175,7 @@ def test_a_same_size_rewrite_in_one_clock_tick_is_not_missed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = _CoarseClock(monkeypatch)
-    app = tmp_path / "app"
-    (app / "node/events").mkdir(parents=True)
-    rel = "node/events/a.ts"
-    (app / rel).write_bytes(b"import x from '../support/processing'\n")
+    app, rel = _one_handler(tmp_path)
     clock.now += SECOND // 2
     _facts_of(app, rel)
     # Rewritten in place in the same tick: same inode, size, mtime and ctime.
@@ -291,10 +294,7 @@ def test_only_a_readable_regular_file_is_trusted_whatever_its_stat_says(
     # On a file system whose clock does not move, a chmod leaves the whole stat as it was:
     # the mode itself must still say a file a read would accept.
     clock = _CoarseClock(monkeypatch)
-    app = tmp_path / "app"
-    (app / "node/events").mkdir(parents=True)
-    rel = "node/events/a.ts"
-    (app / rel).write_bytes(b"import x from '../support/processing'\n")
+    app, rel = _one_handler(tmp_path)
     clock.now += 3 * SECOND
     assert _facts_of(app, rel).get(rel) is not None
     (app / rel).chmod(0o000)
