@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from scaffold import _ts
-from scaffold._ts import _NOT_NAMES, _PLAIN_CHAIN, FUNCTION_TYPES, member_chain, unwrap
+from scaffold._ts import _NOT_NAMES, _PLAIN_CHAIN, _WRAPPERS, FUNCTION_TYPES, member_chain, unwrap
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -192,6 +192,20 @@ class Analyzer:
         already read)."""
         return self._resolve(module, callee, text)
 
+    def resolve_call(self, module: Module, facts: CallFacts) -> tuple[Module, Node] | None:
+        """:meth:`resolve` of a call's callee (``facts``: its :func:`call_facts`).
+
+        A callee written as a plain chain of three or more names (``ctx.clients.x.send``)
+        has a member expression for its object: no name the resolver follows (a namespace
+        import's ``ns.f``, a module object's ``obj.f``) is written so, and ``resolve`` would
+        read the object from the tree only to say so.
+        """
+        if facts.callee is None:
+            return None
+        if facts.plain and facts.text is not None and facts.text.count(".") >= 2:
+            return None
+        return self._resolve(module, facts.callee, facts.text)
+
     def clients(self, module: Module) -> Mapping[str, str]:
         """Names destructured from the clients in ``module`` (-> the client's name)."""
         return self._clients(module)
@@ -211,10 +225,9 @@ class Analyzer:
                 found = True
                 break
             facts = call_facts(module, node)
-            callee = facts.callee
-            if callee is None or depth > 6:
+            if facts.callee is None or depth > 6:
                 continue
-            target = self.resolve(module, callee, facts.text)
+            target = self.resolve_call(module, facts)
             if target is not None and self.reads_durable(*target, depth=depth + 1):
                 found = True
                 break
@@ -404,13 +417,16 @@ def _read_call(call: Node) -> CallFacts:
     if function is None:
         return CallFacts(None, "", "", [], False, args, values)
     callee = function
-    awaited = function.type == "await_expression"
+    kind = function.type  # read once: each read of .type makes a new str
+    awaited = kind == "await_expression"
     if awaited:
         inner = function.named_children
         if inner:
             callee = inner[0]
-    callee = unwrap(callee)
-    kind = callee.type
+            kind = callee.type
+    if kind in _WRAPPERS:
+        callee = unwrap(callee)
+        kind = callee.type
     if kind == "identifier":
         name = _ts.text(callee)
         return CallFacts(callee, kind, name, [], awaited, args, values, False, name)
@@ -746,10 +762,7 @@ class _Walk:
     def reads(self, call: Node) -> bool:
         if self.a.keyed_read(self.module, call):
             return True
-        facts = call_facts(self.module, call)
-        if facts.callee is None:
-            return False
-        target = self.a.resolve(self.module, facts.callee, facts.text)
+        target = self.a.resolve_call(self.module, call_facts(self.module, call))
         return target is not None and self.a.reads_durable(*target)
 
     def expr(self, node: Node, state: _State) -> None:
@@ -842,7 +855,7 @@ class _Walk:
         in a handler a factory made) the function the factory was given."""
         if facts.callee is None:
             return None
-        target = self.a.resolve(self.module, facts.callee, facts.text)
+        target = self.a.resolve_call(self.module, facts)
         given = self.bound.get(facts.name) if facts.kind == "identifier" else None
         if target is not None or given is None:
             return target
