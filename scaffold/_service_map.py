@@ -630,9 +630,9 @@ def _mutation_target(node: Node) -> Node | None:
     return None
 
 
-# The only node types :func:`_mutation_target` finds a target in, found by the one query of
-# every indexed type (in C: the map's file, a 200-handler events/index.ts, is searched on
-# every read of the map).
+# The only node types :func:`_mutation_target` finds a target in, found by the one walk of
+# every indexed type (:func:`scaffold._ts.indexed`: the map's file, a 200-handler
+# events/index.ts, is searched on every read of the map).
 _MUTATIONS = frozenset(
     {
         "assignment_expression",

@@ -21,7 +21,7 @@ from scaffold._service_map import Resolver
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree
 
-# The node types the rules look up with Module.nodes: one query finds them all (see
+# The node types the rules look up with Module.nodes: one walk finds them all (see
 # scaffold._ts.INDEXED, which also holds the types the service map looks for).
 INDEXED = _ts.INDEXED
 _SUPPRESS = re.compile(r"scaffold-check:\s*ignore\b([\sA-Za-z0-9,-]*)")
@@ -66,10 +66,9 @@ class Module:
     def nodes(self, *types: str) -> list[Node]:
         """Every node of these types in the file, in document order (indexed on first use).
 
-        The types the rules ask for (:data:`INDEXED`) are found by one tree-sitter query per
-        file, which matches in C: about a third of the cost of a Python walk over every
-        node, and the nodes of other types are never made into Python objects. Any other
-        type is found by walking the tree once.
+        The types the rules ask for (:data:`INDEXED`) are found by one walk over the named
+        nodes per file (:func:`scaffold._ts.index`). Any other type is found by walking the
+        whole tree once.
 
         Args:
             types: tree-sitter node types, e.g. ``"call_expression"``.
@@ -78,9 +77,7 @@ class Module:
             The nodes, outer before inner when they start at the same byte.
         """
         if self._index is None:
-            self._index = {}
-            for node in _ts.indexed(self.root):
-                self._index.setdefault(node.type, []).append(node)
+            self._index = _ts.index(self.root)
         if not INDEXED.issuperset(types) and "" not in self._index:
             for node in _ts.walk(self.root):
                 if node.type not in INDEXED:
