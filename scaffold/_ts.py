@@ -70,16 +70,43 @@ def _indexed_kinds() -> dict[int, str]:
     return out
 
 
+@cache
+def _kinds_named(*names: str) -> frozenset[int]:
+    """The kind ids of the grammar's named node kinds called ``names``."""
+    lang = language()
+    return frozenset(
+        kind
+        for kind in range(lang.node_kind_count)
+        if lang.node_kind_for_id(kind) in names and lang.node_kind_is_named(kind)
+    )
+
+
+def _holds_nothing_indexed(node: Node, kind: int) -> bool:
+    """Whether no node below ``node`` (of kind id ``kind``) can be of an :data:`INDEXED` type.
+
+    A string holds only its fragments and escapes. An import statement that parsed cleanly
+    holds names, strings and, in an import attribute, an object; of the indexed types only a
+    comment, which its text shows (a module specifier's ``/`` is neither ``//`` nor ``/*``).
+    """
+    if kind in _kinds_named("string"):
+        return True
+    if kind not in _kinds_named("import_statement") or node.has_error:
+        return False
+    text = node.text or b""
+    return b"//" not in text and b"/*" not in text
+
+
 def index(node: Node) -> dict[str, list[Node]]:
     """Every node of an :data:`INDEXED` type in ``node``'s subtree (``node`` included), by
     type, each list in document order (outer before inner, as :func:`walk` lists them).
 
     Every indexed type is a named node, and an anonymous node (a keyword, a punctuation
-    mark) is a leaf, so only named children are visited; a node's type is told by its kind
-    id (reading ``.type`` makes a new str per node). callgrind, 200 handlers: this walk
-    costs ~25% fewer instructions than one tree-sitter query of the same types per file
-    (whose cursor visits every node, in C, at ~1.5k instructions each), and no query is
-    compiled (~25M instructions per process).
+    mark) is a leaf, so only named children are visited, and not those of a node that can
+    hold none (:func:`_holds_nothing_indexed`: a string, most import statements); a node's
+    type is told by its kind id (reading ``.type`` makes a new str per node). callgrind,
+    200 handlers: this walk costs ~25% fewer instructions than one tree-sitter query of the
+    same types per file (whose cursor visits every node, in C, at ~1.5k instructions each),
+    and no query is compiled (~25M instructions per process).
 
     Args:
         node: Where to search (usually a file's ``program`` node).
@@ -88,18 +115,22 @@ def index(node: Node) -> dict[str, list[Node]]:
         Type to nodes; a type with no node is absent.
     """
     kinds = _indexed_kinds()
+    bare = _kinds_named("string", "import_statement")
     found: dict[str, list[Node]] = {}
     stack = [node]
     pop, push = stack.pop, stack.extend
     while stack:
         current = pop()
-        name = kinds.get(current.kind_id)
+        kind = current.kind_id
+        name = kinds.get(kind)
         if name is not None:
             listed = found.get(name)
             if listed is None:
                 found[name] = [current]
             else:
                 listed.append(current)
+        elif kind in bare and _holds_nothing_indexed(current, kind):
+            continue
         if current.named_child_count:
             children = current.named_children
             children.reverse()  # popped first to last
@@ -117,12 +148,16 @@ def indexed(node: Node) -> list[Node]:
         The nodes, outer before inner, as :func:`walk` lists them.
     """
     kinds = _indexed_kinds()
+    bare = _kinds_named("string", "import_statement")
     out: list[Node] = []
     stack = [node]
     while stack:
         current = stack.pop()
-        if current.kind_id in kinds:
+        kind = current.kind_id
+        if kind in kinds:
             out.append(current)
+        elif kind in bare and _holds_nothing_indexed(current, kind):
+            continue
         if current.named_child_count:
             children = current.named_children
             children.reverse()
