@@ -46,8 +46,8 @@ class Parsed(Protocol):
         ...
 
     @property
-    def imports(self) -> list[_ts.Import]:
-        """The names its top-level imports bind (:func:`scaffold._ts.imports`)."""
+    def imports(self) -> list[_ts.Imported]:
+        """The names its top-level imports bind (:func:`scaffold._ts.imported_names`)."""
         ...
 
 
@@ -71,9 +71,9 @@ class Source(NamedTuple):
         return self.tree.root_node
 
     @property
-    def imports(self) -> list[_ts.Import]:
-        """The names its top-level imports bind (:func:`scaffold._ts.imports`)."""
-        return _ts.imports(self.root)
+    def imports(self) -> list[_ts.Imported]:
+        """The names its top-level imports bind (:func:`scaffold._ts.imported_names`)."""
+        return _ts.imported_names(self.root)
 
     @classmethod
     def parse(cls, rel: str, data: bytes) -> Source:

@@ -173,6 +173,7 @@ _KEPT = 32
 _TREES: dict[bytes, Tree] = {}
 _ROOTS: set[int] = set()  # the root ids of the trees in _TREES
 _IMPORTS: dict[int, list[Import]] = {}
+_NAMES: dict[int, list[Imported]] = {}  # imported_names, as _IMPORTS
 
 
 def parse(source: bytes) -> Tree:
@@ -191,6 +192,7 @@ def parse(source: bytes) -> Tree:
             gone = _TREES.pop(next(iter(_TREES))).root_node.id
             _ROOTS.discard(gone)
             _IMPORTS.pop(gone, None)
+            _NAMES.pop(gone, None)
         _ROOTS.add(tree.root_node.id)
     _TREES[source] = tree  # the most recent last
     return tree
@@ -288,23 +290,118 @@ def imports(root: Node) -> list[Import]:
 def _imports(root: Node) -> list[Import]:
     out: list[Import] = []
     for statement in root.named_children:
+        if statement.type == "import_statement":
+            out.extend(_statement_imports(statement))
+    return out
+
+
+def _statement_imports(statement: Node) -> list[Import]:
+    """The names one ``import_statement`` binds, read from its tree."""
+    out: list[Import] = []
+    source = statement.child_by_field_name("source")
+    clause = next((c for c in statement.named_children if c.type == "import_clause"), None)
+    if source is None or clause is None:
+        return out
+    spec = quoted(source)
+    for part in clause.named_children:
+        kind = part.type  # read once: each read makes a new str
+        if kind == "identifier":
+            out.append(Import(statement, None, text(part), "default", spec))
+        elif kind == "namespace_import":
+            out.extend(
+                Import(statement, None, text(ident), "*", spec) for ident in part.named_children
+            )
+        elif kind == "named_imports":
+            out.extend(_named_imports(statement, part, spec))
+    return out
+
+
+class Imported(NamedTuple):
+    """One name bound by a top-level ``import`` statement, without the specifier's node
+    (what following names needs: :func:`imported_names`).
+
+    Attributes:
+        statement: The ``import_statement``.
+        local: The name the module uses.
+        imported: ``default``, ``*`` (a namespace) or the exported name.
+        source: The module specifier (``./events``).
+    """
+
+    statement: Node
+    local: str
+    imported: str
+    source: str
+
+
+def imported_names(root: Node) -> list[Imported]:
+    """:func:`imports` without the specifiers' nodes: a statement written plainly
+    (``import a, { b, c as d } from './x'``, ``import * as n from 'y'``) is read from its
+    text, one accessor instead of a dozen (every handler imports a few names, and an
+    events map imports every handler).
+
+    Args:
+        root: The ``program`` node.
+
+    Returns:
+        One entry per bound name, as :func:`imports` lists them.
+    """
+    kept = _NAMES.get(root.id)
+    if kept is not None:
+        return list(kept)
+    out: list[Imported] = []
+    for statement in root.named_children:
         if statement.type != "import_statement":
             continue
-        source = statement.child_by_field_name("source")
-        clause = next((c for c in statement.named_children if c.type == "import_clause"), None)
-        if source is None or clause is None:
-            continue
-        spec = quoted(source)
-        for part in clause.named_children:
-            kind = part.type  # read once: each read makes a new str
-            if kind == "identifier":
-                out.append(Import(statement, None, text(part), "default", spec))
-            elif kind == "namespace_import":
-                out.extend(
-                    Import(statement, None, text(ident), "*", spec) for ident in part.named_children
-                )
-            elif kind == "named_imports":
-                out.extend(_named_imports(statement, part, spec))
+        plain = _plain_import(statement)
+        if plain is None:
+            plain = [
+                Imported(item.statement, item.local, item.imported, item.source)
+                for item in _statement_imports(statement)
+            ]
+        out.extend(plain)
+    if root.id in _ROOTS and root.parent is None:
+        _NAMES[root.id] = list(out)
+    return out
+
+
+# An import statement written plainly: optional `type`, a default name, then `{ ... }` or
+# `* as name`, from a quoted specifier without escapes. Names are ASCII; braces hold no
+# comment, string or brace. Anything else is read from the tree.
+_PLAIN_IMPORT = re.compile(
+    rb"import\s+(?:type\s+)?"
+    rb"(?:([A-Za-z_$][\w$]*)(?:\s*,\s*|\s+))?"
+    rb"(?:\{([^{}/'\"`]*)\}|\*\s*as\s+([A-Za-z_$][\w$]*))?"
+    rb"\s*(?<![\w$])from\s*(?:'([^'\\\n]*)'|\"([^\"\\\n]*)\")\s*;?"
+)
+# Names a plain reading does not take for a default import: the tree decides.
+_NOT_DEFAULTS = frozenset({b"type", b"typeof", b"from", b"as"})
+
+
+def _plain_import(statement: Node) -> list[Imported] | None:
+    """The names a plainly written import statement binds, from its text; None otherwise."""
+    found = _PLAIN_IMPORT.fullmatch(statement.text or b"")
+    if found is None or statement.has_error:
+        return None
+    default, named, namespace, single, double = found.groups()
+    if default is None and named is None and namespace is None:
+        return None  # `import from 'x'`: not plain
+    if default in _NOT_DEFAULTS or namespace in _NOT_DEFAULTS:
+        return None
+    spec = (single if single is not None else double).decode("utf-8", "replace")
+    out: list[Imported] = []
+    if default is not None:
+        out.append(Imported(statement, default.decode(), "default", spec))
+    if namespace is not None:
+        out.append(Imported(statement, namespace.decode(), "*", spec))
+    elif named is not None:
+        for piece in named.decode("utf-8", "replace").split(","):
+            written = piece.strip()
+            if not written:  # `{ a, }`, `{}`
+                continue
+            names = _SPECIFIER.match(written)
+            if names is None or names[1] in _NOT_SPECIFIER_NAMES:
+                return None
+            out.append(Imported(statement, names[2] or names[1], names[1], spec))
     return out
 
 

@@ -45,7 +45,7 @@ class Module:
     _suppressed: dict[int, frozenset[str]] | None = field(default=None, repr=False)
     _index: dict[str, list[Node]] | None = field(default=None, repr=False)
     _root: Node | None = field(default=None, repr=False)
-    _imports: list[_ts.Import] | None = field(default=None, repr=False)
+    _imports: list[_ts.Imported] | None = field(default=None, repr=False)
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
     """What the rules derive from the module once and share (e.g. its log calls)."""
 
@@ -57,10 +57,11 @@ class Module:
         return self._root
 
     @property
-    def imports(self) -> list[_ts.Import]:
-        """The names its top-level imports bind (:func:`scaffold._ts.imports`), read once."""
+    def imports(self) -> list[_ts.Imported]:
+        """The names its top-level imports bind (:func:`scaffold._ts.imported_names`), read
+        once."""
         if self._imports is None:
-            self._imports = _ts.imports(self.root)
+            self._imports = _ts.imported_names(self.root)
         return self._imports
 
     def nodes(self, *types: str) -> list[Node]:

@@ -124,6 +124,64 @@ def test_import_fast_paths_agree_on_every_file_we_ship() -> None:
     assert count > 100
 
 
+PLAIN_STATEMENTS = [
+    "import d from './x'",
+    "import type X, { Y } from './x'",
+    'import d, * as ns from "./x"',
+    "import {} from './x'",
+    "import { a, } from './x'",
+    "import Xfrom './x'",
+    "import type from './x'",
+    "import typeof X from './x'",
+    "import j from './a.json' with { type: 'json' }",
+    "import x = require('./x')",
+    "import './side-effect'",
+    "import { a } from 'h//x' // why",
+]
+
+
+def _names(items: list) -> list[tuple[int, str, str, str]]:
+    return [(i.statement.start_byte, i.local, i.imported, i.source) for i in items]
+
+
+def test_imported_names_read_from_text_agree_with_the_tree() -> None:
+    plain = 0
+    for form in IMPORTS + PLAIN_STATEMENTS:
+        root = _ts.parse(f"{form};\n".encode()).root_node
+        assert _names(_ts.imported_names(root)) == _names(_ts.imports(root)), form
+        plain += any(_ts._plain_import(s) is not None for s in root.named_children)
+    assert plain >= 10  # the text path is exercised, not just the tree's
+    for path in _corpus():
+        root = _ts.parse(path.read_bytes()).root_node
+        assert _names(_ts.imported_names(root)) == _names(_ts.imports(root)), path
+
+
+def test_the_index_walk_finds_what_a_query_of_the_same_types_finds() -> None:
+    import tree_sitter
+
+    query = tree_sitter.Query(
+        _ts.language(), "[" + " ".join(f"({kind})" for kind in sorted(_ts.INDEXED)) + "] @node"
+    )
+    sources = [path.read_bytes() for path in _corpus()]
+    sources += [
+        b"import { a, // c\n b } from './y'\nf()\n",
+        b"import /* c */ x from 'y'\nconst s = 'a' + `b${g()}`\n",
+        b"import { broken from 'y'\nh(\n",
+    ]
+    for source in sources:
+        root = _ts.parse(source).root_node
+        cursor = tree_sitter.QueryCursor(query)
+        queried = [n for _, match in cursor.matches(root) for n in match["node"]]
+        spans = [(n.start_byte, n.end_byte, n.type) for n in queried]
+        assert [(n.start_byte, n.end_byte, n.type) for n in _ts.indexed(root)] == spans
+        by_type = {
+            kind: [(n.start_byte, n.end_byte, n.type) for n in nodes]
+            for kind, nodes in _ts.index(root).items()
+        }
+        assert by_type == {kind: [s for s in spans if s[2] == kind] for kind in by_type}
+        assert sum(map(len, by_type.values())) == len(spans)
+
+
 def test_imports_reads_aliases_and_modifiers() -> None:
     source = b"import d, { a as b, type T, c } from './x'\nimport * as ns from '../y'\n"
     found = [(i.local, i.imported, i.source) for i in _ts.imports(_ts.parse(source).root_node)]
