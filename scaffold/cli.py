@@ -1120,7 +1120,8 @@ NO_COLLECTION = frozenset({"check", "add-event"})
 
 
 def main() -> None:
-    """Run the CLI (the ``scaffold`` console script)."""
+    """Run the typer CLI: the ``scaffold`` console script (:func:`scaffold._entry.run`)
+    for every command line but a plain ``check``."""
     # Everything imported so far (typer, click, pydantic, this module) lives until exit,
     # yet each full collection during the command would walk it all again: ~27M
     # instructions of a ~1G add-event or check run. Freezing moves those objects out of
