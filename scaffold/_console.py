@@ -1,7 +1,8 @@
 """What the command line prints: colour, and one reporter per kind of result.
 
-The terminal half of ``cli.py`` (which keeps every command and flag); only ``cli.py``
-imports it, so the rule stays: the core returns results, the CLI prints them.
+The terminal half of ``cli.py`` (which keeps every command and flag); only the command line
+imports it (``cli.py``, and ``_entry.py``/``_check_command.py``, which run check without
+typer), so the rule stays: the core returns results, the CLI prints them.
 """
 
 from __future__ import annotations
