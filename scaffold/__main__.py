@@ -1,5 +1,5 @@
 """Allow ``python -m scaffold``."""
 
-from scaffold.cli import run
+from scaffold._entry import run
 
 run()

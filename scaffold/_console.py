@@ -1,17 +1,17 @@
 """What the command line prints: colour, and one reporter per kind of result.
 
-The terminal half of ``cli.py`` (which keeps every command and flag); only ``cli.py``
-imports it, so the rule stays: the core returns results, the CLI prints them.
+The terminal half of ``cli.py`` (which keeps every command and flag); only the command line
+imports it (``cli.py``, and ``_entry.py``/``_check_command.py``, which run check without
+typer), so the rule stays: the core returns results, the CLI prints them.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import typer
 
 if TYPE_CHECKING:
     from scaffold._rules._base import Finding
@@ -29,16 +29,98 @@ def use_color() -> bool:
     )
 
 
+# click's colour codes and its pattern for an ANSI sequence (typer._click.termui, .utils).
+_COLOURS = {"red": 31, "green": 32, "yellow": 33, "cyan": 36, "bright_black": 90}
+_ANSI = re.compile(r"\033\[[;?0-9]*[a-zA-Z]")
+
+
+def write(text: str, *, nl: bool = True, err: bool = False, fg: str | None = None) -> None:
+    """Write ``text`` (and a newline) to stdout, or stderr with ``err``, and flush.
+
+    Hand-written rather than ``typer.echo``: importing typer (and the click it carries)
+    costs ~60 ms, and ``scaffold check`` prints without it (scaffold._entry). It does what
+    ``click.echo`` and ``click.style`` do for text on Linux and macOS: ``fg`` wraps the text
+    in click's colour code and reset, ANSI sequences are stripped when the stream is not a
+    terminal, nothing is written without a stream, and the stream is flushed after every
+    call (a line on stderr never overtakes the lines before it on stdout). On Windows it
+    strips colour, as click does there without colorama. What it leaves out is click's
+    re-wrapping of a stdout misconfigured as ASCII (Python 3.11 coerces the C locale to
+    UTF-8). tests/commands/test_console_write.py compares it with click.echo.
+    """
+    stream = sys.stderr if err else sys.stdout
+    if stream is None:
+        return
+    if fg is not None:
+        text = f"\033[{_COLOURS[fg]}m{text}\033[0m"
+    if nl:
+        text += "\n"
+    try:
+        terminal = stream.isatty() and sys.platform != "win32"
+    except (OSError, ValueError):
+        terminal = False
+    if not terminal:
+        text = _ANSI.sub("", text)
+    if text:
+        stream.write(text)
+    stream.flush()
+
+
 def echo(message: str = "", *, fg: str | None = None, err: bool = False) -> None:
     """Print a line, coloured only when colour is wanted."""
-    typer.secho(message, fg=fg if use_color() else None, err=err)
+    write(message, fg=fg if use_color() else None, err=err)
+
+
+def error(message: str) -> None:
+    """Print ``error: message`` on stderr, in red on a terminal."""
+    echo(f"error: {message}", fg="red", err=True)
+
+
+ABORTED = "aborted, nothing was written"
+
+
+def failure(problem: BaseException) -> int | None:
+    """Print a command's failure as its one line on stderr; return its exit code.
+
+    The one mapping, for the typer commands (``cli.user_errors``) and for ``check`` run
+    without typer (``scaffold._entry``). A ``UserError`` carries its code (``errors.py``: 1,
+    or 2 for a usage error). Ctrl-C (``KeyboardInterrupt``) and Ctrl-D at a prompt
+    (``EOFError``) are one behaviour: the same line and exit 130, since both mean "stop" and
+    nothing was written yet (a signal during a write rolls the write back first, see
+    ``_changes.ChangeSet.apply``). A closed pipe (``scaffold list | head``) means the reader
+    went away after what the command did was done: no line, exit 141 as a process killed by
+    SIGPIPE, with stdout pointed at /dev/null so the final flush stays quiet. An ``OSError``
+    that no core module turned into a ``UserError`` (a disk that fails, a path the OS
+    refuses) is still one line, never a traceback.
+
+    Args:
+        problem: What the command raised.
+
+    Returns:
+        The exit code, or ``None`` for anything else (a bug: let it raise).
+    """
+    from scaffold.errors import UserError
+
+    if isinstance(problem, UserError):
+        error(str(problem))
+        return problem.exit_code
+    if isinstance(problem, (KeyboardInterrupt, EOFError)):
+        error(ABORTED)
+        return 130
+    if isinstance(problem, BrokenPipeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13
+    if isinstance(problem, OSError):
+        where = f" ({problem.filename})" if problem.filename else ""
+        error(f"{problem.strerror or problem}{where}; nothing was changed")
+        return 1
+    return None
 
 
 def _diffs(result: Any, *, err: bool = False) -> None:
     """With a dry run, print the unified diff of every file the result would change."""
     if result.dry_run:
         for text in result.diff.values():
-            typer.echo(text, nl=False, err=err)
+            write(text, nl=False, err=err)
 
 
 def _files(result: Any) -> None:
@@ -87,7 +169,7 @@ pending_notes: list[str] = []
 def report_edit(result: Any, *, json_output: bool) -> None:
     """Print what an editing command did: diffs (dry run), files, notes, next steps or JSON."""
     if json_output:
-        typer.echo(result.to_json())
+        write(result.to_json())
         return
     _diffs(result)
     for note in pending_notes:
@@ -152,14 +234,14 @@ def report_findings(fmt: str, findings: list[Finding], root: Path) -> None:
     from scaffold import check as check_
 
     if fmt == "json":
-        typer.echo(check_.format_json(findings))
+        write(check_.format_json(findings))
     elif fmt == "github":
         if findings:
-            typer.echo(check_.format_github(findings, _repo_prefix(root)))
+            write(check_.format_github(findings, _repo_prefix(root)))
     elif fmt == "sarif":
         from scaffold._release import version
 
-        typer.echo(check_.format_sarif(findings, _repo_prefix(root), version()))
+        write(check_.format_sarif(findings, _repo_prefix(root), version()))
     else:
         for finding in findings:
             echo(check_.format_finding(finding), fg=_SEVERITY_COLOR[finding.severity])

@@ -213,43 +213,24 @@ class _Command(TyperCommand):
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print ``error: message`` on stderr and return the exit to raise."""
-    echo(f"error: {message}", fg="red", err=True)
+    _console.error(message)
     return typer.Exit(code)
 
 
-ABORTED = "aborted, nothing was written"
-
-
 def user_errors(func: F) -> F:
-    """Turn a ``UserError`` into one line on stderr and its exit code: the one mapping.
-
-    Each error carries its code (``errors.py``: 1, or 2 for a usage error).
-
-    Ctrl-C (``KeyboardInterrupt``) and Ctrl-D at a prompt (``EOFError``) are one behaviour:
-    the same line and exit 130, since both mean "stop" and nothing was written yet (a signal
-    during a write rolls the write back first, see ``_changes.ChangeSet.apply``). An
-    ``OSError`` that no core module turned into a ``UserError`` (a disk that fails, a path the
-    OS refuses) is still one line, never a traceback.
-    """
+    """Turn a user's mistake, Ctrl-C, a closed pipe or an OS error into its one line on
+    stderr and its exit code (:func:`scaffold._console.failure`, the one mapping)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         _console.pending_notes.clear()
         try:
             return func(*args, **kwargs)
-        except UserError as error:
-            raise fail(str(error), error.exit_code) from None
-        except (KeyboardInterrupt, EOFError):
-            raise fail(ABORTED, 130) from None
-        except BrokenPipeError:
-            # The reader of our output went away (`scaffold list | head`). Whatever the
-            # command did is done, so no error line; exit as a SIGPIPE'd process would, with
-            # stdout pointed at /dev/null so the interpreter's final flush stays quiet.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            raise typer.Exit(128 + 13) from None
-        except OSError as error:
-            where = f" ({error.filename})" if error.filename else ""
-            raise fail(f"{error.strerror or error}{where}; nothing was changed") from None
+        except (UserError, KeyboardInterrupt, EOFError, OSError) as error:
+            code = _console.failure(error)
+            if code is None:
+                raise
+            raise typer.Exit(code) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -418,10 +399,6 @@ def _note_development_build() -> None:
         _console.echo(f"note: {note}", fg="yellow", err=True)
 
 
-def _rule_list(values: list[str] | None) -> list[str]:
-    return [part for value in values or [] for part in value.split(",") if part.strip()]
-
-
 @app.command(cls=_Command)
 @user_errors
 def check(
@@ -486,30 +463,22 @@ def check(
     selection that leaves no rule, else 0.
     Every rule, with examples and fixes: `scaffold docs check`.
     """
-    from scaffold import check as check_
-    from scaffold._project import find_app_root
+    from scaffold._check_command import CheckOptions, execute
 
-    fmt = "json" if json_output else output_format.strip().lower()
-    if fmt not in check_.FORMATS:
-        raise UsageError(
-            f"unknown --format {output_format!r}: use one of {', '.join(check_.FORMATS)}"
-        )
-    if list_rules:
-        typer.echo(check_.format_rules(as_json=fmt == "json"))
-        return
-    selected, ignored = _rule_list(select), _rule_list(ignore)
-    check_.resolve_rules(selected, ignored)  # unknown or no rule: a usage error, app or not
-    root = find_app_root(path if path is not None else Path.cwd(), how="pass its folder as DIR")
-    if fix:
-        from scaffold import fix as fix_
-
-        done, findings = fix_.fix_and_check(root, selected or None, ignored, dry_run=dry_run)
-        _console.report_fixes(done, dry_run=dry_run, quiet=fmt != "text")
-    else:
-        findings = check_.check_cached(root, selected, ignored, use_cache=not no_cache)
-    _console.report_findings(fmt, findings, root)
-    if check_.has_errors(findings):
-        raise typer.Exit(1)
+    asked = CheckOptions(
+        path=path,
+        output_format=output_format,
+        json_output=json_output,
+        select=select or None,
+        ignore=ignore or None,
+        list_rules=list_rules,
+        no_cache=no_cache,
+        fix=fix,
+        dry_run=dry_run,
+    )
+    code = execute(asked)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("list", cls=_Command)
@@ -1151,7 +1120,8 @@ NO_COLLECTION = frozenset({"check", "add-event"})
 
 
 def main() -> None:
-    """Run the CLI (the ``scaffold`` console script)."""
+    """Run the typer CLI: the ``scaffold`` console script (:func:`scaffold._entry.run`)
+    for every command line but a plain ``check``."""
     # Everything imported so far (typer, click, pydantic, this module) lives until exit,
     # yet each full collection during the command would walk it all again: ~27M
     # instructions of a ~1G add-event or check run. Freezing moves those objects out of
@@ -1161,40 +1131,6 @@ def main() -> None:
         gc.disable()
     chosen = only(sys.argv[1]) if len(sys.argv) > 1 else None
     (chosen or app)()
-
-
-def run() -> None:
-    """The console script and ``python -m scaffold``: :func:`main`, then a quick exit.
-
-    At exit the interpreter frees every object one by one: for ``check`` and ``add-event``
-    (:data:`NO_COLLECTION`) that is every tree, node and table the command built for each
-    handler, scattered through memory. On 1,000 handlers that took ~90 ms of a ~530 ms
-    ``check`` (88M instructions, and the rest in cache misses), for nothing: the OS takes the
-    memory back anyway. So those two end with ``os._exit`` once what a normal exit does that
-    anyone can see is done: the ``atexit`` functions run (temporary folders, any library's
-    clean-up) and stdout and stderr are flushed. A flush that fails (a closed pipe), an
-    exit code that is not a number, or any other command takes the normal way out.
-    """
-    fast = len(sys.argv) > 1 and sys.argv[1] in NO_COLLECTION
-    try:
-        main()
-    except SystemExit as done:
-        if not fast or not (done.code is None or isinstance(done.code, int)):
-            raise
-        code = done.code or 0
-    else:
-        code = 0
-    if not fast:
-        return
-    import atexit
-
-    atexit._run_exitfuncs()
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        sys.exit(code)  # the usual shutdown reports it, as it did before
-    os._exit(code)
 
 
 def only(name: str) -> typer.Typer | None:
@@ -1214,7 +1150,9 @@ def only(name: str) -> typer.Typer | None:
     """
     import copy
 
-    if any(key.startswith("_") and key.endswith("_COMPLETE") for key in os.environ):
+    from scaffold._check_command import completing
+
+    if completing():
         return None  # completion lists the commands
     from typer.main import get_command_name
 

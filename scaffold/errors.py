@@ -1,7 +1,7 @@
 """Exceptions, one hierarchy. The core raises these; ``cli.py`` maps them to output and exit codes.
 
 Each error carries its exit code (:attr:`ScaffoldError.exit_code`), so the command line
-turns any of them into one line on stderr and that code in one place (``cli.user_errors``).
+turns any of them into one line on stderr and that code in one place (``_console.failure``).
 """
 
 from __future__ import annotations

@@ -118,7 +118,7 @@ def test_pre_commit_hook_runs_the_installed_command() -> None:
     assert pattern.search("node/service.json")
     assert pattern.search("manifest.json")
     assert not pattern.search("react/index.tsx")
-    assert 'scaffold = "scaffold.cli:run"' in (REPO / "pyproject.toml").read_text()
+    assert 'scaffold = "scaffold._entry:run"' in (REPO / "pyproject.toml").read_text()
 
 
 def test_cli_replays_an_unchanged_app_from_the_cache(

@@ -1,5 +1,5 @@
-"""The console script ends ``check`` and ``add-event`` with ``os._exit`` (cli.run): what a
-normal exit does that anyone can see must still happen."""
+"""The console script ends ``check`` and ``add-event`` with ``os._exit`` (scaffold._entry):
+what a normal exit does that anyone can see must still happen."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from scaffold import cli
@@ -39,19 +40,25 @@ def test_check_prints_all_its_findings_and_its_exit_code_through_a_pipe(tmp_path
     assert json.loads(result.stdout)  # findings, not an empty list
 
 
-def test_atexit_functions_still_run(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("rest", "typer_loaded"),
+    [(["--no-cache"], False), (["--no-cache", "--"], True)],  # typer reads what follows --
+    ids=["check-without-typer", "check-through-typer"],
+)
+def test_atexit_functions_still_run(rest: list[str], typer_loaded: bool, tmp_path: Path) -> None:
     root = _app(tmp_path)
     mark = tmp_path / "atexit-ran"
     result = _script(
         "import atexit, pathlib, sys\n"
-        f"atexit.register(pathlib.Path({str(mark)!r}).write_text, 'yes')\n"
-        "from scaffold import cli\n"
-        f"sys.argv = ['scaffold', 'check', {str(root / 'node')!r}, '--no-cache']\n"
-        "cli.run()\n"
+        f"atexit.register(lambda: pathlib.Path({str(mark)!r}).write_text("
+        "str('typer' in sys.modules)))\n"
+        "from scaffold import _entry\n"
+        f"sys.argv = ['scaffold', 'check', *{rest!r}, {str(root / 'node')!r}]\n"
+        "_entry.run()\n"
         "print('not reached: run() ends the process')\n"
     )
     assert result.returncode == 1, result.stderr
-    assert mark.read_text() == "yes"
+    assert mark.read_text() == str(typer_loaded)
     assert "not reached" not in result.stdout
     assert "SC101" in result.stdout
 
@@ -72,10 +79,10 @@ def test_other_commands_leave_the_normal_way(tmp_path: Path) -> None:
     other command the caller's code still runs (the normal SystemExit propagates)."""
     result = _script(
         "import sys\n"
-        "from scaffold import cli\n"
+        "from scaffold import _entry\n"
         "sys.argv = ['scaffold', 'docs', '--help']\n"
         "try:\n"
-        "    cli.run()\n"
+        "    _entry.run()\n"
         "except SystemExit as done:\n"
         "    print('exited', done.code)\n"
     )
